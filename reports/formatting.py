@@ -1,0 +1,120 @@
+"""Numbers worded the way each language's readers expect them.
+
+English groups large amounts by thousands ("USD 9.31 billion"); Chinese by ten
+thousands: 万 (10^4), 亿 (10^8) and 万亿 (10^12), with the currency after the
+number ("93.1亿美元").
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+TWO_PLACES = Decimal("0.01")
+
+# (threshold, English word); largest first.
+ENGLISH_SCALES = [
+    (Decimal(10) ** 12, "trillion"),
+    (Decimal(10) ** 9, "billion"),
+    (Decimal(10) ** 6, "million"),
+]
+CHINESE_SCALES = [
+    (Decimal(10) ** 12, "万亿"),
+    (Decimal(10) ** 8, "亿"),
+    (Decimal(10) ** 4, "万"),
+]
+CHINESE_CURRENCY_NAMES = {
+    "USD": "美元",
+    "EUR": "欧元",
+    "GBP": "英镑",
+    "JPY": "日元",
+    "CNY": "元人民币",
+    "HKD": "港元",
+    "CHF": "瑞士法郎",
+    "CAD": "加元",
+    "AUD": "澳元",
+    "KRW": "韩元",
+    "INR": "印度卢比",
+    "SGD": "新加坡元",
+}
+# Currencies whose smallest unit is the whole unit (no cents), as Stripe lists them.
+ZERO_DECIMAL_CURRENCIES = {
+    "BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA",
+    "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF",
+}  # fmt: skip
+
+
+def is_chinese(language: str | None = None) -> bool:
+    return (language or get_language() or "en").lower().startswith("zh")
+
+
+def _round(value: Decimal) -> Decimal:
+    return value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def _strip_zeros(value: Decimal) -> str:
+    text = f"{value:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def _scaled(amount: Decimal, scales) -> tuple[Decimal, str]:
+    """Return amount in the largest unit it reaches, rounded to two places.
+
+    Rounding can carry into the next unit (999.999 million is 1.00 billion), so a
+    unit is also chosen when the amount, rounded in the unit below, reaches it.
+    """
+    for index, (threshold, word) in enumerate(scales):
+        smaller = scales[index + 1][0] if index + 1 < len(scales) else Decimal(1)
+        if amount >= threshold or _round(amount / smaller) * smaller >= threshold:
+            return _round(amount / threshold), word
+    return amount, ""
+
+
+def format_money_amount(amount: Decimal | None, currency: str, language: str | None = None) -> str:
+    """A market size: "USD 9.31 billion" in English, "93.1亿美元" in Chinese."""
+    if amount is None:
+        return ""
+    amount = Decimal(amount)
+    currency = (currency or "").upper()
+    if is_chinese(language):
+        value, unit = _scaled(amount, CHINESE_SCALES)
+        number = _strip_zeros(value) if unit else f"{_round(value):,.0f}"
+        name = CHINESE_CURRENCY_NAMES.get(currency)
+        if name:
+            return f"{number}{unit}{name}"
+        return f"{number}{unit} {currency}".strip()
+    value, unit = _scaled(amount, ENGLISH_SCALES)
+    if unit:
+        return f"{currency} {value:,.2f} {unit}".strip()
+    return f"{currency} {_round(value):,.0f}".strip()
+
+
+def format_percentage(value: Decimal | None) -> str:
+    """A rate with two decimals, "9.61%", the same in both languages."""
+    if value is None:
+        return ""
+    return f"{_round(Decimal(value)):.2f}%"
+
+
+def format_price(price: Decimal, currency: str) -> str:
+    """A licence price: "USD 4,949" or "USD 4,949.50"; the ISO code avoids $ ambiguity."""
+    price = Decimal(price)
+    currency = (currency or "").upper()
+    if currency in ZERO_DECIMAL_CURRENCIES or price == price.to_integral_value():
+        return f"{currency} {price:,.0f}"
+    return f"{currency} {price:,.2f}"
+
+
+def key_statistic_label(kind: str, year: int | None) -> str:
+    """The row label of a key statistic: "Base Year [2025]" / "基准年 2025"."""
+    labels = {
+        "base_year": _("Base Year [%(year)s]"),
+        "estimated_year": _("Estimated Year [%(year)s]"),
+        "forecast_year": _("Forecast Year [%(year)s]"),
+        "cagr": pgettext("key statistic", "CAGR (%%)"),
+    }
+    label = labels.get(kind, kind)
+    return label % {"year": year or ""}

@@ -1,0 +1,371 @@
+"""The catalogue: reports, their publishers, categories, figures and licences."""
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from parler.managers import TranslatableManager, TranslatableQuerySet
+from parler.models import TranslatableModel, TranslatedFields
+
+from reports import formatting
+from reports.storage import private_storage
+
+currency_code_validator = RegexValidator(
+    r"^[A-Z]{3}$", _("Enter a three-letter ISO currency code, such as USD.")
+)
+
+
+class Publisher(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    website = models.URLField(_("website"), blank=True)
+
+    class Meta:
+        verbose_name = _("publisher")
+        verbose_name_plural = _("publishers")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Category(TranslatableModel):
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    translations = TranslatedFields(
+        name=models.CharField(_("name"), max_length=200),
+    )
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["position", "slug"]
+
+    def __str__(self):
+        return self.safe_translation_getter("name", any_language=True) or self.slug
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SCHEDULED = "scheduled", _("Scheduled")
+    PUBLISHED = "published", _("Published")
+    ARCHIVED = "archived", _("Archived")
+
+
+class ReportFormat(models.TextChoices):
+    PDF = "pdf", _("PDF")
+    PDF_EXCEL = "pdf_excel", _("PDF & Excel")
+    PDF_EXCEL_PPT = "pdf_excel_ppt", _("PDF, Excel & PowerPoint")
+
+
+class ReportQuerySet(TranslatableQuerySet):
+    def published(self, now=None):
+        """Reports a buyer may see: published, or scheduled and due."""
+        now = now or timezone.now()
+        return self.filter(
+            Q(status=ReportStatus.PUBLISHED, publish_at__lte=now)
+            | Q(status=ReportStatus.PUBLISHED, publish_at__isnull=True)
+            | Q(status=ReportStatus.SCHEDULED, publish_at__lte=now)
+        )
+
+
+class ReportManager(TranslatableManager.from_queryset(ReportQuerySet)):
+    pass
+
+
+class Report(TranslatableModel):
+    product_code = models.CharField(
+        _("product code"),
+        max_length=32,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Za-z0-9-]+$", _("Use letters, digits and hyphens."))],
+    )
+    slug = models.SlugField(_("slug"), max_length=200, allow_unicode=False)
+    publisher = models.ForeignKey(
+        Publisher, verbose_name=_("publisher"), on_delete=models.PROTECT, related_name="reports"
+    )
+    categories = models.ManyToManyField(
+        Category, verbose_name=_("categories"), related_name="reports", blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.DRAFT
+    )
+    publish_at = models.DateTimeField(
+        _("publish at"),
+        null=True,
+        blank=True,
+        help_text=_("A published or scheduled report is visible from this time on."),
+    )
+    published_on = models.DateField(_("publication date"))
+    pages = models.PositiveIntegerField(_("pages"), default=0)
+    formats = models.CharField(
+        _("formats"), max_length=16, choices=ReportFormat.choices, default=ReportFormat.PDF
+    )
+    delivery_days = models.PositiveSmallIntegerField(
+        _("delivery time (business days)"),
+        default=0,
+        help_text=_("0 means the licensed PDF is delivered immediately after payment."),
+    )
+    base_year = models.PositiveSmallIntegerField(
+        _("base year"), null=True, blank=True, validators=[MinValueValidator(1900)]
+    )
+    forecast_start_year = models.PositiveSmallIntegerField(
+        _("forecast from"), null=True, blank=True, validators=[MinValueValidator(1900)]
+    )
+    forecast_end_year = models.PositiveSmallIntegerField(
+        _("forecast to"), null=True, blank=True, validators=[MinValueValidator(1900)]
+    )
+    master_pdf = models.FileField(
+        _("master PDF"), storage=private_storage, upload_to="masters/", blank=True
+    )
+    sample_pdf = models.FileField(
+        _("sample PDF"), storage=private_storage, upload_to="samples/", blank=True
+    )
+    # Denormalised for the catalogue list: kept by reports.services.refresh_listing().
+    search_text = models.TextField(_("search text"), blank=True, editable=False)
+    price_from = models.DecimalField(
+        _("price from"), max_digits=12, decimal_places=2, null=True, blank=True, editable=False
+    )
+    price_currency = models.CharField(
+        _("price currency"), max_length=3, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    translations = TranslatedFields(
+        title=models.CharField(_("title"), max_length=300),
+        summary=models.TextField(
+            _("summary"), blank=True, help_text=_("HTML; unsafe markup is removed.")
+        ),
+        meta_description=models.CharField(_("meta description"), max_length=300, blank=True),
+    )
+
+    objects = ReportManager()
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-published_on", "-id"]
+        indexes = [
+            models.Index(fields=["status", "publish_at"], name="report_visibility_idx"),
+            models.Index(fields=["-published_on", "-id"], name="report_newest_idx"),
+            models.Index(fields=["price_from", "id"], name="report_price_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(forecast_start_year__isnull=True)
+                | Q(forecast_end_year__isnull=True)
+                | Q(forecast_start_year__lte=models.F("forecast_end_year")),
+                name="report_forecast_years_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        title = self.safe_translation_getter("title", any_language=True) or ""
+        return f"{self.product_code} {title}".strip()
+
+    def get_absolute_url(self):
+        return reverse(
+            "reports:detail", kwargs={"product_code": self.product_code, "slug": self.slug}
+        )
+
+    def is_visible(self, now=None) -> bool:
+        now = now or timezone.now()
+        if self.status == ReportStatus.PUBLISHED:
+            return self.publish_at is None or self.publish_at <= now
+        if self.status == ReportStatus.SCHEDULED:
+            return self.publish_at is not None and self.publish_at <= now
+        return False
+
+    @property
+    def forecast_period(self) -> str:
+        if self.forecast_start_year and self.forecast_end_year:
+            return f"{self.forecast_start_year}-{self.forecast_end_year}"
+        return ""
+
+    @property
+    def shown_language(self) -> str | None:
+        """The language the page text comes from: the active one, or its fallback."""
+        try:
+            translation = self._get_translated_model(
+                language_code=get_language(), use_fallback=True, auto_create=False
+            )
+        except self._parler_meta.root_model.DoesNotExist:
+            return None
+        return translation.language_code
+
+
+class KeyStatisticKind(models.TextChoices):
+    BASE_YEAR = "base_year", _("Base year market size")
+    ESTIMATED_YEAR = "estimated_year", _("Estimated year market size")
+    FORECAST_YEAR = "forecast_year", _("Forecast year market size")
+    CAGR = "cagr", _("Compound annual growth rate")
+
+
+class KeyStatistic(models.Model):
+    """A key figure stored as numbers; it is worded per language when shown."""
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="key_statistics"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    kind = models.CharField(_("kind"), max_length=20, choices=KeyStatisticKind.choices)
+    year = models.PositiveSmallIntegerField(
+        _("year"), null=True, blank=True, validators=[MinValueValidator(1900)]
+    )
+    amount = models.DecimalField(
+        _("amount"),
+        max_digits=20,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("In whole currency units, e.g. 9310000000 for USD 9.31 billion."),
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, blank=True, validators=[currency_code_validator]
+    )
+    percentage = models.DecimalField(
+        _("percentage"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("-100")), MaxValueValidator(Decimal("1000"))],
+    )
+
+    class Meta:
+        verbose_name = _("key statistic")
+        verbose_name_plural = _("key statistics")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=KeyStatisticKind.CAGR, percentage__isnull=False, amount__isnull=True)
+                    | (
+                        ~Q(kind=KeyStatisticKind.CAGR)
+                        & Q(amount__isnull=False, year__isnull=False, percentage__isnull=True)
+                        & ~Q(currency="")
+                    )
+                ),
+                name="keystatistic_value_matches_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.label()}: {self.display_value()}"
+
+    def label(self) -> str:
+        return formatting.key_statistic_label(self.kind, self.year)
+
+    def display_value(self) -> str:
+        if self.kind == KeyStatisticKind.CAGR:
+            return formatting.format_percentage(self.percentage)
+        return formatting.format_money_amount(self.amount, self.currency)
+
+
+class OutlineEntry(TranslatableModel):
+    """One line of an outline (TOC or segmentation): a position and a depth."""
+
+    position = models.PositiveIntegerField(_("position"), default=0)
+    depth = models.PositiveSmallIntegerField(
+        _("depth"), default=1, validators=[MinValueValidator(1), MaxValueValidator(4)]
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+
+class TocEntry(OutlineEntry):
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="toc_entries"
+    )
+    translations = TranslatedFields(title=models.CharField(_("title"), max_length=300))
+
+    class Meta(OutlineEntry.Meta):
+        verbose_name = _("table of contents entry")
+        verbose_name_plural = _("table of contents")
+
+    def __str__(self):
+        return self.safe_translation_getter("title", any_language=True) or ""
+
+
+class Segment(OutlineEntry):
+    """A line of the report's segmentation: a dimension (depth 1) or a segment in it."""
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="segments"
+    )
+    translations = TranslatedFields(name=models.CharField(_("name"), max_length=200))
+
+    class Meta(OutlineEntry.Meta):
+        verbose_name = _("segment")
+        verbose_name_plural = _("segmentation")
+
+    def __str__(self):
+        return self.safe_translation_getter("name", any_language=True) or ""
+
+
+class LicenseType(models.TextChoices):
+    SINGLE_USER = "single_user", _("Single user")
+    MULTI_USER = "multi_user", _("Multi-user (up to 5)")
+    SITE = "site", _("Site licence")
+    ENTERPRISE = "enterprise", _("Enterprise licence")
+
+
+LICENSE_TERMS = {
+    LicenseType.SINGLE_USER: _("One named person may read and print the report."),
+    LicenseType.MULTI_USER: _("Up to five named people in one team may share the report."),
+    LicenseType.SITE: _("Everyone at one company location may use the report."),
+    LicenseType.ENTERPRISE: _(
+        "Everyone in the company and its subsidiaries, worldwide, may use the report."
+    ),
+}
+
+
+class LicenseOption(models.Model):
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="license_options"
+    )
+    license_type = models.CharField(_("licence type"), max_length=20, choices=LicenseType.choices)
+    price = models.DecimalField(
+        _("price"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, default="USD", validators=[currency_code_validator]
+    )
+
+    class Meta:
+        verbose_name = _("licence option")
+        verbose_name_plural = _("licence options")
+        ordering = ["price", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "license_type"], name="licenseoption_one_per_type"
+            ),
+            models.CheckConstraint(condition=Q(price__gt=0), name="licenseoption_price_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_license_type_display()} {self.display_price()}"
+
+    def display_price(self) -> str:
+        return formatting.format_price(self.price, self.currency)
+
+    @property
+    def terms(self) -> str:
+        return LICENSE_TERMS.get(self.license_type, "")

@@ -1,0 +1,131 @@
+"""Reads of the catalogue for the public pages.
+
+Every query here prefetches exactly the translations a page shows (the active
+language and its fallback), so a page costs the same number of queries whatever
+the size of the catalogue.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.utils.translation import get_language
+
+from reports.models import Category, Publisher, Report, Segment, TocEntry
+from reports.services import normalise_search_text
+
+SORTS = {
+    "newest": ("-published_on", "-id"),
+    "price_asc": ("price_from", "id"),
+    "price_desc": ("-price_from", "-id"),
+}
+DEFAULT_SORT = "newest"
+RELATED_REPORTS = 4
+TOC_PREVIEW_ENTRIES = 12
+
+
+def shown_languages(language: str | None = None) -> list[str]:
+    """The active language and the fallback (English) its pages may fall back to."""
+    language = language or get_language() or settings.LANGUAGE_CODE
+    fallback = settings.PARLER_DEFAULT_LANGUAGE_CODE
+    return [language] if language == fallback else [language, fallback]
+
+
+def translations_of(model, language: str | None = None) -> Prefetch:
+    translation_model = model._parler_meta.root_model
+    return Prefetch(
+        "translations",
+        queryset=translation_model.objects.filter(language_code__in=shown_languages(language)),
+    )
+
+
+def report_cards(queryset: QuerySet | None = None) -> QuerySet:
+    """Reports as the catalogue shows them: with publisher and shown translations."""
+    queryset = Report.objects.published() if queryset is None else queryset
+    return queryset.select_related("publisher").prefetch_related(translations_of(Report))
+
+
+@dataclass(frozen=True)
+class CatalogueQuery:
+    q: str = ""
+    category_ids: tuple[int, ...] = ()
+    publisher_id: int | None = None
+    sort: str = DEFAULT_SORT
+
+
+def search_reports(query: CatalogueQuery) -> QuerySet:
+    """Published reports matching a catalogue query, in display order."""
+    reports = Report.objects.published()
+    terms = normalise_search_text(query.q).split(" ") if query.q else []
+    for term in terms:
+        # search_text holds every language, so Chinese substrings match as well.
+        reports = reports.filter(search_text__contains=term)
+    if query.category_ids:
+        in_category = Report.categories.through.objects.filter(
+            report_id=OuterRef("pk"), category_id__in=query.category_ids
+        )
+        reports = reports.filter(Exists(in_category))
+    if query.publisher_id is not None:
+        reports = reports.filter(publisher_id=query.publisher_id)
+    return report_cards(reports).order_by(*SORTS.get(query.sort, SORTS[DEFAULT_SORT]))
+
+
+def category_tree() -> list[Category]:
+    """Top-level categories with their children, translated (four queries)."""
+    children = Prefetch(
+        "children",
+        queryset=Category.objects.prefetch_related(translations_of(Category)),
+    )
+    return list(
+        Category.objects.filter(parent__isnull=True).prefetch_related(
+            translations_of(Category), children
+        )
+    )
+
+
+def publishers() -> list[Publisher]:
+    return list(Publisher.objects.all())
+
+
+def visible_report(product_code: str) -> Report | None:
+    """One published report with everything its page shows, or None."""
+    return (
+        Report.objects.published()
+        .filter(product_code=product_code)
+        .select_related("publisher")
+        .prefetch_related(
+            translations_of(Report),
+            "key_statistics",
+            "license_options",
+            Prefetch(
+                "toc_entries",
+                queryset=TocEntry.objects.prefetch_related(translations_of(TocEntry)),
+            ),
+            Prefetch(
+                "segments",
+                queryset=Segment.objects.prefetch_related(translations_of(Segment)),
+            ),
+            Prefetch(
+                "categories",
+                queryset=Category.objects.prefetch_related(translations_of(Category)),
+            ),
+        )
+        .first()
+    )
+
+
+def related_reports(report: Report, limit: int = RELATED_REPORTS) -> list[Report]:
+    """Other published reports sharing a category with this one, newest first."""
+    category_ids = [category.pk for category in report.categories.all()]
+    if not category_ids:
+        return []
+    shares_category = Report.categories.through.objects.filter(
+        report_id=OuterRef("pk"), category_id__in=category_ids
+    )
+    reports = Report.objects.published().filter(Exists(shares_category)).exclude(pk=report.pk)
+    return list(report_cards(reports).order_by(*SORTS[DEFAULT_SORT])[:limit])
+
+
+def newest_reports(limit: int) -> list[Report]:
+    return list(report_cards().order_by(*SORTS[DEFAULT_SORT])[:limit])
+

@@ -1,0 +1,75 @@
+import logging
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from reports import selectors
+
+logger = logging.getLogger(__name__)
+
+HOME_NEWEST_REPORTS = 6
+
+
+def home(request):
+    context = {
+        "categories": selectors.category_tree(),
+        "newest_reports": selectors.newest_reports(HOME_NEWEST_REPORTS),
+    }
+    return render(request, "home.html", context)
+
+
+def _check_database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return "ok"
+
+
+def _check_redis() -> str:
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    finally:
+        client.close()
+    return "ok"
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """Liveness for load balancers: 200 when every configured backend answers, else 503."""
+    checks = {"database": _check_database}
+    if settings.REDIS_URL:
+        checks["redis"] = _check_redis
+    results = {}
+    for name, check in checks.items():
+        try:
+            results[name] = check()
+        except Exception as error:  # any failure is a failed check, reported, not raised
+            logger.warning("health check %s failed: %s", name, error)
+            results[name] = "error"
+    healthy = all(value == "ok" for value in results.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": results},
+        status=200 if healthy else 503,
+    )
+
+
+@require_GET
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /downloads/",
+        "Disallow: /*/cart/",
+        "Disallow: /*/checkout/",
+        "Disallow: /*/orders/",
+        "Allow: /",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

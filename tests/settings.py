@@ -1,0 +1,28 @@
+"""Test settings: the real settings, with fast hashing, in-memory mail and temp files."""
+
+import tempfile
+from pathlib import Path
+
+from storefront.settings import *  # noqa: F401,F403
+from storefront.settings import STORAGES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Unit tests run tasks in-process; the worker tests start a real Celery worker.
+CELERY_TASK_ALWAYS_EAGER = True
+
+PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="storefront-test-private-"))
+STORAGES = {
+    **STORAGES,
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
+    },
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
+    },
+    # No collectstatic before tests: serve the source files as they are.
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
