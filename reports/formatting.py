@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 TWO_PLACES = Decimal("0.01")
+WHOLE = Decimal(1)
 
 # (threshold, English word); largest first.
 ENGLISH_SCALES = [
@@ -53,6 +54,11 @@ def _round(value: Decimal) -> Decimal:
     return value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
+def _round_whole(value: Decimal) -> Decimal:
+    # Rounded here rather than by format(), which rounds half to even ("0.5" -> "0").
+    return value.quantize(WHOLE, rounding=ROUND_HALF_UP)
+
+
 def _strip_zeros(value: Decimal) -> str:
     text = f"{value:f}"
     if "." in text:
@@ -65,12 +71,19 @@ def _scaled(amount: Decimal, scales) -> tuple[Decimal, str]:
 
     Rounding can carry into the next unit (999.999 million is 1.00 billion), so a
     unit is also chosen when the amount, rounded in the unit below, reaches it.
+    Below the smallest unit the amount is shown in whole units, so that is the
+    rounding that decides the carry into the smallest unit (999,999.60 is 1.00
+    million, not "1,000,000").
     """
     for index, (threshold, word) in enumerate(scales):
-        smaller = scales[index + 1][0] if index + 1 < len(scales) else Decimal(1)
-        if amount >= threshold or _round(amount / smaller) * smaller >= threshold:
+        if index + 1 < len(scales):
+            smaller = scales[index + 1][0]
+            shown = _round(amount / smaller) * smaller
+        else:
+            shown = _round_whole(amount)
+        if amount >= threshold or shown >= threshold:
             return _round(amount / threshold), word
-    return amount, ""
+    return _round_whole(amount), ""
 
 
 def format_money_amount(amount: Decimal | None, currency: str, language: str | None = None) -> str:
@@ -81,7 +94,7 @@ def format_money_amount(amount: Decimal | None, currency: str, language: str | N
     currency = (currency or "").upper()
     if is_chinese(language):
         value, unit = _scaled(amount, CHINESE_SCALES)
-        number = _strip_zeros(value) if unit else f"{_round(value):,.0f}"
+        number = _strip_zeros(value) if unit else f"{value:,.0f}"
         name = CHINESE_CURRENCY_NAMES.get(currency)
         if name:
             return f"{number}{unit}{name}"
@@ -89,7 +102,7 @@ def format_money_amount(amount: Decimal | None, currency: str, language: str | N
     value, unit = _scaled(amount, ENGLISH_SCALES)
     if unit:
         return f"{currency} {value:,.2f} {unit}".strip()
-    return f"{currency} {_round(value):,.0f}".strip()
+    return f"{currency} {value:,.0f}".strip()
 
 
 def format_percentage(value: Decimal | None) -> str:
@@ -104,7 +117,7 @@ def format_price(price: Decimal, currency: str) -> str:
     price = Decimal(price)
     currency = (currency or "").upper()
     if currency in ZERO_DECIMAL_CURRENCIES or price == price.to_integral_value():
-        return f"{currency} {price:,.0f}"
+        return f"{currency} {_round_whole(price):,.0f}"
     return f"{currency} {price:,.2f}"
 
 

@@ -197,6 +197,12 @@ class Report(TranslatableModel):
         return ""
 
     @property
+    def display_price_from(self) -> str:
+        if self.price_from is None:
+            return ""
+        return formatting.format_price(self.price_from, self.price_currency)
+
+    @property
     def shown_language(self) -> str | None:
         """The language the page text comes from: the active one, or its fallback."""
         try:

@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 
 from reports import selectors
 from reports.forms import CatalogueFilterForm
+from reports.links import contact_link
+from reports.outline import outline_tree
 
 
 def report_list(request):
@@ -88,9 +90,15 @@ def report_detail(request, product_code, slug):
         "license_options": list(report.license_options.all()),
         "toc_open": toc_entries[: selectors.TOC_PREVIEW_ENTRIES],
         "toc_more": toc_entries[selectors.TOC_PREVIEW_ENTRIES :],
-        "segments": list(report.segments.all()),
+        "segments": outline_tree(report.segments.all()),
         "categories": list(report.categories.all()),
         "related_reports": selectors.related_reports(report),
         "shown_language": report.shown_language,
+        "question_url": contact_link(
+            _("Question about report %(code)s") % {"code": report.product_code}
+        ),
+        "sample_url": contact_link(
+            _("Sample request for report %(code)s") % {"code": report.product_code}
+        ),
     }
     return render(request, "reports/report_detail.html", context)

@@ -82,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "storefront.context_processors.shop",
             ],
         },
     },
@@ -224,6 +225,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 SHOP_NAME = os.environ.get("SHOP_NAME", "Meridian Research Store")
 REPORTS_PER_PAGE = 24
+# Where buyers' questions go (and, later, the sales team's notices).
+SALES_EMAIL = os.environ.get("SALES_EMAIL", "sales@localhost")
 
 LOGGING = {
     "version": 1,

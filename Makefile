@@ -1,0 +1,60 @@
+# Two commands for a new machine:
+#   make run    set up and serve the shop on 127.0.0.1:8000 (SQLite, in-process tasks, demo data)
+#   make test   set up and run the whole test suite (PostgreSQL and Redis, started if down)
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST_PORT ?= 127.0.0.1:8000
+# The suite's defaults; CI passes the same values explicitly.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/storefront
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-dev messages system-packages services check-python bench clean
+
+check-python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "Python 3.11 or newer is needed"'
+
+$(BIN)/python: | check-python
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.txt requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.dev-installed
+
+# gettext for compilemessages; Chromium and a CJK font for the browser tests.
+system-packages:
+	@bash .ci/system-packages $(SYSTEM_PACKAGES)
+
+messages: install
+	@command -v msgfmt >/dev/null || $(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES=gettext
+	$(BIN)/python manage.py compilemessages --ignore=.venv -v0
+
+run: install messages
+	$(BIN)/python manage.py migrate --no-input -v0
+	$(BIN)/python manage.py seed_demo
+	@echo "The shop is at http://$(HOST_PORT)/ (admin: make a user with '$(BIN)/python manage.py createsuperuser')"
+	$(BIN)/python manage.py runserver $(HOST_PORT)
+
+services:
+	@bash .ci/start-services
+
+test: install-dev messages services
+	@$(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES="gettext chromium chromium-driver fonts-noto-cjk"
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install-dev
+	$(BIN)/python bench/catalogue_throughput.py
+
+clean:
+	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache

@@ -1,0 +1,64 @@
+"""Template helpers for the catalogue pages."""
+
+import nh3
+from django import template
+from django.conf import settings
+from django.urls import translate_url
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language_info
+
+from reports.links import contact_link
+
+register = template.Library()
+
+# Tags and attributes an editor's summary may use; everything else is removed.
+SUMMARY_TAGS = {
+    "p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "h2", "h3", "h4",
+    "blockquote", "table", "thead", "tbody", "tr", "th", "td", "caption", "sup", "sub", "a",
+}  # fmt: skip
+SUMMARY_ATTRIBUTES = {"a": {"href", "title"}, "th": {"scope"}, "td": {"colspan", "rowspan"}}
+
+
+@register.filter
+def sanitize_html(value: str) -> str:
+    """Editors' HTML with scripts, event handlers and unsafe links removed."""
+    cleaned = nh3.clean(
+        value or "",
+        tags=SUMMARY_TAGS,
+        attributes=SUMMARY_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener nofollow",
+    )
+    return mark_safe(cleaned)
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context):
+    """The current page in every language, for the switcher and hreflang links."""
+    request = context["request"]
+    path = request.get_full_path()
+    links = []
+    for code, _name in settings.LANGUAGES:
+        info = get_language_info(code)
+        links.append(
+            {
+                "code": code,
+                "name_local": info["name_local"],
+                "url": translate_url(path, code),
+                "absolute_url": request.build_absolute_uri(translate_url(request.path, code)),
+            }
+        )
+    return links
+
+
+@register.simple_tag
+def sales_mailto(subject: str) -> str:
+    return contact_link(subject)
+
+
+@register.filter
+def language_name(code: str) -> str:
+    try:
+        return get_language_info(code)["name_translated"]
+    except KeyError:
+        return code
