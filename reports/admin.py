@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from parler.admin import TranslatableAdmin, TranslatableTabularInline
@@ -73,6 +74,22 @@ class LanguageChangeList(ChangeList):
         return lookup_params
 
 
+class CatalogueChangeAdminMixin:
+    """Cached catalogue pages go stale when an editor saves or deletes here."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(services.catalogue_changed)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(services.catalogue_changed)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(services.catalogue_changed)
+
+
 class KeyStatisticInline(admin.TabularInline):
     model = KeyStatistic
     fields = ("position", "kind", "year", "amount", "currency", "percentage")
@@ -121,7 +138,7 @@ class SegmentInline(OutlineInline):
 
 
 @admin.register(Report)
-class ReportAdmin(TranslatableAdmin):
+class ReportAdmin(CatalogueChangeAdminMixin, TranslatableAdmin):
     fieldsets = (
         (
             _("Identity"),
@@ -281,7 +298,7 @@ class ReportAdmin(TranslatableAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(TranslatableAdmin):
+class CategoryAdmin(CatalogueChangeAdminMixin, TranslatableAdmin):
     fields = ("name", "slug", "parent", "position")
     list_display = ("name_column", "slug", "parent_column", "position", "languages_column")
     list_editable = ("position",)
@@ -319,7 +336,7 @@ class CategoryAdmin(TranslatableAdmin):
 
 
 @admin.register(Publisher)
-class PublisherAdmin(admin.ModelAdmin):
+class PublisherAdmin(CatalogueChangeAdminMixin, admin.ModelAdmin):
     fields = ("name", "slug", "website")
     list_display = ("name", "slug", "website")
     prepopulated_fields = {"slug": ("name",)}

@@ -258,6 +258,7 @@ class KeyStatistic(models.Model):
         verbose_name_plural = _("key statistics")
         ordering = ["position", "id"]
         constraints = [
+            models.UniqueConstraint(fields=["report", "kind"], name="keystatistic_one_per_kind"),
             models.CheckConstraint(
                 condition=(
                     Q(kind=KeyStatisticKind.CAGR, percentage__isnull=False, amount__isnull=True)

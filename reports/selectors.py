@@ -8,10 +8,12 @@ the size of the catalogue.
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, Min, OuterRef, Prefetch, QuerySet
+from django.utils import timezone
 from django.utils.translation import get_language
 
-from reports.models import Category, Publisher, Report, Segment, TocEntry
+from reports import page_cache
+from reports.models import Category, Publisher, Report, ReportStatus, Segment, TocEntry
 from reports.services import normalise_search_text
 
 SORTS = {
@@ -129,3 +131,12 @@ def related_reports(report: Report, limit: int = RELATED_REPORTS) -> list[Report
 def newest_reports(limit: int) -> list[Report]:
     return list(report_cards().order_by(*SORTS[DEFAULT_SORT])[:limit])
 
+
+
+def seconds_until_next_publication() -> int:
+    """How long the visible catalogue stays as it is, unless an editor changes it."""
+    now = timezone.now()
+    next_at = Report.objects.filter(
+        status__in=[ReportStatus.PUBLISHED, ReportStatus.SCHEDULED], publish_at__gt=now
+    ).aggregate(next_at=Min("publish_at"))["next_at"]
+    return page_cache.seconds_until(next_at)

@@ -1,5 +1,6 @@
 """Business steps of the catalogue."""
 
+import html
 import re
 import unicodedata
 from decimal import Decimal
@@ -7,6 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.html import strip_tags
 
+from reports import page_cache
 from reports.models import LicenseOption, Report
 
 _WHITESPACE = re.compile(r"\s+")
@@ -22,7 +24,8 @@ def build_search_text(
     *, product_code: str, publisher_name: str, texts: list[str]
 ) -> str:
     """The denormalised text a report is found by, in every language it has."""
-    parts = [product_code, publisher_name, *(strip_tags(text) for text in texts)]
+    # Tags go, entities become characters: "Obstetrics &amp; Gynecology" is found by "&".
+    parts = [product_code, publisher_name, *(html.unescape(strip_tags(text)) for text in texts)]
     return normalise_search_text(" \n".join(part for part in parts if part))
 
 
@@ -37,7 +40,8 @@ def lowest_price(options) -> tuple[Decimal | None, str]:
 def refresh_listing(*, report_id: int) -> Report:
     """Recompute a report's search text and "price from" after an edit.
 
-    Idempotent; changes only the two denormalised columns.
+    Idempotent; changes only the denormalised columns, and after commit marks
+    the cached catalogue pages stale.
     """
     report = (
         Report.objects.select_related("publisher")
@@ -59,4 +63,13 @@ def refresh_listing(*, report_id: int) -> Report:
         price_from=report.price_from,
         price_currency=report.price_currency,
     )
+    # Now, so this transaction's own reads see fresh pages, and again after commit,
+    # so a page rebuilt from the old rows meanwhile is not kept.
+    catalogue_changed()
+    transaction.on_commit(catalogue_changed)
     return report
+
+
+def catalogue_changed() -> None:
+    """Every cached catalogue page is rebuilt on its next request."""
+    page_cache.bump_catalogue_version()

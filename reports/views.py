@@ -2,32 +2,51 @@ from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from reports import selectors
+from reports import page_cache, selectors
 from reports.forms import CatalogueFilterForm
 from reports.links import contact_link
 from reports.outline import outline_tree
 
+LIST_PARAMETERS = ("q", "category", "publisher", "sort", "page")
+
+
+def render_catalogue_page(request, content: page_cache.CatalogueContent, status: int = 200):
+    return render(
+        request, "catalogue_page.html", page_cache.page_context(request, content), status=status
+    )
+
 
 def report_list(request):
     """The catalogue: search, filter by category or publisher, sort, paginate."""
+    form = CatalogueFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return render_catalogue_page(request, _list_content(request, form), status=400)
+    # Only the parameters the page uses make the key: junk parameters share an entry.
+    key_parts = [f"{name}={request.GET.get(name, '')}" for name in LIST_PARAMETERS]
+    content = page_cache.cached_content(
+        page_cache.content_key("list", *key_parts),
+        lambda: _list_content(request, form),
+        seconds_until_change=selectors.seconds_until_next_publication,
+    )
+    return render_catalogue_page(request, content)
+
+
+def _list_content(request, form) -> page_cache.CatalogueContent:
     categories = selectors.category_tree()
     publishers = selectors.publishers()
-    form = CatalogueFilterForm(request.GET or None)
-    status = 200
     query = selectors.CatalogueQuery()
     selected_category = selected_publisher = None
-    if form.is_bound and not form.is_valid():
-        status = 400
-    elif form.is_bound:
+    if form.is_bound and form.is_valid():
         data = form.cleaned_data
         if data["category"]:
             selected_category = _find_category(categories, data["category"])
         if data["publisher"]:
-            selected_publisher = next(
-                (p for p in publishers if p.slug == data["publisher"]), None
-            )
+            selected_publisher = next((p for p in publishers if p.slug == data["publisher"]), None)
             if selected_publisher is None:
                 raise Http404(_("There is no such publisher."))
         query = selectors.CatalogueQuery(
@@ -45,6 +64,12 @@ def report_list(request):
 
     querystring = request.GET.copy()
     querystring.pop("page", None)
+    if query.q:
+        title = _("Search: %(q)s") % {"q": query.q}
+    elif selected_category:
+        title = str(selected_category)
+    else:
+        title = _("All reports")
     context = {
         "form": form,
         "query": query,
@@ -57,7 +82,14 @@ def report_list(request):
         "querystring": querystring.urlencode(),
         "sort_choices": CatalogueFilterForm.SORT_CHOICES,
     }
-    return render(request, "reports/report_list.html", context, status=status)
+    return page_cache.CatalogueContent(
+        title=title,
+        meta_description=_(
+            "Market research reports with bilingual summaries, key statistics and instant "
+            "licensed delivery."
+        ),
+        html=page_cache.render_content(request, "reports/report_list.html", context),
+    )
 
 
 def _find_category(categories, slug):
@@ -78,11 +110,26 @@ def _category_ids(category) -> tuple[int, ...]:
 
 def report_detail(request, product_code, slug):
     """A report's page; an outdated slug redirects permanently to the canonical URL."""
+    content = page_cache.cached_content(
+        page_cache.content_key("detail", product_code),
+        lambda: _detail_content(request, product_code),
+        seconds_until_change=selectors.seconds_until_next_publication,
+    )
+    canonical_slug = content.facts["slug"]
+    if slug != canonical_slug:
+        return redirect(
+            reverse(
+                "reports:detail", kwargs={"product_code": product_code, "slug": canonical_slug}
+            ),
+            permanent=True,
+        )
+    return render_catalogue_page(request, content)
+
+
+def _detail_content(request, product_code) -> page_cache.CatalogueContent:
     report = selectors.visible_report(product_code)
     if report is None:
         raise Http404(_("There is no published report with this product code."))
-    if slug != report.slug:
-        return redirect(report, permanent=True)
     toc_entries = list(report.toc_entries.all())
     context = {
         "report": report,
@@ -101,4 +148,10 @@ def report_detail(request, product_code, slug):
             _("Sample request for report %(code)s") % {"code": report.product_code}
         ),
     }
-    return render(request, "reports/report_detail.html", context)
+    description = report.meta_description or Truncator(strip_tags(report.summary)).chars(300)
+    return page_cache.CatalogueContent(
+        title=report.title,
+        meta_description=description or report.title,
+        html=page_cache.render_content(request, "reports/report_detail.html", context),
+        facts={"slug": report.slug},
+    )

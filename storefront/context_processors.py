@@ -1,6 +1,19 @@
 from django.conf import settings
 
+from reports.page_cache import CSRF_PLACEHOLDER, RENDERING_FOR_CACHE
+
 
 def shop(request):
     """Shop-wide names every page shows."""
-    return {"shop_name": settings.SHOP_NAME, "sales_email": settings.SALES_EMAIL}
+    # Only read the session when the buyer has one, so new visitors cost no query.
+    has_session = settings.SESSION_COOKIE_NAME in request.COOKIES
+    cart_count = len(request.session.get("cart", {})) if has_session else 0
+    context = {
+        "shop_name": settings.SHOP_NAME,
+        "sales_email": settings.SALES_EMAIL,
+        "cart_count": cart_count,
+    }
+    if getattr(request, RENDERING_FOR_CACHE, False):
+        # Shared content gets a placeholder; page_cache swaps in each buyer's token.
+        context["csrf_token"] = CSRF_PLACEHOLDER
+    return context

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "parler",
     "reports",
     "storefront",
+    "storefront.orders",
+    "storefront.payments",
 ]
 
 MIDDLEWARE = [
@@ -132,10 +134,28 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 150
+# First retry delay of tasks that retry with exponential backoff (doubling, jittered).
+TASK_RETRY_BACKOFF_SECONDS = int(os.environ.get("TASK_RETRY_BACKOFF_SECONDS", "5"))
 # Redis redelivers an unacknowledged task after this long; longer than any task.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+
+CELERY_BEAT_SCHEDULE = {
+    "reconcile-pending-card-orders": {
+        "task": "storefront.payments.tasks.reconcile_pending_card_orders_task",
+        "schedule": 5 * 60,
+    },
+}
+
+# --- Payments -----------------------------------------------------------------
+
+# Without a secret key, a local (DEBUG) run uses the development gateway, and a
+# system check stops a production start.
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+# Another Stripe-compatible server (the test suite starts one on 127.0.0.1).
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 
 # --- Internationalisation -----------------------------------------------------
 
@@ -225,6 +245,17 @@ AUTH_PASSWORD_VALIDATORS = [
 
 SHOP_NAME = os.environ.get("SHOP_NAME", "Meridian Research Store")
 REPORTS_PER_PAGE = 24
+# Longest time a rendered catalogue page is reused; any catalogue edit ends it at once.
+CATALOGUE_CACHE_SECONDS = int(os.environ.get("CATALOGUE_CACHE_SECONDS", "300"))
+# Absolute address of the shop, for links in mail.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Printed on pro-forma invoices; set the real bank details in production.
+INVOICE_PAYMENT_INSTRUCTIONS = os.environ.get(
+    "INVOICE_PAYMENT_INSTRUCTIONS",
+    "Bank transfer to: Meridian Research Ltd (example account)\n"
+    "IBAN: GB00 EXAM 0000 0000 0000 00 · SWIFT/BIC: EXAMGB2L\n"
+    "Reference: your order number",
+)
 # Where buyers' questions go (and, later, the sales team's notices).
 SALES_EMAIL = os.environ.get("SALES_EMAIL", "sales@localhost")
 

@@ -3,15 +3,19 @@ from django.contrib import admin
 from django.urls import include, path
 
 from storefront import views
+from storefront.payments import views as payment_views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("admin/", admin.site.urls),
+    path("stripe/webhook/", payment_views.stripe_webhook, name="stripe_webhook"),
 ]
 
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("reports/", include("reports.urls")),
+    path("", include("storefront.orders.urls")),
+    path("", include("storefront.payments.urls")),
     prefix_default_language=True,
 )

@@ -4,10 +4,11 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from reports import selectors
+from reports import page_cache, selectors
 
 logger = logging.getLogger(__name__)
 
@@ -15,11 +16,27 @@ HOME_NEWEST_REPORTS = 6
 
 
 def home(request):
+    content = page_cache.cached_content(
+        page_cache.content_key("home"),
+        lambda: _home_content(request),
+        seconds_until_change=selectors.seconds_until_next_publication,
+    )
+    return render(request, "catalogue_page.html", page_cache.page_context(request, content))
+
+
+def _home_content(request) -> page_cache.CatalogueContent:
     context = {
         "categories": selectors.category_tree(),
         "newest_reports": selectors.newest_reports(HOME_NEWEST_REPORTS),
     }
-    return render(request, "home.html", context)
+    return page_cache.CatalogueContent(
+        title=_("Market research reports"),
+        meta_description=_(
+            "Market research reports with bilingual summaries, key statistics and instant "
+            "licensed delivery."
+        ),
+        html=page_cache.render_content(request, "home.html", context),
+    )
 
 
 def _check_database() -> str:

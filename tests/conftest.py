@@ -1,4 +1,8 @@
+import uuid
+
 import pytest
+
+pytest_plugins = ["tests.smtp_sink", "tests.celery_worker"]
 
 
 @pytest.fixture(autouse=True)
@@ -9,3 +13,12 @@ def _english_by_default(settings):
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_namespace(settings):
+    """Each test sees an empty cache, even on the shared Redis of CI, without flushing it."""
+    settings.CACHES = {
+        name: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+        for name, config in settings.CACHES.items()
+    }

@@ -1,0 +1,1 @@
+"""Benchmarks. Not part of the shop: nothing under storefront/ or reports/ imports this."""

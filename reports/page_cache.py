@@ -1,0 +1,107 @@
+"""Rendered catalogue content, cached and invalidated as one catalogue version.
+
+A catalogue page is the shop's shell (header, cart count, messages: per buyer,
+cheap) around the catalogue content (report cards, key figures, TOC: the same for
+everyone, costly). The content is rendered once per catalogue version, language
+and URL and kept in the cache (Redis when configured); an edit of the catalogue
+bumps the version, so every page shows it at once, and the cache entries expire
+in time for the next scheduled publication.
+
+Forms in the content carry a placeholder that is swapped for the buyer's own
+CSRF token on every request, so a cached page never shares a token.
+"""
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+
+VERSION_KEY = "catalogue:version"
+CSRF_PLACEHOLDER = "csrf-token-placeholder-7d1c4f"
+# Requests rendering content for the cache get the placeholder instead of a token.
+RENDERING_FOR_CACHE = "_rendering_catalogue_content_for_cache"
+
+
+@dataclass
+class CatalogueContent:
+    """What a catalogue view shows, ready to drop into the page shell."""
+
+    title: str
+    meta_description: str
+    html: str
+    # Facts the view needs on a cache hit without a query (e.g. a report's slug).
+    facts: dict = field(default_factory=dict)
+    # Unix time after which the content is stale (the next scheduled publication).
+    # Checked on read as well as given to the cache, so it holds whatever the backend.
+    stale_after: float = 0.0
+
+
+def catalogue_version() -> int:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # add() so that two processes starting at once agree on the version.
+        cache.add(VERSION_KEY, 1, timeout=None)
+        version = cache.get(VERSION_KEY, 1)
+    return version
+
+
+def bump_catalogue_version() -> None:
+    """Make every cached catalogue page stale; called after any catalogue edit."""
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # no version yet (new or flushed cache)
+        cache.add(VERSION_KEY, 2, timeout=None)
+
+
+def content_key(name: str, *parts: str) -> str:
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+    return f"catalogue:{catalogue_version()}:{name}:{get_language()}:{digest}"
+
+
+def render_content(request, template: str, context: dict) -> str:
+    """Render catalogue content with the CSRF placeholder in its forms."""
+    setattr(request, RENDERING_FOR_CACHE, True)
+    try:
+        return render_to_string(template, context, request=request)
+    finally:
+        delattr(request, RENDERING_FOR_CACHE)
+
+
+def cached_content(key: str, build, *, seconds_until_change) -> CatalogueContent:
+    """The content under key, built (and cached) when missing.
+
+    build() returns a CatalogueContent; seconds_until_change() caps how long it
+    may be kept (the next scheduled publication), asked only on a miss.
+    """
+    content = cache.get(key)
+    if content is None or content.stale_after <= time.time():
+        content = build()
+        timeout = min(settings.CATALOGUE_CACHE_SECONDS, max(1, seconds_until_change()))
+        content.stale_after = time.time() + timeout
+        cache.set(key, content, timeout=timeout)
+    return content
+
+
+def page_context(request, content: CatalogueContent) -> dict:
+    """Context for templates/catalogue_page.html, with the buyer's own CSRF token."""
+    html = content.html
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    return {
+        "page_title": content.title,
+        "page_meta_description": content.meta_description,
+        "page_content": mark_safe(html),  # rendered by our own templates, escaped there
+    }
+
+
+def seconds_until(moment) -> int:
+    if moment is None:
+        return settings.CATALOGUE_CACHE_SECONDS
+    return int((moment - timezone.now()).total_seconds()) + 1

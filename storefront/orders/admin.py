@@ -1,0 +1,190 @@
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from storefront.orders import services
+from storefront.orders.models import Order, OrderLine, OrderStatus, OrderStatusChange, PaymentMethod
+from storefront.payments import services as payment_services
+from storefront.payments import stripe_api
+from storefront.payments.models import CheckoutSession, PaymentEvent, Refund
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class OrderLineInline(ReadOnlyInline):
+    model = OrderLine
+    fields = ["product_code", "title", "license_type", "unit_price", "currency"]
+    readonly_fields = fields
+
+
+class StatusChangeInline(ReadOnlyInline):
+    model = OrderStatusChange
+    fields = ["created_at", "from_status", "to_status", "source", "actor", "note"]
+    readonly_fields = fields
+
+
+class CheckoutSessionInline(ReadOnlyInline):
+    model = CheckoutSession
+    fields = ["attempt", "session_id", "payment_intent_id", "amount", "currency", "expires_at"]
+    readonly_fields = fields
+
+
+class PaymentEventInline(ReadOnlyInline):
+    model = PaymentEvent
+    fields = ["received_at", "event_type", "event_id", "outcome", "note"]
+    readonly_fields = fields
+
+
+class RefundInline(ReadOnlyInline):
+    model = Refund
+    fields = ["created_at", "refund_id", "amount", "currency", "requested_by"]
+    readonly_fields = fields
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = [
+        "number", "created_at", "email", "company", "display_total", "payment_method",
+        "status", "needs_attention",
+    ]  # fmt: skip
+    list_filter = ["status", "payment_method", "needs_attention", "currency", "language"]
+    search_fields = ["number", "email", "company", "full_name", "po_number"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "number", "public_token", "status", "currency", "total", "refunded_amount",
+        "payment_method", "language", "terms_accepted_at", "created_at", "updated_at",
+        "paid_at", "proforma_sent_at",
+    ]  # fmt: skip
+    fieldsets = [
+        (_("Order"), {"fields": ["number", "status", "payment_method", "language", "public_token"]}),
+        (_("Buyer"), {"fields": ["full_name", "email", "company", "country", "vat_id", "po_number"]}),
+        (_("Amounts"), {"fields": ["currency", "total", "refunded_amount"]}),
+        (_("Attention"), {"fields": ["needs_attention", "attention_reason"]}),
+        (
+            _("Times"),
+            {"fields": ["created_at", "updated_at", "terms_accepted_at", "paid_at", "proforma_sent_at"]},
+        ),
+    ]
+    inlines = [
+        OrderLineInline, StatusChangeInline, CheckoutSessionInline, PaymentEventInline,
+        RefundInline,
+    ]  # fmt: skip
+    actions = ["mark_invoice_orders_paid", "cancel_unpaid_orders"]
+
+    def has_add_permission(self, request):
+        return False  # orders come from checkout only
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # an order is a financial record
+
+    @admin.display(description=_("total"), ordering="total")
+    def display_total(self, order):
+        return order.display_total
+
+    @admin.action(description=_("Mark selected invoice orders paid"), permissions=["mark_paid"])
+    def mark_invoice_orders_paid(self, request, queryset):
+        done = 0
+        for order in queryset.filter(
+            payment_method=PaymentMethod.INVOICE, status=OrderStatus.AWAITING_INVOICE
+        ):
+            services.mark_order_paid(
+                order_id=order.pk, source="admin: invoice paid", actor=request.user
+            )
+            done += 1
+        skipped = queryset.count() - done
+        self.message_user(
+            request,
+            ngettext("%(count)d invoice order marked paid.", "%(count)d invoice orders marked paid.", done)
+            % {"count": done},
+            messages.SUCCESS,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d order skipped: only invoice orders awaiting payment can be marked paid.",
+                    "%(count)d orders skipped: only invoice orders awaiting payment can be marked paid.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
+
+    def has_mark_paid_permission(self, request):
+        return request.user.has_perm("orders.mark_invoice_paid")
+
+    @admin.action(description=_("Cancel selected unpaid orders"), permissions=["change"])
+    def cancel_unpaid_orders(self, request, queryset):
+        cancelled = 0
+        for order in queryset.filter(status__in=[OrderStatus.PENDING, OrderStatus.AWAITING_INVOICE]):
+            services.cancel_order(order_id=order.pk, source="admin", actor=request.user)
+            cancelled += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d order cancelled.", "%(count)d orders cancelled.", cancelled)
+            % {"count": cancelled},
+        )
+
+    # --- Refunds: a page of their own, for users with the refund permission ---
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:order_id>/refund/",
+                self.admin_site.admin_view(self.refund_view),
+                name="orders_order_refund",
+            ),
+            *super().get_urls(),
+        ]
+
+    def refund_view(self, request, order_id):
+        if not request.user.has_perm("orders.refund_order"):
+            raise PermissionDenied
+        order = self.get_object(request, order_id)
+        if order is None:
+            return redirect("admin:orders_order_changelist")
+        change_url = reverse("admin:orders_order_change", args=[order.pk])
+        if request.method == "POST":
+            try:
+                amount = Decimal(request.POST.get("amount", "").strip())
+                payment_services.refund_order(order_id=order.pk, amount=amount, actor=request.user)
+            except (InvalidOperation, ValueError):
+                messages.error(request, _("Enter the amount to refund as a number, e.g. 99.50."))
+            except services.OrderError as error:
+                messages.error(request, str(error))
+            except stripe_api.PaymentError as error:
+                messages.error(request, _("Stripe refused the refund: %(error)s") % {"error": error})
+            else:
+                messages.success(
+                    request,
+                    _("Refunded %(amount)s %(currency)s.")
+                    % {"amount": amount, "currency": order.currency},
+                )
+                return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "order": order,
+            "title": _("Refund order %(number)s") % {"number": order.number},
+            "change_url": change_url,
+        }
+        return render(request, "admin/orders/order/refund.html", context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        extra_context["can_refund"] = request.user.has_perm("orders.refund_order")
+        return super().change_view(request, object_id, form_url, extra_context)

@@ -1,0 +1,177 @@
+"""Orders: what a buyer bought, at which price, and where the order stands."""
+
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from reports.formatting import format_price
+from reports.models import LicenseOption, LicenseType, Report
+
+
+def new_public_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting card payment")
+    AWAITING_INVOICE = "awaiting_invoice", _("Awaiting invoice payment")
+    PAID = "paid", _("Paid")
+    DELIVERED = "delivered", _("Delivered")
+    CANCELLED = "cancelled", _("Cancelled")
+    REFUNDED = "refunded", _("Refunded")
+
+
+# The only moves an order may make; services.set_status() enforces them.
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    OrderStatus.PENDING: {OrderStatus.PAID, OrderStatus.CANCELLED},
+    OrderStatus.AWAITING_INVOICE: {OrderStatus.PAID, OrderStatus.CANCELLED},
+    OrderStatus.PAID: {OrderStatus.DELIVERED, OrderStatus.REFUNDED},
+    OrderStatus.DELIVERED: {OrderStatus.REFUNDED},
+    OrderStatus.CANCELLED: set(),
+    OrderStatus.REFUNDED: set(),
+}
+PAID_STATUSES = {OrderStatus.PAID, OrderStatus.DELIVERED}
+
+
+class PaymentMethod(models.TextChoices):
+    CARD = "card", _("Card (Stripe)")
+    INVOICE = "invoice", _("Invoice (bank transfer)")
+
+
+class Order(models.Model):
+    number = models.CharField(_("order number"), max_length=20, unique=True, editable=False)
+    public_token = models.CharField(
+        _("public token"), max_length=64, unique=True, default=new_public_token, editable=False
+    )
+    email = models.EmailField(_("email"))
+    full_name = models.CharField(_("full name"), max_length=200)
+    company = models.CharField(_("company"), max_length=200)
+    country = models.CharField(_("country"), max_length=100)
+    vat_id = models.CharField(_("VAT / tax ID"), max_length=50, blank=True)
+    po_number = models.CharField(_("purchase order number"), max_length=50, blank=True)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    currency = models.CharField(_("currency"), max_length=3)
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
+    refunded_amount = models.DecimalField(
+        _("refunded"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    payment_method = models.CharField(
+        _("payment method"), max_length=10, choices=PaymentMethod.choices
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING
+    )
+    needs_attention = models.BooleanField(_("needs attention"), default=False)
+    attention_reason = models.TextField(_("why it needs attention"), blank=True)
+    terms_accepted_at = models.DateTimeField(_("terms accepted"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    proforma_sent_at = models.DateTimeField(_("pro-forma invoice sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="order_status_created_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=models.F("total")),
+                name="order_refund_within_total",
+            ),
+        ]
+        permissions = [
+            ("refund_order", _("Can refund orders")),
+            ("mark_invoice_paid", _("Can mark invoice orders paid")),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("orders:detail", kwargs={"token": self.public_token})
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status in PAID_STATUSES
+
+    @property
+    def display_total(self) -> str:
+        return format_price(self.total, self.currency)
+
+    @property
+    def refundable_amount(self) -> Decimal:
+        return self.total - self.refunded_amount
+
+
+class OrderLine(models.Model):
+    """One report bought under one licence; a snapshot, so catalogue edits never change it."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines"
+    )
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    license_option = models.ForeignKey(
+        LicenseOption,
+        verbose_name=_("licence option"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    product_code = models.CharField(_("product code"), max_length=32)
+    title = models.CharField(_("title"), max_length=300)
+    license_type = models.CharField(_("licence type"), max_length=20, choices=LicenseType.choices)
+    unit_price = models.DecimalField(
+        _("price"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.product_code} · {self.get_license_type_display()}"
+
+    @property
+    def display_price(self) -> str:
+        return format_price(self.unit_price, self.currency)
+
+
+class OrderStatusChange(models.Model):
+    """The history of an order: every status move, who or what made it, and why."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(_("from"), max_length=20, choices=OrderStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=OrderStatus.choices)
+    source = models.CharField(_("source"), max_length=40)
+    note = models.TextField(_("note"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status history")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.order} {self.from_status or '-'} → {self.to_status}"

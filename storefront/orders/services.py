@@ -1,0 +1,251 @@
+"""Business steps of orders. Every status change goes through set_status()."""
+
+import logging
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from storefront.orders.cart import CartLine
+from storefront.orders.models import (
+    ALLOWED_TRANSITIONS,
+    PAID_STATUSES,
+    Order,
+    OrderLine,
+    OrderStatus,
+    OrderStatusChange,
+    PaymentMethod,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class OrderError(Exception):
+    """A business rule refused the step; the message is safe to show to staff."""
+
+
+class InvalidTransition(OrderError):
+    pass
+
+
+class EmptyCart(OrderError):
+    pass
+
+
+@dataclass(frozen=True)
+class Buyer:
+    email: str
+    full_name: str
+    company: str
+    country: str
+    vat_id: str = ""
+    po_number: str = ""
+
+
+def _new_order_number() -> str:
+    return f"MR-{timezone.now():%y%m%d}-{secrets.token_hex(3).upper()}"
+
+
+def set_status(order: Order, to_status: str, *, source: str, note: str = "", actor=None) -> Order:
+    """Move an order along ALLOWED_TRANSITIONS, save it and write the history row.
+
+    Call inside a transaction holding the order's row lock (select_for_update).
+    """
+    if to_status not in ALLOWED_TRANSITIONS[order.status]:
+        raise InvalidTransition(f"{order.number}: {order.status} → {to_status} is not allowed")
+    from_status = order.status
+    order.status = to_status
+    update_fields = ["status", "updated_at"]
+    if to_status == OrderStatus.PAID:
+        order.paid_at = timezone.now()
+        update_fields.append("paid_at")
+    order.save(update_fields=update_fields)
+    OrderStatusChange.objects.create(
+        order=order, from_status=from_status, to_status=to_status, source=source, note=note,
+        actor=actor,
+    )
+    return order
+
+
+set_status.alters_data = True
+
+
+@transaction.atomic
+def place_order(
+    *, lines: list[CartLine], buyer: Buyer, language: str, payment_method: str
+) -> Order:
+    """Save a pending order with price and title snapshots from the given cart lines.
+
+    Card orders wait for Stripe; invoice orders wait for sales staff, and the buyer
+    is mailed a pro-forma invoice once the order is committed.
+    """
+    if not lines:
+        raise EmptyCart("The cart is empty.")
+    currencies = {line.currency for line in lines}
+    if len(currencies) != 1:
+        raise OrderError("A cart must hold one currency.")
+    status = (
+        OrderStatus.AWAITING_INVOICE
+        if payment_method == PaymentMethod.INVOICE
+        else OrderStatus.PENDING
+    )
+    order = Order(
+        email=buyer.email,
+        full_name=buyer.full_name,
+        company=buyer.company,
+        country=buyer.country,
+        vat_id=buyer.vat_id,
+        po_number=buyer.po_number,
+        language=language,
+        currency=currencies.pop(),
+        total=sum((line.price for line in lines), Decimal("0")),
+        payment_method=payment_method,
+        status=status,
+        terms_accepted_at=timezone.now(),
+    )
+    for _attempt in range(5):
+        order.number = _new_order_number()
+        try:
+            with transaction.atomic():
+                order.save()
+            break
+        except IntegrityError:
+            # A random order number collided with an existing one: draw again.
+            order.pk = None
+            order._state.adding = True
+    else:
+        raise OrderError("Could not allocate an order number.")
+
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            report=line.report,
+            license_option=line.option,
+            product_code=line.report.product_code,
+            # The title as the buyer read it: the order's language, else the fallback.
+            title=line.report.safe_translation_getter(
+                "title", language_code=language, any_language=True
+            )
+            or "",
+            license_type=line.option.license_type,
+            unit_price=line.price,
+            currency=line.currency,
+        )
+        for line in lines
+    )
+    OrderStatusChange.objects.create(
+        order=order, from_status="", to_status=status, source="checkout"
+    )
+    if status == OrderStatus.AWAITING_INVOICE:
+        from storefront.orders.tasks import send_proforma_invoice_task
+
+        order_id = order.pk
+        transaction.on_commit(lambda: send_proforma_invoice_task.delay(order_id))
+    return order
+
+
+def _locked(order_id: int) -> Order:
+    return Order.objects.select_for_update().get(pk=order_id)
+
+
+def flag_order(order: Order, reason: str) -> Order:
+    """Mark an order for staff attention, keeping earlier reasons."""
+    order.needs_attention = True
+    stamp = timezone.now().strftime("%Y-%m-%d %H:%M")
+    order.attention_reason = f"{order.attention_reason}\n[{stamp}] {reason}".strip()
+    order.save(update_fields=["needs_attention", "attention_reason", "updated_at"])
+    logger.warning("order %s flagged: %s", order.number, reason)
+    return order
+
+
+flag_order.alters_data = True
+
+
+@transaction.atomic
+def mark_order_paid(
+    *,
+    order_id: int,
+    source: str,
+    amount: Decimal | None = None,
+    currency: str | None = None,
+    note: str = "",
+    actor=None,
+) -> Order:
+    """Record that an order is paid, once; hand it to delivery after commit.
+
+    Idempotent: an order already paid (or delivered, or refunded later) is
+    returned unchanged. When the amount or currency received differs from the
+    order, or the order was cancelled meanwhile, it is flagged for staff and not
+    fulfilled.
+    """
+    order = _locked(order_id)
+    if order.status in PAID_STATUSES or order.status == OrderStatus.REFUNDED:
+        return order
+    if amount is not None and (
+        amount != order.total or (currency or "").upper() != order.currency
+    ):
+        return flag_order(
+            order,
+            f"Payment of {amount} {(currency or '').upper()} does not match the order total "
+            f"{order.total} {order.currency} ({source}); not fulfilled.",
+        )
+    if order.status == OrderStatus.CANCELLED:
+        return flag_order(order, f"Payment received after the order was cancelled ({source}).")
+    set_status(order, OrderStatus.PAID, source=source, note=note, actor=actor)
+    order_id = order.pk
+    transaction.on_commit(lambda: hand_off_for_delivery(order_id=order_id))
+    return order
+
+
+mark_order_paid.alters_data = True
+
+
+def hand_off_for_delivery(*, order_id: int) -> None:
+    """The one call from payment to fulfilment, made after the paid state is committed.
+
+    Licensed PDF delivery plugs in here; until it does, a paid order waits in the
+    admin's "paid" list for staff to send the report.
+    """
+    logger.info("order %s is paid and ready for delivery", order_id)
+
+
+@transaction.atomic
+def cancel_order(*, order_id: int, source: str, note: str = "", actor=None) -> Order:
+    """Cancel an order that is still waiting for payment; otherwise leave it as it is."""
+    order = _locked(order_id)
+    if OrderStatus.CANCELLED in ALLOWED_TRANSITIONS[order.status]:
+        set_status(order, OrderStatus.CANCELLED, source=source, note=note, actor=actor)
+    return order
+
+
+cancel_order.alters_data = True
+
+
+@transaction.atomic
+def record_refund(
+    *, order_id: int, refunded_total: Decimal, source: str, note: str = "", actor=None
+) -> Order:
+    """Record the cumulative amount refunded; a full refund moves the order to refunded.
+
+    Takes the highest cumulative amount seen, so refunds reported twice or out of
+    order never count twice or go backwards.
+    """
+    order = _locked(order_id)
+    if refunded_total > order.total:
+        return flag_order(order, f"Refund of {refunded_total} exceeds the order total ({source}).")
+    if refunded_total > order.refunded_amount:
+        order.refunded_amount = refunded_total
+        order.save(update_fields=["refunded_amount", "updated_at"])
+    if order.refunded_amount == order.total and order.status in PAID_STATUSES:
+        set_status(order, OrderStatus.REFUNDED, source=source, note=note, actor=actor)
+    return order
+
+
+record_refund.alters_data = True
+
+
+@transaction.atomic
+def flag_order_by_id(*, order_id: int, reason: str) -> Order:
+    return flag_order(_locked(order_id), reason)

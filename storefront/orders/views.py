@@ -1,0 +1,162 @@
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from reports.formatting import format_price
+from reports.models import LICENSE_TERMS, LicenseOption, LicenseType, Report
+from storefront.orders import selectors, services
+from storefront.orders.cart import Cart, MixedCurrencyError
+from storefront.orders.forms import AddToCartForm, CheckoutForm, RemoveFromCartForm
+from storefront.orders.models import OrderStatus, PaymentMethod
+from storefront.payments import services as payment_services
+from storefront.payments import stripe_api
+
+logger = logging.getLogger(__name__)
+
+
+def card_payment_available() -> bool:
+    return stripe_api.is_configured() or settings.DEBUG
+
+
+def cart_detail(request):
+    lines = selectors.cart_lines(Cart(request.session))
+    context = {"lines": lines, "total": _total(lines)}
+    return render(request, "orders/cart.html", context)
+
+
+def _total(lines):
+    if not lines:
+        return None
+    return format_price(sum(line.price for line in lines), lines[0].currency)
+
+
+@require_POST
+def cart_add(request):
+    """Put a report in the cart with the chosen licence (or switch its licence)."""
+    form = AddToCartForm(request.POST)
+    option = None
+    if form.is_valid():
+        option = (
+            LicenseOption.objects.filter(
+                pk=form.cleaned_data["license_option"], report__in=Report.objects.published()
+            )
+            .select_related("report")
+            .first()
+        )
+    if option is None:
+        messages.error(request, _("That licence is no longer on sale."))
+        return redirect("orders:cart")
+    cart = Cart(request.session)
+    try:
+        cart.set_option(option, selectors.cart_lines(cart))
+    except MixedCurrencyError:
+        messages.error(
+            request,
+            _(
+                "This licence is priced in %(currency)s, but your cart is in another "
+                "currency. Please check out the cart first, or remove its reports."
+            )
+            % {"currency": option.currency},
+        )
+        return redirect("orders:cart")
+    messages.success(
+        request,
+        _("Added to your cart: %(code)s, %(licence)s.")
+        % {"code": option.report.product_code, "licence": option.get_license_type_display()},
+    )
+    return redirect("orders:cart")
+
+
+@require_POST
+def cart_remove(request):
+    form = RemoveFromCartForm(request.POST)
+    if form.is_valid():
+        Cart(request.session).remove_report(form.cleaned_data["report"])
+        messages.success(request, _("The report was removed from your cart."))
+    return redirect("orders:cart")
+
+
+@require_http_methods(["GET", "POST"])
+def checkout(request):
+    cart = Cart(request.session)
+    lines = selectors.cart_lines(cart)
+    if not lines:
+        messages.info(request, _("Your cart is empty. Choose a report and a licence first."))
+        return redirect("orders:cart")
+    form = CheckoutForm(request.POST or None, card_available=card_payment_available())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        order = services.place_order(
+            lines=lines,
+            buyer=services.Buyer(
+                email=data["email"],
+                full_name=data["full_name"].strip(),
+                company=data["company"].strip(),
+                country=data["country"].strip(),
+                vat_id=data["vat_id"].strip(),
+                po_number=data["po_number"].strip(),
+            ),
+            language=get_language(),
+            payment_method=data["payment_method"],
+        )
+        if order.payment_method == PaymentMethod.INVOICE:
+            cart.clear()
+            messages.success(
+                request,
+                _("Thank you. We have e-mailed a pro-forma invoice to %(email)s.")
+                % {"email": order.email},
+            )
+            return redirect(order)
+        return _redirect_to_payment(request, order)
+    context = {"form": form, "lines": lines, "total": _total(lines)}
+    return render(request, "orders/checkout.html", context, status=400 if form.errors else 200)
+
+
+def _redirect_to_payment(request, order):
+    if not stripe_api.is_configured():
+        return redirect("payments:development_gateway", token=order.public_token)
+    try:
+        return redirect(payment_services.start_card_checkout(order_id=order.pk))
+    except stripe_api.PaymentError:
+        logger.exception("could not start Stripe Checkout for order %s", order.number)
+        messages.error(
+            request,
+            _(
+                "Card payment is not available at the moment. Your order is saved: "
+                "please try again in a few minutes."
+            ),
+        )
+        return redirect(order)
+
+
+@require_POST
+def order_pay(request, token):
+    order = selectors.order_for_buyer(token)
+    if order is None:
+        raise Http404
+    if order.status != OrderStatus.PENDING or order.payment_method != PaymentMethod.CARD:
+        return redirect(order)
+    return _redirect_to_payment(request, order)
+
+
+def order_detail(request, token):
+    order = selectors.order_for_buyer(token)
+    if order is None:
+        raise Http404(_("There is no order at this address."))
+    context = {
+        "order": order,
+        "lines": list(order.lines.all()),
+        "payment_instructions": settings.INVOICE_PAYMENT_INSTRUCTIONS,
+    }
+    return render(request, "orders/order_detail.html", context)
+
+
+def licence_terms(request):
+    terms = [(value, label, LICENSE_TERMS[value]) for value, label in LicenseType.choices]
+    return render(request, "orders/licence_terms.html", {"terms": terms})

@@ -1,0 +1,385 @@
+"""Business steps of card payments through Stripe Checkout.
+
+The shop learns of a payment three ways, all ending in the same idempotent
+orders.services.mark_order_paid(): the webhook, the buyer's return to the
+success page, and the periodic reconciliation of pending orders.
+"""
+
+import logging
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext, override
+
+from storefront.orders import services as order_services
+from storefront.orders.models import Order, OrderStatus, PaymentMethod
+from storefront.payments import stripe_api
+from storefront.payments.models import CheckoutSession, PaymentEvent, PaymentEventOutcome, Refund
+
+logger = logging.getLogger(__name__)
+
+CHECKOUT_SESSION_LIFETIME = timedelta(minutes=60)
+# Pending card orders younger than this are left to the webhook.
+RECONCILE_AFTER = timedelta(minutes=5)
+STRIPE_LOCALES = {"en": "en", "zh-hans": "zh"}
+
+
+def absolute_url(path: str) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
+
+
+# --- Starting a payment ---------------------------------------------------------
+
+
+def checkout_session_params(order: Order, *, expires_at) -> dict:
+    """The Checkout Session for an order, built from the order's saved prices only."""
+    with override(order.language):
+        success_path = reverse("payments:success", kwargs={"token": order.public_token})
+        cancel_path = reverse("orders:cart")
+        line_items = [
+            {
+                "price_data": {
+                    "currency": order.currency.lower(),
+                    "unit_amount": stripe_api.to_minor_units(line.unit_price, line.currency),
+                    "product_data": {
+                        "name": f"{line.title} ({line.get_license_type_display()})"[:250],
+                        "metadata": {"product_code": line.product_code},
+                    },
+                },
+                "quantity": 1,
+            }
+            for line in order.lines.all()
+        ]
+        description = gettext("Order %(number)s") % {"number": order.number}
+    return {
+        "mode": "payment",
+        "line_items": line_items,
+        "customer_email": order.email,
+        "client_reference_id": order.number,
+        "metadata": {"order_number": order.number, "order_id": str(order.pk)},
+        "payment_intent_data": {
+            "description": description,
+            "metadata": {"order_number": order.number},
+        },
+        "locale": STRIPE_LOCALES.get(order.language, "auto"),
+        "success_url": absolute_url(success_path) + "?session_id={CHECKOUT_SESSION_ID}",
+        "cancel_url": absolute_url(cancel_path),
+        "expires_at": int(expires_at.timestamp()),
+    }
+
+
+def start_card_checkout(*, order_id: int) -> str:
+    """The Stripe Checkout URL for a pending card order.
+
+    Reuses the latest session while it is open; otherwise creates the next
+    attempt with a deterministic idempotency key, so a double click or a retried
+    request never creates two sessions for one attempt.
+    """
+    order = Order.objects.get(pk=order_id)
+    if order.status != OrderStatus.PENDING or order.payment_method != PaymentMethod.CARD:
+        raise order_services.OrderError(f"Order {order.number} is not awaiting card payment.")
+    latest = order.checkout_sessions.first()
+    if latest and latest.expires_at > timezone.now() + timedelta(minutes=2):
+        return latest.url
+    attempt = latest.attempt + 1 if latest else 1
+    expires_at = timezone.now() + CHECKOUT_SESSION_LIFETIME
+    session = stripe_api.create_checkout_session(
+        checkout_session_params(order, expires_at=expires_at),
+        idempotency_key=f"checkout-{order.public_token}-{attempt}",
+    )
+    CheckoutSession.objects.get_or_create(
+        session_id=session["id"],
+        defaults={
+            "order": order,
+            "attempt": attempt,
+            "url": session["url"],
+            "amount": session["amount_total"],
+            "currency": session["currency"].upper(),
+            "expires_at": timezone.now() + CHECKOUT_SESSION_LIFETIME,
+        },
+    )
+    return session["url"]
+
+
+# --- Learning of a payment -----------------------------------------------------
+
+
+def _order_for_session(session: dict) -> Order | None:
+    known = CheckoutSession.objects.filter(session_id=session["id"]).select_related("order").first()
+    if known:
+        return known.order
+    number = (session.get("metadata") or {}).get("order_number") or session.get(
+        "client_reference_id"
+    )
+    return Order.objects.filter(number=number).first() if number else None
+
+
+def _payment_intent_id(session: dict) -> str:
+    payment_intent = session.get("payment_intent")
+    if isinstance(payment_intent, dict):
+        return payment_intent.get("id", "")
+    return payment_intent or ""
+
+
+def apply_checkout_session(session: dict, *, source: str) -> Order | None:
+    """Bring an order in line with its Checkout Session as Stripe reports it now.
+
+    Paid → mark paid (amount and currency checked); expired → cancel while
+    pending. Anything else changes nothing. Safe to call any number of times.
+    """
+    order = _order_for_session(session)
+    if order is None:
+        logger.warning("checkout session %s matches no order", session.get("id"))
+        return None
+    payment_intent_id = _payment_intent_id(session)
+    if payment_intent_id:
+        CheckoutSession.objects.filter(session_id=session["id"]).update(
+            payment_intent_id=payment_intent_id
+        )
+    if session.get("payment_status") in {"paid", "no_payment_required"}:
+        currency = (session.get("currency") or "").upper()
+        return order_services.mark_order_paid(
+            order_id=order.pk,
+            source=source,
+            amount=stripe_api.from_minor_units(session.get("amount_total") or 0, currency),
+            currency=currency,
+            note=f"Stripe session {session['id']}",
+        )
+    if session.get("status") == "expired":
+        return order_services.cancel_order(
+            order_id=order.pk, source=source, note=f"Stripe session {session['id']} expired"
+        )
+    return order
+
+
+def confirm_checkout_session(*, order: Order, session_id: str) -> Order:
+    """The success page's check: ask Stripe about the session the buyer came back from."""
+    if not CheckoutSession.objects.filter(order=order, session_id=session_id).exists():
+        return order
+    session = stripe_api.retrieve_checkout_session(session_id)
+    return apply_checkout_session(session, source="success page") or order
+
+
+# --- Webhooks --------------------------------------------------------------------
+
+
+def _refetched_session(event: dict) -> dict:
+    # Act on the session as Stripe knows it now, not on the event's copy: events
+    # can arrive late or out of order.
+    return stripe_api.retrieve_checkout_session(event["data"]["object"]["id"])
+
+
+def _on_session_event(event: dict) -> tuple[Order | None, str]:
+    session = _refetched_session(event)
+    order = apply_checkout_session(session, source=f"webhook {event['type']}")
+    return order, ""
+
+
+def _on_async_payment_failed(event: dict) -> tuple[Order | None, str]:
+    session = _refetched_session(event)
+    order = _order_for_session(session)
+    if order is None:
+        return None, "no matching order"
+    if session.get("payment_status") == "paid":
+        return apply_checkout_session(session, source="webhook async_payment_failed"), ""
+    order = order_services.cancel_order(
+        order_id=order.pk,
+        source=f"webhook {event['type']}",
+        note=f"Delayed payment failed for Stripe session {session['id']}",
+    )
+    return order, ""
+
+
+def _order_for_charge(charge: dict) -> Order | None:
+    payment_intent = charge.get("payment_intent")
+    if isinstance(payment_intent, dict):
+        payment_intent = payment_intent.get("id")
+    if not payment_intent:
+        return None
+    known = (
+        CheckoutSession.objects.filter(payment_intent_id=payment_intent)
+        .select_related("order")
+        .first()
+    )
+    return known.order if known else None
+
+
+def _on_charge_refunded(event: dict) -> tuple[Order | None, str]:
+    charge = event["data"]["object"]
+    order = _order_for_charge(charge)
+    if order is None:
+        return None, "no matching order"
+    currency = (charge.get("currency") or order.currency).upper()
+    for refund in (charge.get("refunds") or {}).get("data", []):
+        Refund.objects.get_or_create(
+            refund_id=refund["id"],
+            defaults={
+                "order": order,
+                "amount": stripe_api.from_minor_units(refund.get("amount", 0), currency),
+                "currency": currency,
+            },
+        )
+    refunded_total = stripe_api.from_minor_units(charge.get("amount_refunded") or 0, currency)
+    order = order_services.record_refund(
+        order_id=order.pk, refunded_total=refunded_total, source=f"webhook {event['type']}"
+    )
+    return order, ""
+
+
+def _on_dispute_created(event: dict) -> tuple[Order | None, str]:
+    dispute = event["data"]["object"]
+    order = _order_for_charge(dispute)
+    if order is None:
+        return None, "no matching order"
+    reason = dispute.get("reason") or "unknown reason"
+    order = order_services.flag_order_by_id(
+        order_id=order.pk, reason=f"Card payment disputed ({reason}); check with Stripe."
+    )
+    return order, ""
+
+
+EVENT_HANDLERS = {
+    "checkout.session.completed": _on_session_event,
+    "checkout.session.async_payment_succeeded": _on_session_event,
+    "checkout.session.async_payment_failed": _on_async_payment_failed,
+    "checkout.session.expired": _on_session_event,
+    "charge.refunded": _on_charge_refunded,
+    "charge.dispute.created": _on_dispute_created,
+}
+
+
+def handle_stripe_event(event: dict) -> PaymentEvent | None:
+    """Act on a verified Stripe event exactly once.
+
+    The event id is recorded in the same transaction as the state change it
+    causes; a duplicate delivery (even a concurrent one) finds the id taken and
+    changes nothing. Returns None for a duplicate. Unknown types are recorded as
+    ignored. A GatewayError (Stripe unreachable) propagates so that Stripe
+    retries the delivery later.
+    """
+    event_id = event.get("id") or ""
+    event_type = event.get("type") or ""
+    if not event_id or PaymentEvent.objects.filter(event_id=event_id).exists():
+        return None
+    handler = EVENT_HANDLERS.get(event_type)
+    try:
+        with transaction.atomic():
+            record = PaymentEvent.objects.create(
+                event_id=event_id,
+                event_type=event_type,
+                payload=event,
+                outcome=PaymentEventOutcome.IGNORED,
+            )
+            if handler is None:
+                logger.info("ignored Stripe event %s of type %s", event_id, event_type)
+                return record
+            order, note = handler(event)
+            record.order = order
+            record.note = note
+            record.outcome = (
+                PaymentEventOutcome.FLAGGED
+                if order is not None and order.needs_attention
+                else PaymentEventOutcome.PROCESSED
+            )
+            record.save(update_fields=["order", "note", "outcome"])
+            return record
+    except IntegrityError:
+        # The same event is being (or was just) processed by another request.
+        return None
+
+
+# --- Reconciliation and refunds ------------------------------------------------
+
+
+def reconcile_pending_card_orders(*, now=None) -> dict[str, int]:
+    """Ask Stripe about pending card orders whose webhook has not come.
+
+    Paid sessions are fulfilled, expired ones cancelled, and open sessions past
+    their expiry are expired at Stripe first. Returns counts per outcome.
+    """
+    now = now or timezone.now()
+    counts = {"paid": 0, "cancelled": 0, "unchanged": 0, "errors": 0}
+    pending = Order.objects.filter(
+        status=OrderStatus.PENDING,
+        payment_method=PaymentMethod.CARD,
+        created_at__lte=now - RECONCILE_AFTER,
+    ).prefetch_related("checkout_sessions")
+    for order in pending.iterator(chunk_size=200):
+        latest = next(iter(order.checkout_sessions.all()), None)
+        try:
+            if latest is None:
+                # The buyer never reached Stripe: drop the order once it is stale.
+                if order.created_at <= now - CHECKOUT_SESSION_LIFETIME:
+                    order_services.cancel_order(
+                        order_id=order.pk, source="reconciliation", note="No payment started"
+                    )
+                    counts["cancelled"] += 1
+                else:
+                    counts["unchanged"] += 1
+                continue
+            session = stripe_api.retrieve_checkout_session(latest.session_id)
+            if session.get("status") == "open" and latest.expires_at <= now:
+                session = stripe_api.expire_checkout_session(latest.session_id)
+            result = apply_checkout_session(session, source="reconciliation")
+        except stripe_api.PaymentError:
+            logger.exception("reconciliation of order %s failed", order.number)
+            counts["errors"] += 1
+            continue
+        if result is not None and result.status == OrderStatus.PAID:
+            counts["paid"] += 1
+        elif result is not None and result.status == OrderStatus.CANCELLED:
+            counts["cancelled"] += 1
+        else:
+            counts["unchanged"] += 1
+    return counts
+
+
+def refund_order(*, order_id: int, amount: Decimal, actor=None) -> Refund:
+    """Refund part or all of a card order through Stripe, then record it.
+
+    The idempotency key is derived from the order and the amount already
+    refunded, so a double-submitted form refunds once.
+    """
+    order = Order.objects.get(pk=order_id)
+    if order.payment_method != PaymentMethod.CARD:
+        raise order_services.OrderError(
+            gettext("Only card orders can be refunded through Stripe.")
+        )
+    if not order.is_paid:
+        raise order_services.OrderError(gettext("Only paid orders can be refunded."))
+    if amount <= 0 or amount > order.refundable_amount:
+        raise order_services.OrderError(
+            gettext("The refund must be between 0 and %(max)s %(currency)s.")
+            % {"max": order.refundable_amount, "currency": order.currency}
+        )
+    session = order.checkout_sessions.exclude(payment_intent_id="").first()
+    if session is None:
+        raise order_services.OrderError(gettext("No Stripe payment is recorded for this order."))
+    minor_amount = stripe_api.to_minor_units(amount, order.currency)
+    refund = stripe_api.create_refund(
+        payment_intent=session.payment_intent_id,
+        amount=minor_amount,
+        idempotency_key=f"refund-{order.public_token}-{order.refunded_amount}-{minor_amount}",
+    )
+    record, created = Refund.objects.get_or_create(
+        refund_id=refund["id"],
+        defaults={
+            "order": order,
+            "amount": amount,
+            "currency": order.currency,
+            "requested_by": actor,
+        },
+    )
+    if created:  # a replayed request returns the same refund: count it once
+        order_services.record_refund(
+            order_id=order.pk,
+            refunded_total=order.refunded_amount + amount,
+            source="admin refund",
+            note=f"Stripe refund {refund['id']}",
+            actor=actor,
+        )
+    return record

@@ -1,0 +1,37 @@
+"""Settings of the real Celery worker that tests/celery_worker.py starts.
+
+The production settings, pointed at what the test session set up; everything
+comes from the environment the fixture gives the worker:
+
+- ``TEST_DATABASE_NAME``: pytest-django's test database (on the server of DATABASE_URL).
+- ``EMAIL_URL``: the session's SMTP sink (read by storefront.settings).
+- ``REDIS_URL``: broker and result store (read by storefront.settings).
+- ``CELERY_TEST_QUEUE``: the queue of this test session, so parallel sessions on one
+  Redis never take each other's tasks.
+- ``PRIVATE_MEDIA_ROOT``: the test session's private storage (read by storefront.settings).
+"""
+
+import os
+
+from storefront.settings import *  # noqa: F401,F403
+from storefront.settings import DATABASES
+
+CELERY_TASK_ALWAYS_EAGER = False
+
+DATABASES = {
+    **DATABASES,
+    "default": {**DATABASES["default"], "NAME": os.environ["TEST_DATABASE_NAME"]},
+}
+# No connection outlives a task: pytest-django truncates tables after each test
+# and drops the database at the end of the session.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+_queue = os.environ.get("CELERY_TEST_QUEUE")
+if _queue:
+    CELERY_TASK_DEFAULT_QUEUE = _queue
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# A stuck sink fails a test in seconds, not after the production timeout.
+EMAIL_TIMEOUT = 5
+# Retries come within a second, so failure-and-recovery tests stay short.
+TASK_RETRY_BACKOFF_SECONDS = 1
