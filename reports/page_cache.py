@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpResponse
+from django.shortcuts import render
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -80,6 +82,8 @@ def cached_content(key: str, build, *, seconds_until_change) -> CatalogueContent
     build() returns a CatalogueContent; seconds_until_change() caps how long it
     may be kept (the next scheduled publication), asked only on a miss.
     """
+    if settings.CATALOGUE_CACHE_SECONDS <= 0:  # caching switched off
+        return build()
     content = cache.get(key)
     if content is None or content.stale_after <= time.time():
         content = build()
@@ -89,10 +93,52 @@ def cached_content(key: str, build, *, seconds_until_change) -> CatalogueContent
     return content
 
 
-def page_context(request, content: CatalogueContent) -> dict:
+def _whole_page_cacheable(request, allowed_parameters) -> bool:
+    # A buyer with a session (cart) or pending messages sees a personal shell.
+    return (
+        settings.CATALOGUE_CACHE_SECONDS > 0
+        and request.method == "GET"
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "messages" not in request.COOKIES
+        and set(request.GET) <= set(allowed_parameters)
+    )
+
+
+def _page_key(request) -> str:
+    return content_key("page", request.get_full_path())
+
+
+def cached_page(request, *, allowed_parameters=()) -> HttpResponse | None:
+    """The whole page for a visitor without a session, if it was rendered before."""
+    if not _whole_page_cacheable(request, allowed_parameters):
+        return None
+    entry = cache.get(_page_key(request))
+    if entry is None or entry[1] <= time.time():
+        return None
+    html, _stale_after = entry
+    return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+
+
+def render_page(request, content: CatalogueContent, *, status=200, allowed_parameters=()):
+    """The page around the content; kept whole for visitors without a session."""
+    if status != 200 or not _whole_page_cacheable(request, allowed_parameters):
+        return render(request, "catalogue_page.html", page_context(request, content), status=status)
+    setattr(request, RENDERING_FOR_CACHE, True)
+    try:
+        html = render_to_string(
+            "catalogue_page.html", page_context(request, content, keep_placeholder=True), request
+        )
+    finally:
+        delattr(request, RENDERING_FOR_CACHE)
+    timeout = max(1, int(content.stale_after - time.time()))
+    cache.set(_page_key(request), (html, content.stale_after), timeout=timeout)
+    return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+
+
+def page_context(request, content: CatalogueContent, *, keep_placeholder=False) -> dict:
     """Context for templates/catalogue_page.html, with the buyer's own CSRF token."""
     html = content.html
-    if CSRF_PLACEHOLDER in html:
+    if not keep_placeholder and CSRF_PLACEHOLDER in html:
         html = html.replace(CSRF_PLACEHOLDER, get_token(request))
     return {
         "page_title": content.title,

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
@@ -15,17 +15,14 @@ from reports.outline import outline_tree
 LIST_PARAMETERS = ("q", "category", "publisher", "sort", "page")
 
 
-def render_catalogue_page(request, content: page_cache.CatalogueContent, status: int = 200):
-    return render(
-        request, "catalogue_page.html", page_cache.page_context(request, content), status=status
-    )
-
-
 def report_list(request):
     """The catalogue: search, filter by category or publisher, sort, paginate."""
+    cached = page_cache.cached_page(request, allowed_parameters=LIST_PARAMETERS)
+    if cached is not None:
+        return cached
     form = CatalogueFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
-        return render_catalogue_page(request, _list_content(request, form), status=400)
+        return page_cache.render_page(request, _list_content(request, form), status=400)
     # Only the parameters the page uses make the key: junk parameters share an entry.
     key_parts = [f"{name}={request.GET.get(name, '')}" for name in LIST_PARAMETERS]
     content = page_cache.cached_content(
@@ -33,7 +30,7 @@ def report_list(request):
         lambda: _list_content(request, form),
         seconds_until_change=selectors.seconds_until_next_publication,
     )
-    return render_catalogue_page(request, content)
+    return page_cache.render_page(request, content, allowed_parameters=LIST_PARAMETERS)
 
 
 def _list_content(request, form) -> page_cache.CatalogueContent:
@@ -110,6 +107,9 @@ def _category_ids(category) -> tuple[int, ...]:
 
 def report_detail(request, product_code, slug):
     """A report's page; an outdated slug redirects permanently to the canonical URL."""
+    cached = page_cache.cached_page(request)
+    if cached is not None:
+        return cached
     content = page_cache.cached_content(
         page_cache.content_key("detail", product_code),
         lambda: _detail_content(request, product_code),
@@ -123,7 +123,7 @@ def report_detail(request, product_code, slug):
             ),
             permanent=True,
         )
-    return render_catalogue_page(request, content)
+    return page_cache.render_page(request, content)
 
 
 def _detail_content(request, product_code) -> page_cache.CatalogueContent:

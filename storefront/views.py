@@ -16,12 +16,15 @@ HOME_NEWEST_REPORTS = 6
 
 
 def home(request):
+    cached = page_cache.cached_page(request)
+    if cached is not None:
+        return cached
     content = page_cache.cached_content(
         page_cache.content_key("home"),
         lambda: _home_content(request),
         seconds_until_change=selectors.seconds_until_next_publication,
     )
-    return render(request, "catalogue_page.html", page_cache.page_context(request, content))
+    return page_cache.render_page(request, content)
 
 
 def _home_content(request) -> page_cache.CatalogueContent:

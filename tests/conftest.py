@@ -2,7 +2,7 @@ import uuid
 
 import pytest
 
-pytest_plugins = ["tests.smtp_sink", "tests.celery_worker"]
+pytest_plugins = ["tests.smtp_sink", "tests.celery_worker", "tests.stripe_server"]
 
 
 @pytest.fixture(autouse=True)

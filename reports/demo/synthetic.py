@@ -14,6 +14,7 @@ interrupted without leaving a half-written report behind.
 import math
 import random
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time as clock_time, timedelta
 from decimal import Decimal
@@ -34,6 +35,7 @@ from reports.models import (
     ReportFormat,
     ReportStatus,
 )
+from reports.search_index import without_search_index
 from reports.services import build_search_text
 
 CODE_PREFIX = "SYN-"
@@ -243,6 +245,9 @@ def _insert_batch(values: list[dict], categories) -> None:
         LicenseOption.objects.bulk_create(licences)
 
 
+BULK_INDEX_THRESHOLD = 5000
+
+
 def seed_catalog(count: int, *, seed: int | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
                  progress=None) -> CatalogResult:
     """Insert `count` new synthetic published reports; returns what was created.
@@ -261,13 +266,16 @@ def seed_catalog(count: int, *, seed: int | None = None, batch_size: int = DEFAU
     first_number = next_code_number()
     codes = [f"{CODE_PREFIX}{number:0{CODE_DIGITS}d}"
              for number in range(first_number, first_number + count)]
-    for offset in range(0, count, batch_size):
-        batch = [factory.make(code) for code in codes[offset:offset + batch_size]]
-        _insert_batch(batch, categories)
-        # With DEBUG on, Django keeps every statement; a 100k run would hold ~0.5 GB.
-        reset_queries()
-        if progress:
-            progress(offset + len(batch), count)
+    # Small runs keep the index (tests); large loads rebuild it once at the end.
+    index_guard = without_search_index() if count >= BULK_INDEX_THRESHOLD else nullcontext()
+    with index_guard:
+        for offset in range(0, count, batch_size):
+            batch = [factory.make(code) for code in codes[offset:offset + batch_size]]
+            _insert_batch(batch, categories)
+            # With DEBUG on, Django keeps every statement; a 100k run would hold ~0.5 GB.
+            reset_queries()
+            if progress:
+                progress(offset + len(batch), count)
     services.catalogue_changed()
     return CatalogResult(
         created=count,

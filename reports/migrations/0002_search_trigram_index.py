@@ -1,12 +1,8 @@
-"""A trigram index for catalogue search on PostgreSQL.
-
-Search is a substring match on Report.search_text (every language, so Chinese,
-which has no word breaks, matches too). On PostgreSQL a pg_trgm GIN index lets
-LIKE '%term%' use an index instead of scanning the table; other databases scan.
-"""
+"""A trigram index for catalogue search on PostgreSQL (see reports/search_index.py)."""
 
 from django.db import migrations
 
+# Frozen here rather than imported: a migration must not change with the code.
 CREATE = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS report_search_text_trgm "

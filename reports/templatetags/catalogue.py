@@ -5,7 +5,7 @@ from django import template
 from django.conf import settings
 from django.urls import translate_url
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language_info
+from django.utils.translation import get_language, get_language_info
 
 from reports.links import contact_link
 
@@ -32,10 +32,23 @@ def sanitize_html(value: str) -> str:
     return mark_safe(cleaned)
 
 
+def _in_language(path: str, current: str, code: str) -> str:
+    # URL patterns are not translated, so the language prefix is all that differs;
+    # swapping it is much cheaper than translate_url()'s resolve and reverse.
+    prefix = f"/{current}/"
+    if path.startswith(prefix):
+        return f"/{code}/{path[len(prefix):]}"
+    return translate_url(path, code)
+
+
 @register.simple_tag(takes_context=True)
 def language_links(context):
     """The current page in every language, for the switcher and hreflang links."""
     request = context["request"]
+    cached = getattr(request, "_language_links", None)
+    if cached is not None:
+        return cached
+    current = get_language()
     path = request.get_full_path()
     links = []
     for code, _name in settings.LANGUAGES:
@@ -44,10 +57,13 @@ def language_links(context):
             {
                 "code": code,
                 "name_local": info["name_local"],
-                "url": translate_url(path, code),
-                "absolute_url": request.build_absolute_uri(translate_url(request.path, code)),
+                "url": _in_language(path, current, code),
+                "absolute_url": request.build_absolute_uri(
+                    _in_language(request.path, current, code)
+                ),
             }
         )
+    request._language_links = links
     return links
 
 

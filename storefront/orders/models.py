@@ -156,7 +156,7 @@ class OrderStatusChange(models.Model):
     )
     from_status = models.CharField(_("from"), max_length=20, choices=OrderStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=OrderStatus.choices)
-    source = models.CharField(_("source"), max_length=40)
+    source = models.CharField(_("source"), max_length=100)
     note = models.TextField(_("note"), blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -109,3 +109,21 @@ def test_junk_parameters_share_the_cached_entry(client):
     client.get("/en/reports/")
     warm, _ = queries_for(client, "/en/reports/?utm_source=mail&ref=abc")
     assert warm == 0
+
+
+def test_cache_can_be_switched_off(client, settings):
+    settings.CATALOGUE_CACHE_SECONDS = 0
+    make_report()
+    first, _ = queries_for(client, "/en/reports/")
+    second, _ = queries_for(client, "/en/reports/")
+    assert first == second > 0
+
+
+def test_a_visitor_with_a_cart_gets_a_personal_shell_around_cached_content(client):
+    report = make_report(product_code="CART-1")
+    client.get(detail_url(report))  # warms the shared entries
+    client.post("/en/cart/add/", {"license_option": report.license_options.first().pk})
+    page = client.get(detail_url(report)).content.decode()
+    assert '<span class="cart-count">1</span>' in page
+    anonymous = Client().get(detail_url(report)).content.decode()
+    assert "cart-count" not in anonymous

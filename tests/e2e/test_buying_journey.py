@@ -1,0 +1,75 @@
+"""A buyer pays for a licence in a real Chromium, in English and in Chinese.
+
+Report page → choose a licence → cart → checkout form → the Stripe-compatible
+test server's hosted checkout page → pay → back on the shop's success page →
+the order shows paid. The test server sends the signed webhook to the live shop,
+exactly as Stripe would.
+"""
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from storefront.orders.models import Order, OrderStatus
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PRODUCT_CODE = "1994249"
+PAGE_TEXT = {
+    "en": {"licence": "Multi-user (up to 5)", "paid": "Paid", "place": "Place order"},
+    "zh-hans": {"licence": "多用户许可", "paid": "已付款", "place": "提交订单"},
+}
+
+
+@pytest.fixture
+def shop_with_stripe(live_server, stripe_server, settings):
+    call_command("seed_demo", no_pdfs=True, verbosity=0)
+    settings.STRIPE_SECRET_KEY = stripe_server.api_key
+    settings.STRIPE_WEBHOOK_SECRET = stripe_server.webhook_secret
+    settings.STRIPE_API_BASE = stripe_server.url
+    settings.SITE_URL = live_server.url
+    stripe_server.webhook_url = f"{live_server.url}/stripe/webhook/"
+    return live_server.url
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_buy_a_licence_by_card(shop_with_stripe, stripe_server, page, artifacts, language):
+    text = PAGE_TEXT[language]
+
+    # The report page: choose the multi-user licence.
+    page.goto(f"{shop_with_stripe}/{language}/reports/{PRODUCT_CODE}/x/")  # old slug redirects
+    option = page.locator(".licence-option", has_text=text["licence"])
+    option.get_by_role("button").click()
+
+    # The cart holds it; go to checkout.
+    expect(page).to_have_url(f"{shop_with_stripe}/{language}/cart/")
+    expect(page.locator(".line-table tbody tr")).to_have_count(1)
+    artifacts(page, f"buy-{language}-1-cart")
+    page.locator(f'a[href="/{language}/checkout/"]').click()
+
+    # The checkout form, filled in as the buyer would.
+    page.fill("#id_full_name", "李伟" if language == "zh-hans" else "Ann Lee")
+    page.fill("#id_email", "buyer@example.com")
+    page.fill("#id_company", "上海医学教育咨询有限公司" if language == "zh-hans" else "Acme Medical")
+    page.fill("#id_country", "China" if language == "zh-hans" else "United Kingdom")
+    page.check("#id_payment_method_0")
+    page.check("#id_accept_terms")
+    artifacts(page, f"buy-{language}-2-checkout")
+    page.get_by_role("button", name=text["place"]).click()
+
+    # Stripe's (test server's) hosted checkout page.
+    page.wait_for_url(f"{stripe_server.url}/pay/**")
+    expect(page.locator("body")).to_contain_text("USD")
+    artifacts(page, f"buy-{language}-3-stripe")
+    page.get_by_role("button", name="Pay").click()
+
+    # Back at the shop: the order page shows it paid.
+    page.wait_for_url(f"{shop_with_stripe}/{language}/orders/**")
+    expect(page.locator(".status-badge")).to_have_text(text["paid"])
+    artifacts(page, f"buy-{language}-4-paid")
+
+    order = Order.objects.get()
+    assert order.status == OrderStatus.PAID
+    assert order.language == language
+    assert order.lines.get().license_type == "multi_user"
+    assert [event.status for event in stripe_server.delivered_events] == [200]
