@@ -31,7 +31,10 @@ $(VENV)/.dev-installed: requirements-dev.txt requirements.txt | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.dev-installed
 
-# gettext for compilemessages; Chromium and a CJK font for the browser tests.
+# gettext for compilemessages; a TrueType CJK font to stamp Chinese licensee names;
+# for the tests also Chromium, a CJK screen font and poppler's pdftotext.
+RUN_PACKAGES := gettext fonts-wqy-zenhei
+TEST_PACKAGES := $(RUN_PACKAGES) chromium chromium-driver fonts-noto-cjk poppler-utils
 system-packages:
 	@bash .ci/system-packages $(SYSTEM_PACKAGES)
 
@@ -40,6 +43,7 @@ messages: install
 	$(BIN)/python manage.py compilemessages --ignore=.venv -v0
 
 run: install messages
+	@$(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES="$(RUN_PACKAGES)"
 	$(BIN)/python manage.py migrate --no-input -v0
 	$(BIN)/python manage.py seed_demo
 	@echo "The shop is at http://$(HOST_PORT)/ (admin: make a user with '$(BIN)/python manage.py createsuperuser')"
@@ -49,7 +53,7 @@ services:
 	@bash .ci/start-services
 
 test: install-dev messages services
-	@$(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES="gettext chromium chromium-driver fonts-noto-cjk"
+	@$(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES="$(TEST_PACKAGES)"
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
 

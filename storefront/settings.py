@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "storefront",
     "storefront.orders",
     "storefront.payments",
+    "storefront.delivery",
 ]
 
 MIDDLEWARE = [
@@ -146,7 +147,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "storefront.payments.tasks.reconcile_pending_card_orders_task",
         "schedule": 5 * 60,
     },
+    "sweep-undelivered-orders": {
+        "task": "storefront.delivery.tasks.sweep_undelivered_orders_task",
+        "schedule": 2 * 60,
+    },
 }
+
+# --- Delivery -----------------------------------------------------------------
+
+DOWNLOAD_EXPIRY_DAYS = int(os.environ.get("DOWNLOAD_EXPIRY_DAYS", "30"))
+DOWNLOAD_LIMIT = int(os.environ.get("DOWNLOAD_LIMIT", "5"))
+# Paid but undelivered this long: the sweep queues the delivery again.
+DELIVERY_SWEEP_AFTER_MINUTES = int(os.environ.get("DELIVERY_SWEEP_AFTER_MINUTES", "5"))
+DELIVERY_MAX_RETRIES = int(os.environ.get("DELIVERY_MAX_RETRIES", "6"))
+# Behind nginx: files are sent by nginx from this internal location
+# (e.g. "/protected/" aliased to PRIVATE_MEDIA_ROOT); empty: Django streams them.
+DOWNLOADS_X_ACCEL_REDIRECT_PREFIX = os.environ.get("DOWNLOADS_X_ACCEL_REDIRECT_PREFIX", "")
 
 # --- Payments -----------------------------------------------------------------
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("admin/", admin.site.urls),
     path("stripe/webhook/", payment_views.stripe_webhook, name="stripe_webhook"),
+    path("downloads/", include("storefront.delivery.urls")),
 ]
 
 urlpatterns += i18n_patterns(

@@ -7,6 +7,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from storefront.delivery import services as delivery_services
 from storefront.orders import services
 from storefront.orders.models import Order, OrderLine, OrderStatus, OrderStatusChange, PaymentMethod
 from storefront.payments import services as payment_services
@@ -23,6 +24,21 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class DeliveryFailedFilter(admin.SimpleListFilter):
+    title = _("delivery")
+    parameter_name = "delivery"
+
+    def lookups(self, request, model_admin):
+        return [("failed", _("Delivery failed")), ("waiting", _("Paid, not yet delivered"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "failed":
+            return queryset.filter(delivery_failed_at__isnull=False)
+        if self.value() == "waiting":
+            return queryset.filter(status=OrderStatus.PAID)
+        return queryset
 
 
 class OrderLineInline(ReadOnlyInline):
@@ -61,13 +77,15 @@ class OrderAdmin(admin.ModelAdmin):
         "number", "created_at", "email", "company", "display_total", "payment_method",
         "status", "needs_attention",
     ]  # fmt: skip
-    list_filter = ["status", "payment_method", "needs_attention", "currency", "language"]
+    list_filter = [
+        "status", DeliveryFailedFilter, "payment_method", "needs_attention", "currency", "language",
+    ]  # fmt: skip
     search_fields = ["number", "email", "company", "full_name", "po_number"]
     date_hierarchy = "created_at"
     readonly_fields = [
         "number", "public_token", "status", "currency", "total", "refunded_amount",
         "payment_method", "language", "terms_accepted_at", "created_at", "updated_at",
-        "paid_at", "proforma_sent_at",
+        "paid_at", "proforma_sent_at", "delivery_mailed_at", "delivery_failed_at",
     ]  # fmt: skip
     fieldsets = [
         (_("Order"), {"fields": ["number", "status", "payment_method", "language", "public_token"]}),
@@ -76,14 +94,22 @@ class OrderAdmin(admin.ModelAdmin):
         (_("Attention"), {"fields": ["needs_attention", "attention_reason"]}),
         (
             _("Times"),
-            {"fields": ["created_at", "updated_at", "terms_accepted_at", "paid_at", "proforma_sent_at"]},
+            {
+                "fields": [
+                    "created_at", "updated_at", "terms_accepted_at", "paid_at", "proforma_sent_at",
+                    "delivery_mailed_at", "delivery_failed_at",
+                ]  # fmt: skip
+            },
         ),
     ]
     inlines = [
         OrderLineInline, StatusChangeInline, CheckoutSessionInline, PaymentEventInline,
         RefundInline,
     ]  # fmt: skip
-    actions = ["mark_invoice_orders_paid", "cancel_unpaid_orders"]
+    actions = [
+        "mark_invoice_orders_paid", "cancel_unpaid_orders", "resend_delivery",
+        "issue_fresh_download_links", "revoke_download_access",
+    ]  # fmt: skip
 
     def has_add_permission(self, request):
         return False  # orders come from checkout only
@@ -137,6 +163,46 @@ class OrderAdmin(admin.ModelAdmin):
             request,
             ngettext("%(count)d order cancelled.", "%(count)d orders cancelled.", cancelled)
             % {"count": cancelled},
+        )
+
+    @admin.action(description=_("Deliver again (stamp missing copies, resend the mail)"))
+    def resend_delivery(self, request, queryset):
+        sent = 0
+        for order in queryset.filter(status__in=[OrderStatus.PAID, OrderStatus.DELIVERED]):
+            try:
+                delivery_services.deliver_order(order_id=order.pk)
+                if delivery_services.send_delivery_mail(order_id=order.pk, force=True):
+                    sent += 1
+            except Exception as error:  # shown to staff; the order stays as it was
+                self.message_user(request, f"{order.number}: {error}", messages.ERROR)
+        self.message_user(
+            request,
+            ngettext("Delivery mail sent for %(count)d order.", "Delivery mail sent for %(count)d orders.", sent)
+            % {"count": sent},
+        )
+
+    @admin.action(description=_("Issue fresh download links and mail them"))
+    def issue_fresh_download_links(self, request, queryset):
+        issued = sum(
+            delivery_services.issue_fresh_links(order_id=order.pk, reason=f"staff: {request.user}")
+            for order in queryset
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d fresh link issued.", "%(count)d fresh links issued.", issued)
+            % {"count": issued},
+        )
+
+    @admin.action(description=_("Revoke download access"))
+    def revoke_download_access(self, request, queryset):
+        revoked = sum(
+            delivery_services.revoke_access(order_id=order.pk, reason=f"staff: {request.user}")
+            for order in queryset
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d link revoked.", "%(count)d links revoked.", revoked)
+            % {"count": revoked},
         )
 
     # --- Refunds: a page of their own, for users with the refund permission ---

@@ -74,6 +74,8 @@ class Order(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
     proforma_sent_at = models.DateTimeField(_("pro-forma invoice sent"), null=True, blank=True)
+    delivery_mailed_at = models.DateTimeField(_("delivery mail sent"), null=True, blank=True)
+    delivery_failed_at = models.DateTimeField(_("delivery failed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("order")

@@ -1,11 +1,12 @@
 """Reads for the cart and order pages, with a fixed number of queries."""
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from reports.models import LicenseOption, Report
 from reports.selectors import translations_of
 from storefront.orders.cart import Cart, CartLine
-from storefront.orders.models import Order
+from storefront.orders.models import Order, OrderLine
 
 
 def cart_lines(cart: Cart) -> list[CartLine]:
@@ -31,6 +32,24 @@ def cart_lines(cart: Cart) -> list[CartLine]:
 def order_for_buyer(token: str) -> Order | None:
     return (
         Order.objects.filter(public_token=token)
-        .prefetch_related("lines")
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("copy")),
+            "lines__copy__grants",
+        )
         .first()
     )
+
+
+def downloads_of(order: Order) -> list[dict]:
+    """Each line with its newest usable link (or None while it is being prepared)."""
+    now = timezone.now()
+    rows = []
+    for line in order.lines.all():
+        copy = getattr(line, "copy", None)  # no copy yet while delivery runs
+        grants = [
+            grant
+            for grant in (copy.grants.all() if copy else [])
+            if grant.revoked_at is None and grant.expires_at > now and grant.downloads_left > 0
+        ]
+        rows.append({"line": line, "grant": max(grants, key=lambda g: g.expires_at, default=None)})
+    return rows

@@ -203,12 +203,16 @@ mark_order_paid.alters_data = True
 
 
 def hand_off_for_delivery(*, order_id: int) -> None:
-    """The one call from payment to fulfilment, made after the paid state is committed.
+    """The one call from payment to fulfilment, made after the paid state is committed."""
+    from storefront.delivery.tasks import deliver_order_task
 
-    Licensed PDF delivery plugs in here; until it does, a paid order waits in the
-    admin's "paid" list for staff to send the report.
-    """
-    logger.info("order %s is paid and ready for delivery", order_id)
+    try:
+        deliver_order_task.delay(order_id)
+    except Exception:
+        # The broker may be down (or, in-process, delivery failed and is flagged):
+        # the paid state is committed and the periodic sweep delivers it later, so
+        # the payment is never lost and the caller (a webhook) still succeeds.
+        logger.exception("could not queue delivery of order %s; the sweep will", order_id)
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, override
 
+from storefront.delivery import services as delivery_services
 from storefront.orders import services as order_services
 from storefront.orders.models import Order, OrderStatus, PaymentMethod
 from storefront.payments import stripe_api
@@ -227,7 +228,14 @@ def _on_charge_refunded(event: dict) -> tuple[Order | None, str]:
     order = order_services.record_refund(
         order_id=order.pk, refunded_total=refunded_total, source=f"webhook {event['type']}"
     )
+    _end_access_if_fully_refunded(order)
     return order, ""
+
+
+def _end_access_if_fully_refunded(order: Order) -> None:
+    # A partial refund keeps the buyer's access; a full one ends it.
+    if order.status == OrderStatus.REFUNDED:
+        delivery_services.revoke_access(order_id=order.pk, reason="full refund")
 
 
 def _on_dispute_created(event: dict) -> tuple[Order | None, str]:
@@ -239,6 +247,7 @@ def _on_dispute_created(event: dict) -> tuple[Order | None, str]:
     order = order_services.flag_order_by_id(
         order_id=order.pk, reason=f"Card payment disputed ({reason}); check with Stripe."
     )
+    delivery_services.revoke_access(order_id=order.pk, reason=f"payment disputed ({reason})")
     return order, ""
 
 
@@ -375,11 +384,12 @@ def refund_order(*, order_id: int, amount: Decimal, actor=None) -> Refund:
         },
     )
     if created:  # a replayed request returns the same refund: count it once
-        order_services.record_refund(
+        order = order_services.record_refund(
             order_id=order.pk,
             refunded_total=order.refunded_amount + amount,
             source="admin refund",
             note=f"Stripe refund {refund['id']}",
             actor=actor,
         )
+        _end_access_if_fully_refunded(order)
     return record

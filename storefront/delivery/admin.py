@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from storefront.delivery.models import DownloadGrant, DownloadLog
+
+
+class DownloadLogInline(admin.TabularInline):
+    model = DownloadLog
+    extra = 0
+    can_delete = False
+    fields = ["downloaded_at", "ip_address", "user_agent"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DownloadGrant)
+class DownloadGrantAdmin(admin.ModelAdmin):
+    list_display = ["copy", "order_number", "expires_at", "downloads_left", "revoked_at", "created_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["copy__licence_id", "copy__line__order__number", "copy__line__order__email"]
+    list_select_related = ["copy__line__order"]
+    readonly_fields = ["copy", "token", "created_at", "revoked_at", "revoke_reason"]
+    fields = ["copy", "token", "expires_at", "downloads_left", "revoked_at", "revoke_reason", "created_at"]
+    inlines = [DownloadLogInline]
+
+    def has_add_permission(self, request):
+        return False  # links come from delivery only
+
+    @admin.display(description=_("order"), ordering="copy__line__order__number")
+    def order_number(self, grant):
+        return grant.copy.line.order.number

@@ -1,0 +1,828 @@
+"""The licence stamp: every page of a master PDF gets a footer naming the licence.
+
+    stamp_licence(master, output, LicenceStamp(...), cover_page=True) -> StampResult
+
+What a stamped copy carries:
+
+* On every page of the master, a one-line footer (two or more lines only when the
+  page is too narrow) in the bottom margin of the page's visible area (CropBox within
+  MediaBox), upright as the page is shown (/Rotate is honoured), centred, small and
+  grey: "Licensed to Ann Lee, Acme Medical Ltd · Single user licence · Order … ·
+  2026-11-24 · Licence L-…" or "授权给 李伟（上海…有限公司） · 单用户许可 · 订单 … · … ·
+  许可编号 …". It is marked as a pagination artifact, so tagged PDFs stay valid.
+  There is deliberately no diagonal watermark: it would lie over the body text.
+* Optionally a first "licence page" with the licence facts and a summary of the
+  terms, in the stamp's language; page labels are shifted so the master's pages keep
+  their numbers (the cover is labelled "Licence" / "许可").
+* The same facts in the document information (Subject, Keywords and /Licensee,
+  /LicenseeCompany, /LicenceType, /OrderNumber, /LicenceId, /LicenceIssued) and in
+  XMP (dc:rights, dc:description, pdf:Keywords, xmpRights:Marked / UsageTerms).
+
+How: the overlay is drawn with reportlab into memory, one page per distinct page
+size (plus the cover), with the fonts embedded once. pikepdf opens it, turns each
+overlay page into ONE Form XObject shared by every master page of that size, and
+each master page gets two small content streams that are themselves shared:
+"q" before its content and "Q q <placement> cm /Stamp Do Q" after it. The master's
+own content streams are never decoded or rewritten, so a 300-page stamp costs about
+what one page costs plus qpdf copying the file.
+
+The master is opened read-only and never written. The result is written to a
+temporary buffer first and copied to `output` only once it is complete, so a failure
+leaves `output` untouched. Safe to call from several threads at once: each call has
+its own pikepdf objects; reportlab's shared TrueType font object is only used under
+a lock (building the overlay takes a few milliseconds).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, NumberTree, ObjectStreamMode, Pdf, String
+from reportlab.lib.colors import HexColor
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+from storefront.delivery import DeliveryError, StampError
+from storefront.delivery.fonts import (
+    LATIN_BOLD_FONT,
+    LATIN_FONT,
+    StampFontMissing,
+    font_for,
+    missing_glyphs,
+    needs_cjk_font,
+)
+
+__all__ = [
+    "DeliveryError",
+    "LANGUAGES",
+    "LicenceStamp",
+    "StampError",
+    "StampFontMissing",
+    "StampResult",
+    "check_master",
+    "footer_text",
+    "stamp_licence",
+]
+
+logger = logging.getLogger(__name__)
+
+LANGUAGES = ("en", "zh-hans")
+
+# Footer: small, grey, centred in the bottom margin of the visible page.
+FOOTER_SIZES = (6.5, 6.0, 5.5, 5.0)  # tried in turn to keep the footer on one line
+FOOTER_CENTRE = 20.0  # pt above the bottom edge of the visible page (clear of printer margins)
+FOOTER_SIDE_MARGIN = 28.0
+FOOTER_GREY = 0.42
+SEPARATOR = " · "
+
+BRAND = HexColor("#1f3a5f")
+ACCENT = HexColor("#d9822b")
+MUTED = HexColor("#5f6b76")
+
+# Buffered in memory up to this size, then in a temporary file.
+SPOOL_BYTES = 64 * 1024 * 1024
+
+WORDING = {
+    "en": {
+        "licensed_to": "Licensed to {licensee}",
+        "licensed_to_company": "Licensed to {licensee}, {company}",
+        "order": "Order {order_number}",
+        "licence": "Licence {licence_id}",
+        "heading": "Licensed copy",
+        "report": "Report",
+        "licensee": "Licensee",
+        "company": "Company",
+        "licence_type": "Licence",
+        "order_number": "Order number",
+        "licence_id": "Licence ID",
+        "issued_on": "Issued on",
+        "terms_heading": "Terms of use (summary)",
+        "terms": (
+            "This copy of the report is licensed, not sold, to the licensee named above "
+            "under the {licence_type}. It may be read, printed, copied and shared only as "
+            "far as that licence allows; the licence terms agreed at purchase apply in full.",
+            "Every page of this copy is stamped with this licence. Removing, altering or "
+            "hiding the stamp, or passing the copy on to anyone the licence does not cover, "
+            "is not permitted.",
+            "For questions about this licence, or to extend it to more users, quote the "
+            "order number and the licence ID above.",
+        ),
+        "page_label": "Licence",
+        "rights": "Licensed to {who} under the {licence_type}; order {order_number}, "
+        "licence {licence_id}, issued {issued_on}.",
+    },
+    "zh-hans": {
+        "licensed_to": "授权给 {licensee}",
+        "licensed_to_company": "授权给 {licensee}（{company}）",
+        "order": "订单 {order_number}",
+        "licence": "许可编号 {licence_id}",
+        "heading": "授权副本",
+        "report": "报告",
+        "licensee": "被许可人",
+        "company": "公司",
+        "licence_type": "许可类型",
+        "order_number": "订单号",
+        "licence_id": "许可编号",
+        "issued_on": "签发日期",
+        "terms_heading": "使用条款（摘要）",
+        "terms": (
+            "本报告副本以许可方式（{licence_type}）授予上述被许可人使用，而非出售。阅读、打印、"
+            "复制和分享仅限于该许可允许的范围；购买时约定的许可条款完全适用。",
+            "本副本的每一页均带有本许可的标记。不得删除、修改或遮盖该标记，也不得将本副本"
+            "提供给许可范围以外的任何人。",
+            "如对本许可有疑问，或需将许可扩展至更多用户，请提供上述订单号和许可编号。",
+        ),
+        "page_label": "许可",
+        "rights": "授权给 {who}，许可类型：{licence_type}；订单 {order_number}，"
+        "许可编号 {licence_id}，签发日期 {issued_on}。",
+    },
+}
+
+
+# --- The stamp -----------------------------------------------------------------------
+
+
+def _clean(value) -> str:
+    """One line of text: whitespace (newlines, tabs) collapsed, control characters out."""
+    text = "" if value is None else str(value)
+    text = "".join(c if c.isprintable() or c.isspace() else " " for c in text)
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class LicenceStamp:
+    """What a stamped copy says about its licence. Text is normalised to one line each."""
+
+    licensee: str  # person, may be Chinese (李伟)
+    company: str  # may be Chinese or empty
+    licence_type: str  # already worded for the reader: "Single user licence" / "单用户许可"
+    order_number: str
+    licence_id: str
+    issued_on: date
+    language: str = "en"  # "en" or "zh-hans": wording of the stamp's fixed texts
+
+    def __post_init__(self):
+        for name in ("licensee", "company", "licence_type", "order_number", "licence_id"):
+            object.__setattr__(self, name, _clean(getattr(self, name)))
+        for name in ("licensee", "licence_type", "order_number", "licence_id"):
+            if not getattr(self, name):
+                raise StampError(f"The licence stamp needs a {name.replace('_', ' ')}.")
+        issued_on = self.issued_on
+        if isinstance(issued_on, datetime):
+            object.__setattr__(self, "issued_on", issued_on.date())
+        elif not isinstance(issued_on, date):
+            raise StampError(f"issued_on must be a date, not {issued_on!r}.")
+        language = (self.language or "en").strip().lower().replace("_", "-")
+        if language.startswith("zh"):
+            language = "zh-hans"
+        elif language.split("-")[0] == "en":
+            language = "en"
+        if language not in LANGUAGES:
+            raise StampError(
+                f"Unknown stamp language {self.language!r}: use one of {', '.join(LANGUAGES)}."
+            )
+        object.__setattr__(self, "language", language)
+
+    @property
+    def wording(self) -> dict:
+        return WORDING[self.language]
+
+    def footer_segments(self) -> list[str]:
+        wording = self.wording
+        who = (
+            wording["licensed_to_company"] if self.company else wording["licensed_to"]
+        ).format(licensee=self.licensee, company=self.company)
+        return [
+            who,
+            self.licence_type,
+            wording["order"].format(order_number=self.order_number),
+            self.issued_on.isoformat(),
+            wording["licence"].format(licence_id=self.licence_id),
+        ]
+
+    def issued_on_display(self) -> str:
+        day = self.issued_on
+        if self.language == "zh-hans":
+            return f"{day.year}年{day.month}月{day.day}日"
+        return f"{day.day} {day.strftime('%B')} {day.year}"  # English month names (C locale)
+
+    def texts(self) -> list[str]:
+        """Every text the stamp draws (to check the fonts can show them)."""
+        wording = self.wording
+        fixed = [v for v in wording.values() if isinstance(v, str)]
+        return [*self.footer_segments(), self.company, *fixed, *self.terms()]
+
+    def terms(self) -> list[str]:
+        return [text.format(licence_type=self.licence_type) for text in self.wording["terms"]]
+
+    def rights_statement(self) -> str:
+        who = f"{self.licensee}, {self.company}" if self.company else self.licensee
+        if self.language == "zh-hans" and self.company:
+            who = f"{self.licensee}（{self.company}）"
+        return self.wording["rights"].format(
+            who=who,
+            licence_type=self.licence_type,
+            order_number=self.order_number,
+            licence_id=self.licence_id,
+            issued_on=self.issued_on.isoformat(),
+        )
+
+
+@dataclass(frozen=True)
+class StampResult:
+    pages: int  # pages of the stamped copy (master_pages, + 1 with the cover page)
+    master_pages: int
+    bytes_written: int
+
+
+def footer_text(stamp: LicenceStamp) -> str:
+    """The footer line as printed on every page (one line when the page is wide enough)."""
+    return SEPARATOR.join(stamp.footer_segments())
+
+
+# --- Page geometry -------------------------------------------------------------------
+
+LETTER = (0.0, 0.0, 612.0, 792.0)
+
+
+def _box(value) -> tuple[float, float, float, float] | None:
+    if value is None:
+        return None
+    try:
+        rectangle = pikepdf.Rectangle(value)  # fast path: an array of four numbers
+        x0, y0, x1, y1 = rectangle.llx, rectangle.lly, rectangle.urx, rectangle.ury
+    except (TypeError, ValueError, pikepdf.PdfError):
+        try:
+            x0, y0, x1, y1 = (float(v) for v in value)
+        except (TypeError, ValueError, pikepdf.PdfError):
+            return None
+    box = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+    return box if box[2] - box[0] > 1 and box[3] - box[1] > 1 else None
+
+
+def _visible_box(page_dict) -> tuple[float, float, float, float]:
+    """CropBox within MediaBox (as viewers show the page), in default user space."""
+    media = _box(page_dict.get(Name.MediaBox)) or LETTER
+    crop = _box(page_dict.get(Name.CropBox))
+    if crop is None:
+        return media
+    x0, y0 = max(media[0], crop[0]), max(media[1], crop[1])
+    x1, y1 = min(media[2], crop[2]), min(media[3], crop[3])
+    return (x0, y0, x1, y1) if x1 - x0 > 1 and y1 - y0 > 1 else media
+
+
+def _rotation(page_dict) -> int:
+    try:
+        angle = int(page_dict.get(Name.Rotate, 0))
+    except (TypeError, ValueError):
+        return 0
+    return (round(angle / 90) * 90) % 360
+
+
+@dataclass(frozen=True)
+class _Placement:
+    size: tuple[float, float]  # width and height of the page as shown
+    matrix: tuple[float, ...]  # overlay space (as shown) -> the page's user space
+
+
+def _placement(page_dict) -> _Placement:
+    x0, y0, x1, y1 = _visible_box(page_dict)
+    width, height = x1 - x0, y1 - y0
+    rotation = _rotation(page_dict)
+    # /Rotate turns the page clockwise for display; map the upright overlay back.
+    if rotation == 90:
+        return _Placement((height, width), (0, 1, -1, 0, x1, y0))
+    if rotation == 180:
+        return _Placement((width, height), (-1, 0, 0, -1, x1, y1))
+    if rotation == 270:
+        return _Placement((height, width), (0, -1, 1, 0, x0, y1))
+    return _Placement((width, height), (1, 0, 0, 1, x0, y0))
+
+
+def _size_key(size: tuple[float, float]) -> tuple[float, float]:
+    return (round(size[0], 2), round(size[1], 2))
+
+
+def _number(value: float) -> str:
+    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+# --- Drawing the overlay (reportlab) -------------------------------------------------
+
+# reportlab's TrueType font object keeps per-file read state while it subsets the
+# font on save, so documents using it are built one at a time.
+_reportlab_lock = threading.RLock()
+
+_CJK_CHAR = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+
+
+def _width(text: str, font: str, size: float) -> float:
+    return stringWidth(text, font, size)
+
+
+def _tokens(text: str) -> list[str]:
+    """Break opportunities: after spaces, and around every CJK character."""
+    tokens, current = [], ""
+    for char in text:
+        if _CJK_CHAR.match(char):
+            if current:
+                tokens.append(current)
+            tokens.append(char)
+            current = ""
+        else:
+            if current and current[-1].isspace() and not char.isspace():
+                tokens.append(current)
+                current = ""
+            current += char
+    if current:
+        tokens.append(current)
+    return tokens
+
+
+def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Greedy line breaking; widths add up (reportlab applies no kerning)."""
+    lines, current, current_width = [], "", 0.0
+    for token in _tokens(text):
+        if current and current_width + _width(token.rstrip(), font, size) > width:
+            lines.append(current.rstrip())
+            current, current_width = "", 0.0
+            token = token.lstrip()
+        current += token
+        current_width += _width(token, font, size)
+        if current_width > width and _width(current.rstrip(), font, size) > width:
+            # A single token wider than the line: split it by characters.
+            pieces, piece, piece_width = [], "", 0.0
+            for char in current.rstrip():
+                char_width = _width(char, font, size)
+                if piece and piece_width + char_width > width:
+                    pieces.append(piece)
+                    piece, piece_width = "", 0.0
+                piece += char
+                piece_width += char_width
+            lines.extend(pieces)
+            current, current_width = piece, piece_width
+    if current.strip() or not lines:
+        lines.append(current.rstrip())
+    return lines
+
+
+def _footer_lines(segments: list[str], width: float) -> tuple[list[tuple[str, str]], float]:
+    """[(line, font)], font size: one line if it fits at a readable size, else several."""
+    text = SEPARATOR.join(segments)
+    font = font_for(text)
+    for size in FOOTER_SIZES:
+        if _width(text, font, size) <= width:
+            return [(text, font)], size
+    size = FOOTER_SIZES[1]
+    lines, current = [], ""
+    for segment in segments:
+        candidate = f"{current}{SEPARATOR}{segment}" if current else segment
+        if current and _width(candidate, font_for(candidate), size) > width:
+            lines.append(current)
+            current = segment
+        else:
+            current = candidate
+    lines.append(current)
+    wrapped = []
+    for line in lines:
+        line_font = font_for(line)
+        wrapped.extend((part, line_font) for part in _wrap(line, line_font, size, width))
+    return wrapped, size
+
+
+def _draw_footer(canvas: Canvas, stamp: LicenceStamp, width: float):
+    available = max(width - 2 * FOOTER_SIDE_MARGIN, width * 0.8)
+    lines, size = _footer_lines(stamp.footer_segments(), available)
+    leading = size * 1.3
+    top = FOOTER_CENTRE + (len(lines) - 1) * leading / 2 - size * 0.35
+    canvas.saveState()
+    canvas.setFillGray(FOOTER_GREY)
+    for index, (line, font) in enumerate(lines):
+        canvas.setFont(font, size)
+        canvas.drawCentredString(width / 2, top - index * leading, line)
+    canvas.restoreState()
+
+
+def _cover_layout(stamp: LicenceStamp, title: str, width: float):
+    """Draw operations of the licence page, top down: (y offset, callable(canvas, y))."""
+    wording = stamp.wording
+    ops = []
+    y = 0.0
+
+    def text_op(text, x, size, font, colour):
+        def draw(canvas, top):
+            canvas.setFillColor(colour)
+            canvas.setFont(font, size)
+            canvas.drawString(x, top, text)
+
+        return draw
+
+    def block(text, x, size, leading, colour, *, bold=False, max_width):
+        nonlocal y
+        font = font_for(text)
+        if bold and font == LATIN_FONT:
+            font = LATIN_BOLD_FONT
+        for line in _wrap(text, font, size, max_width):
+            y += leading
+            ops.append((y, text_op(line, x, size, font, colour)))
+
+    heading = wording["heading"]
+    block(heading, 0, 22, 26, BRAND, bold=True, max_width=width)
+    y += 10
+    rule_y = y
+
+    def rule(canvas, top):
+        canvas.setStrokeColor(ACCENT)
+        canvas.setLineWidth(1.6)
+        canvas.line(0, top, 96, top)
+
+    ops.append((rule_y, rule))
+    y += 10
+    if title:
+        block(wording["report"], 0, 9, 14, MUTED, max_width=width)
+        block(title, 0, 13, 17, BRAND, bold=True, max_width=width)
+        y += 12
+
+    label_width = 110 if stamp.language == "en" else 80
+    facts = [
+        (wording["licensee"], stamp.licensee),
+        (wording["company"], stamp.company),
+        (wording["licence_type"], stamp.licence_type),
+        (wording["order_number"], stamp.order_number),
+        (wording["licence_id"], stamp.licence_id),
+        (wording["issued_on"], stamp.issued_on_display()),
+    ]
+    facts = [(label, value) for label, value in facts if value]
+    # One font for every value, so that they look alike: bold Helvetica unless a
+    # value needs the CJK font (which has no bold face).
+    value_font = font_for("".join(value for _, value in facts))
+    if value_font == LATIN_FONT:
+        value_font = LATIN_BOLD_FONT
+    for label, value in facts:
+        label_font = font_for(label)
+        lines = _wrap(value, value_font, 11, width - label_width)
+        y += 18
+        ops.append((y, text_op(label, 0, 9.5, label_font, MUTED)))
+        for index, line in enumerate(lines):
+            if index:
+                y += 14
+            ops.append((y, text_op(line, label_width, 11, value_font, BRAND)))
+    y += 20
+    block(wording["terms_heading"], 0, 12, 18, BRAND, bold=True, max_width=width)
+    y += 2
+    for paragraph in stamp.terms():
+        block(paragraph, 0, 9.5, 14, HexColor("#222222"), max_width=width)
+        y += 6
+    return ops, y
+
+
+def _draw_cover(canvas: Canvas, stamp: LicenceStamp, title: str, size: tuple[float, float]):
+    width, height = size
+    margin = min(64.0, width * 0.1)
+    content_width = min(width - 2 * margin, 480.0)
+    ops, content_height = _cover_layout(stamp, title, content_width)
+    top_margin = min(90.0, height * 0.1)
+    available = height - top_margin - 60.0  # keep clear of the footer
+    scale = min(1.0, available / content_height) if content_height > 0 else 1.0
+    canvas.saveState()
+    canvas.translate(margin, height - top_margin)
+    canvas.scale(scale, scale)
+    for offset, draw in ops:
+        draw(canvas, -offset)
+    canvas.restoreState()
+    _draw_footer(canvas, stamp, width)
+
+
+def _build_overlay(stamp: LicenceStamp, sizes: list[tuple[float, float]],
+                   cover: tuple[float, float] | None, title: str) -> bytes:
+    """A PDF with one footer page per size, then the cover page if asked for."""
+    buffer = io.BytesIO()
+    with _reportlab_lock:
+        canvas = Canvas(buffer, pagesize=sizes[0], invariant=1, pageCompression=1)
+        canvas.setProducer("storefront licence stamp")
+        for size in sizes:
+            canvas.setPageSize(size)
+            _draw_footer(canvas, stamp, size[0])
+            canvas.showPage()
+        if cover is not None:
+            canvas.setPageSize(cover)
+            _draw_cover(canvas, stamp, title, cover)
+            canvas.showPage()
+        canvas.save()
+    return buffer.getvalue()
+
+
+def _check_fonts(stamp: LicenceStamp, title: str):
+    """Fail early if Chinese text is stamped without a font for it; warn about boxes."""
+    texts = [*stamp.texts(), title]
+    needing = [text for text in texts if text and needs_cjk_font(text)]
+    if not needing:
+        return
+    lacking = missing_glyphs("".join(needing))  # raises StampFontMissing without a font
+    if lacking:
+        logger.warning(
+            "licence %s: the stamp font has no glyph for %r; those characters show as "
+            "boxes (the metadata keeps them)", stamp.licence_id, lacking
+        )
+
+
+# --- Reading and writing PDFs (pikepdf) ----------------------------------------------
+
+
+def _describe(master) -> str:
+    if isinstance(master, (str, os.PathLike)):
+        return str(master)
+    return str(getattr(master, "name", None) or type(master).__name__)
+
+
+@contextmanager
+def _open_master(master):
+    description = _describe(master)
+    with ExitStack() as cleanup:
+        if isinstance(master, (str, os.PathLike)):
+            source = Path(master)
+            if not source.is_file():
+                raise StampError(f"Master PDF {description} does not exist.")
+        else:
+            source = master
+            seekable = getattr(master, "seekable", None)
+            if not callable(seekable) or not seekable():
+                # qpdf needs random access: copy a one-way stream first.
+                source = cleanup.enter_context(
+                    tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+                )
+                shutil.copyfileobj(master, source)
+            source.seek(0)
+        try:
+            # Read-only: pikepdf never writes to its input. No recovery: qpdf would
+            # "repair" a truncated file into pages without content, silently.
+            pdf = Pdf.open(source, attempt_recovery=False)
+        except pikepdf.PasswordError as error:
+            raise StampError(
+                f"Master PDF {description} is encrypted with a password."
+            ) from error
+        except (pikepdf.PdfError, ValueError, RuntimeError) as error:
+            raise StampError(
+                f"Master PDF {description} is not a readable PDF ({error}). Upload the "
+                f"master again; `qpdf --check` shows what is wrong with it."
+            ) from error
+        cleanup.callback(pdf.close)
+        yield pdf
+
+
+# Values some PDF producers write when none was given (reportlab: "untitled", ...).
+_PLACEHOLDERS = {"", "untitled", "unspecified", "anonymous", "none", "unknown"}
+
+
+def _info_text(value) -> str:
+    """A document information string, or "" for a missing or placeholder value."""
+    if value is None:
+        return ""
+    try:
+        text = _clean(str(value))
+    except (pikepdf.PdfError, ValueError, UnicodeDecodeError):
+        return ""
+    return "" if text.lower() in _PLACEHOLDERS else text
+
+
+def _document_title(pdf: Pdf) -> str:
+    try:
+        return _info_text(pdf.docinfo.get(Name.Title))[:300]
+    except (pikepdf.PdfError, ValueError):
+        return ""
+
+
+def _unused_names(pages, count: int) -> list[Name]:
+    used = set()
+    for page in pages:
+        resources = page.obj.get(Name.Resources)
+        if isinstance(resources, Dictionary):
+            xobjects = resources.get(Name.XObject)
+            if isinstance(xobjects, Dictionary):
+                used.update(str(key) for key in xobjects.keys())
+    names, number = [], 0
+    while len(names) < count:
+        candidate = f"/LicenceStamp{number}"
+        number += 1
+        if candidate not in used:
+            names.append(Name(candidate))
+    return names
+
+
+_ARTIFACT = b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC"
+
+
+def _apply_overlays(pdf: Pdf, overlay: Pdf, placements: list[_Placement], size_index: dict):
+    forms = [pdf.copy_foreign(overlay.pages[i].as_form_xobject()) for i in range(len(size_index))]
+    names = _unused_names(pdf.pages, len(forms))
+    save_state = pdf.make_stream(b"q\n")
+    draw_streams: dict[tuple, pikepdf.Stream] = {}
+    for page, placement in zip(pdf.pages, placements):
+        index = size_index[_size_key(placement.size)]
+        key = (index, placement.matrix)
+        stream = draw_streams.get(key)
+        if stream is None:
+            matrix = " ".join(_number(value) for value in placement.matrix).encode()
+            stream = pdf.make_stream(
+                b"\nQ\nq " + matrix + b" cm " + _ARTIFACT + b" " + bytes(names[index])
+                + b" Do EMC Q\n"
+            )
+            draw_streams[key] = stream
+        resources = page.obj.get(Name.Resources)
+        if not isinstance(resources, Dictionary):
+            resources = page.obj.Resources = Dictionary()
+        xobjects = resources.get(Name.XObject)
+        if not isinstance(xobjects, Dictionary):
+            xobjects = resources.XObject = Dictionary()
+        xobjects[names[index]] = forms[index]
+        page.contents_add(save_state, prepend=True)
+        page.contents_add(stream)
+
+
+def _label_cover(pdf: Pdf, stamp: LicenceStamp):
+    """Keep the master's page numbers after the cover: the cover gets its own label."""
+    cover_label = Dictionary(P=String(stamp.wording["page_label"]))
+    labels = pdf.Root.get(Name.PageLabels)
+    if isinstance(labels, Dictionary):
+        try:
+            existing = list(NumberTree(labels).items())
+        except (pikepdf.PdfError, ValueError, TypeError):
+            existing = []
+        if existing and existing[0][0] != 0:
+            existing.insert(0, (0, Dictionary(S=Name.D)))
+    else:
+        existing = []
+    if not existing:
+        existing = [(0, Dictionary(S=Name.D))]
+    numbers = Array([0, cover_label])
+    for index, label in existing:
+        numbers.append(int(index) + 1)
+        numbers.append(label)
+    pdf.Root.PageLabels = Dictionary(Nums=numbers)
+
+
+def _append_text(existing, addition: str, separator: str) -> str:
+    existing = _info_text(existing)
+    return f"{existing}{separator}{addition}" if existing else addition
+
+
+def _write_metadata(pdf: Pdf, stamp: LicenceStamp):
+    statement = stamp.rights_statement()
+    keywords_added = "; ".join(
+        filter(None, [f"Licence {stamp.licence_id}", f"Order {stamp.order_number}",
+                      f"Licensee {stamp.licensee}", stamp.company])
+    )
+    info = pdf.docinfo
+    subject = _append_text(info.get(Name.Subject), statement, " — ")
+    keywords = _append_text(info.get(Name.Keywords), keywords_added, "; ")
+    info[Name.Subject] = String(subject)
+    info[Name.Keywords] = String(keywords)
+    info[Name("/Licensee")] = String(stamp.licensee)
+    if stamp.company:
+        info[Name("/LicenseeCompany")] = String(stamp.company)
+    info[Name("/LicenceType")] = String(stamp.licence_type)
+    info[Name("/OrderNumber")] = String(stamp.order_number)
+    info[Name("/LicenceId")] = String(stamp.licence_id)
+    info[Name("/LicenceIssued")] = String(stamp.issued_on.isoformat())
+    try:
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+            meta["dc:rights"] = statement
+            meta["dc:description"] = subject
+            meta["pdf:Keywords"] = keywords
+            meta["xmpRights:Marked"] = "True"
+            meta["xmpRights:UsageTerms"] = statement
+    except Exception as error:  # the document info above carries the same facts
+        logger.warning("licence %s: XMP metadata not updated: %s", stamp.licence_id, error)
+
+
+def stamp_licence(master: str | Path | BinaryIO, output: BinaryIO, stamp: LicenceStamp, *,
+                  cover_page: bool = True) -> StampResult:
+    """Write `master` stamped with `stamp` to `output`; the master is never modified.
+
+    `master` is a path or a binary file object (read from its start); `output` a
+    writable binary file object, written from its current position and left there
+    at the end of the copy. Raises StampError (nothing written) for an unreadable or
+    password-protected master, StampFontMissing when Chinese text must be stamped
+    and no font for it is installed.
+    """
+    if not isinstance(stamp, LicenceStamp):
+        raise TypeError(f"stamp must be a LicenceStamp, not {type(stamp).__name__}")
+    started = time.perf_counter()
+    description = _describe(master)
+    with _open_master(master) as pdf:
+        try:
+            master_pages = len(pdf.pages)
+            placements = [_placement(page.obj) for page in pdf.pages]
+        except (pikepdf.PdfError, ValueError, RuntimeError) as error:
+            raise StampError(f"Master PDF {description} has no readable pages: {error}") from error
+        if master_pages == 0:
+            raise StampError(f"Master PDF {description} has no pages.")
+        title = _document_title(pdf)
+        _check_fonts(stamp, title if cover_page else "")
+        size_index: dict[tuple[float, float], int] = {}
+        sizes = []
+        for placement in placements:
+            key = _size_key(placement.size)
+            if key not in size_index:
+                size_index[key] = len(sizes)
+                sizes.append(placement.size)
+        cover_size = placements[0].size if cover_page else None
+        overlay_pdf = _build_overlay(stamp, sizes, cover_size, title)
+        buffer = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+        try:
+            with Pdf.open(io.BytesIO(overlay_pdf)) as overlay:
+                try:
+                    _apply_overlays(pdf, overlay, placements, size_index)
+                    if cover_page:
+                        pdf.pages.insert(0, overlay.pages[len(sizes)])
+                        _label_cover(pdf, stamp)
+                    _write_metadata(pdf, stamp)
+                    pages = len(pdf.pages)
+                    if pages != master_pages + (1 if cover_page else 0):
+                        raise StampError(
+                            f"Stamping {description} gave {pages} pages for {master_pages}."
+                        )
+                    pdf.save(
+                        buffer,
+                        compress_streams=True,
+                        object_stream_mode=ObjectStreamMode.generate,
+                        encryption=bool(pdf.is_encrypted),
+                    )
+                except (pikepdf.PdfError, ValueError, RuntimeError) as error:
+                    raise StampError(
+                        f"Master PDF {description} could not be stamped: {error}"
+                    ) from error
+            _refuse_damage(pdf, description)
+            buffer.seek(0)
+            bytes_written = _copy(buffer, output)
+        finally:
+            buffer.close()
+    logger.info(
+        "stamped %s for licence %s: %d pages, %d bytes, %.0f ms",
+        description, stamp.licence_id, pages, bytes_written,
+        (time.perf_counter() - started) * 1000,
+    )
+    return StampResult(pages=pages, master_pages=master_pages, bytes_written=bytes_written)
+
+
+def check_master(master: str | Path | BinaryIO) -> int:
+    """Number of pages of a master PDF that stamp_licence can use; StampError if none.
+
+    Reads every object once (as stamping does), so damage that qpdf would only
+    report while copying is found too: run it when a master is uploaded, not at
+    delivery time.
+    """
+    description = _describe(master)
+    with _open_master(master) as pdf:
+        try:
+            pages = len(pdf.pages)
+            pdf.save(_NullWriter(), compress_streams=False)
+        except (pikepdf.PdfError, ValueError, RuntimeError) as error:
+            raise StampError(f"Master PDF {description} is damaged: {error}") from error
+        _refuse_damage(pdf, description)
+        if pages == 0:
+            raise StampError(f"Master PDF {description} has no pages.")
+        return pages
+
+
+class _NullWriter(io.RawIOBase):
+    def writable(self):
+        return True
+
+    def write(self, data):
+        return len(data)
+
+
+def _refuse_damage(pdf: Pdf, description: str):
+    """qpdf warns, rather than fails, when it meets damaged objects: they come out
+    empty. A copy with missing content must not reach a buyer."""
+    warnings = pdf.get_warnings()
+    if warnings:
+        shown = "; ".join(str(warning) for warning in warnings[:3])
+        more = f" (and {len(warnings) - 3} more)" if len(warnings) > 3 else ""
+        raise StampError(
+            f"Master PDF {description} is damaged: {shown}{more}. Upload the master "
+            f"again; `qpdf --check` shows what is wrong with it."
+        )
+
+
+def _copy(source, output) -> int:
+    written = 0
+    while chunk := source.read(1024 * 1024):
+        output.write(chunk)
+        written += len(chunk)
+    return written

@@ -1,0 +1,75 @@
+from urllib.parse import quote
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from storefront.delivery import services
+from storefront.delivery.models import DownloadGrant
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _attachment_name(grant: DownloadGrant) -> str:
+    line = grant.copy.line
+    return f"{line.product_code} {line.title}"[:150].strip() + ".pdf"
+
+
+@never_cache
+@require_GET
+def download(request, token):
+    """A stamped PDF while its link is valid; otherwise a page that says why, and what next."""
+    decision = services.claim_download(
+        token=token,
+        ip_address=_client_ip(request),
+        user_agent=request.headers.get("User-Agent", ""),
+    )
+    if decision.status == 404:
+        raise Http404(_("This download link does not exist."))
+    grant = decision.grant
+    if decision.status != 200:
+        return _unavailable(request, grant, decision.status)
+    copy = grant.copy
+    filename = _attachment_name(grant)
+    if settings.DOWNLOADS_X_ACCEL_REDIRECT_PREFIX:
+        # nginx sends the file from its internal location; Django only authorises.
+        response = HttpResponse(content_type="application/pdf")
+        response["X-Accel-Redirect"] = settings.DOWNLOADS_X_ACCEL_REDIRECT_PREFIX + quote(copy.file.name)
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    else:
+        response = FileResponse(
+            copy.file.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf"
+        )
+    response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _unavailable(request, grant: DownloadGrant, status: int):
+    order = grant.copy.line.order
+    with override(order.language):
+        return render(
+            request,
+            "delivery/download_unavailable.html",
+            {"grant": grant, "order": order, "status": status, "renewable": status == 410 and not grant.is_revoked},
+            status=status,
+        )
+
+
+@require_POST
+def renew(request, token):
+    """An expired link: send fresh links to the order's own address (never elsewhere)."""
+    grant = DownloadGrant.objects.select_related("copy__line__order").filter(token=token).first()
+    if grant is None or grant.is_revoked or not grant.is_expired:
+        raise Http404(_("This link cannot be renewed."))
+    order = grant.copy.line.order
+    if not DownloadGrant.objects.usable().filter(copy=grant.copy).exists():
+        services.issue_fresh_links(order_id=order.pk, reason="buyer asked, link expired")
+    with override(order.language):
+        return render(request, "delivery/link_renewed.html", {"order": order})
