@@ -172,7 +172,7 @@ def test_smtp_failing_retries_then_flags(settings, monkeypatch):
 
 
 def test_broker_down_while_paying_keeps_the_payment_and_the_sweep_delivers(
-    settings, django_capture_on_commit_callbacks
+    django_capture_on_commit_callbacks,
 ):
     report = make_report(master_pdf=master_pdf(3))
     order = order_services.place_order(
@@ -182,20 +182,20 @@ def test_broker_down_while_paying_keeps_the_payment_and_the_sweep_delivers(
         payment_method=PaymentMethod.CARD,
     )
     # The broker is unreachable: queuing raises, the paid state stays committed.
-    settings.CELERY_TASK_ALWAYS_EAGER = False
     from storefront.celery import app
 
+    saved = (app.conf.task_always_eager, app.conf.broker_url, app._pool, app.amqp._producer_pool)
     app.conf.task_always_eager = False
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
-    app.conf.broker_connection_retry = False
-    app.conf.broker_connection_max_retries = 0
-    app.conf.broker_transport_options = {"max_retries": 0}
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
+    app._pool = app.amqp._producer_pool = None
     try:
         with django_capture_on_commit_callbacks(execute=True):
             order_services.mark_order_paid(order_id=order.pk, source="webhook")
     finally:
-        app.conf.task_always_eager = True
-        settings.CELERY_TASK_ALWAYS_EAGER = True
+        if app._pool is not None:
+            app._pool.force_close_all()
+        (app.conf.task_always_eager, app.conf.broker_url, app._pool,
+         app.amqp._producer_pool) = saved
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
 
