@@ -369,3 +369,16 @@ def test_staff_actions_resend_fresh_links_and_revoke(admin_client):
     assert not DownloadGrant.objects.usable().exists()
     failed = admin_client.get(changelist, {"delivery": "failed"})
     assert failed.status_code == 200
+
+
+def test_order_page_keeps_a_fixed_query_count(client):
+    from django.test.utils import CaptureQueriesContext
+
+    small, large = paid_order(lines=1), paid_order(lines=3)
+    counts = []
+    for order in (small, large):
+        services.deliver_order(order_id=order.pk)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/en/orders/{order.public_token}/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
