@@ -113,7 +113,7 @@ def send_delivery_mail(*, order_id: int, force: bool = False) -> bool:
         context={
             "order": order,
             "downloads": downloads,
-            "order_url": absolute_url(order_page_path(order)),
+            "order_url": absolute_url(order.get_absolute_url()),
             "download_limit": settings.DOWNLOAD_LIMIT,
         },
     )
@@ -125,11 +125,6 @@ def send_delivery_mail(*, order_id: int, force: bool = False) -> bool:
 
 
 send_delivery_mail.alters_data = True
-
-
-def order_page_path(order: Order) -> str:
-    with override(order.language):
-        return order.get_absolute_url()
 
 
 def download_url(grant: DownloadGrant) -> str:

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 
 from reports.formatting import format_price
 from reports.models import LicenseOption, LicenseType, Report
@@ -98,7 +99,9 @@ class Order(models.Model):
         return self.number
 
     def get_absolute_url(self):
-        return reverse("orders:detail", kwargs={"token": self.public_token})
+        # In the buyer's language, wherever the link is made (a worker, the admin).
+        with override(self.language or settings.LANGUAGE_CODE):
+            return reverse("orders:detail", kwargs={"token": self.public_token})
 
     @property
     def is_paid(self) -> bool:
