@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
-from django.shortcuts import render
 from django.middleware.csrf import get_token
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -40,18 +40,18 @@ class CatalogueContent:
     html: str
     # Facts the view needs on a cache hit without a query (e.g. a report's slug).
     facts: dict = field(default_factory=dict)
-    # Unix time after which the content is stale (the next scheduled publication).
-    # Checked on read as well as given to the cache, so it holds whatever the backend.
+    # The catalogue version it was built from, and the Unix time after which it is
+    # stale (the next scheduled publication). Both are checked on read, so expiry
+    # holds whatever the backend does.
+    version: int = 0
     stale_after: float = 0.0
 
 
-def catalogue_version() -> int:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        # add() so that two processes starting at once agree on the version.
-        cache.add(VERSION_KEY, 1, timeout=None)
-        version = cache.get(VERSION_KEY, 1)
-    return version
+@dataclass
+class CachedPage:
+    html: str
+    version: int
+    stale_after: float
 
 
 def bump_catalogue_version() -> None:
@@ -64,7 +64,21 @@ def bump_catalogue_version() -> None:
 
 def content_key(name: str, *parts: str) -> str:
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
-    return f"catalogue:{catalogue_version()}:{name}:{get_language()}:{digest}"
+    return f"catalogue:{name}:{get_language()}:{digest}"
+
+
+def _lookup(key: str):
+    """The entry under key if it is current, and the current version: one round trip."""
+    values = cache.get_many([VERSION_KEY, key])
+    version = values.get(VERSION_KEY)
+    if version is None:
+        # add() so that processes starting at once agree on the first version.
+        cache.add(VERSION_KEY, 1, timeout=None)
+        version = cache.get(VERSION_KEY, 1)
+    entry = values.get(key)
+    if entry is not None and entry.version == version and entry.stale_after > time.time():
+        return entry, version
+    return None, version
 
 
 def render_content(request, template: str, context: dict) -> str:
@@ -77,17 +91,20 @@ def render_content(request, template: str, context: dict) -> str:
 
 
 def cached_content(key: str, build, *, seconds_until_change) -> CatalogueContent:
-    """The content under key, built (and cached) when missing.
+    """The content under key, built (and cached) when missing or stale.
 
     build() returns a CatalogueContent; seconds_until_change() caps how long it
     may be kept (the next scheduled publication), asked only on a miss.
     """
     if settings.CATALOGUE_CACHE_SECONDS <= 0:  # caching switched off
         return build()
-    content = cache.get(key)
-    if content is None or content.stale_after <= time.time():
+    content, version = _lookup(key)
+    if content is None:
         content = build()
         timeout = min(settings.CATALOGUE_CACHE_SECONDS, max(1, seconds_until_change()))
+        # Stamped with the version read before building: an edit during the build
+        # bumps the version, so this entry is already stale and never served.
+        content.version = version
         content.stale_after = time.time() + timeout
         cache.set(key, content, timeout=timeout)
     return content
@@ -108,15 +125,21 @@ def _page_key(request) -> str:
     return content_key("page", request.get_full_path())
 
 
+def _with_csrf_token(request, html: str) -> str:
+    # Only pages with a form get a token (and so a CSRF cookie).
+    if CSRF_PLACEHOLDER in html:
+        return html.replace(CSRF_PLACEHOLDER, get_token(request))
+    return html
+
+
 def cached_page(request, *, allowed_parameters=()) -> HttpResponse | None:
     """The whole page for a visitor without a session, if it was rendered before."""
     if not _whole_page_cacheable(request, allowed_parameters):
         return None
-    entry = cache.get(_page_key(request))
-    if entry is None or entry[1] <= time.time():
+    page, _version = _lookup(_page_key(request))
+    if page is None:
         return None
-    html, _stale_after = entry
-    return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+    return HttpResponse(_with_csrf_token(request, page.html))
 
 
 def render_page(request, content: CatalogueContent, *, status=200, allowed_parameters=()):
@@ -131,15 +154,14 @@ def render_page(request, content: CatalogueContent, *, status=200, allowed_param
     finally:
         delattr(request, RENDERING_FOR_CACHE)
     timeout = max(1, int(content.stale_after - time.time()))
-    cache.set(_page_key(request), (html, content.stale_after), timeout=timeout)
-    return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+    page = CachedPage(html=html, version=content.version, stale_after=content.stale_after)
+    cache.set(_page_key(request), page, timeout=timeout)
+    return HttpResponse(_with_csrf_token(request, html))
 
 
 def page_context(request, content: CatalogueContent, *, keep_placeholder=False) -> dict:
     """Context for templates/catalogue_page.html, with the buyer's own CSRF token."""
-    html = content.html
-    if not keep_placeholder and CSRF_PLACEHOLDER in html:
-        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    html = content.html if keep_placeholder else _with_csrf_token(request, content.html)
     return {
         "page_title": content.title,
         "page_meta_description": content.meta_description,

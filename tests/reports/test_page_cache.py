@@ -127,3 +127,10 @@ def test_a_visitor_with_a_cart_gets_a_personal_shell_around_cached_content(clien
     assert '<span class="cart-count">1</span>' in page
     anonymous = Client().get(detail_url(report)).content.decode()
     assert "cart-count" not in anonymous
+
+
+def test_pages_without_a_form_set_no_csrf_cookie(client):
+    report = make_report()
+    for _ in range(2):  # cold, then from the cache
+        assert "csrftoken" not in client.get("/en/reports/").cookies
+        assert "csrftoken" in Client().get(detail_url(report)).cookies
