@@ -52,6 +52,7 @@ import multiprocessing
 import os
 import platform
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -69,6 +70,7 @@ RESULTS = ROOT / "bench" / "results"
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/storefront_bench_webhook"
+MEDIA = RESULTS / "webhook-media"  # master PDFs and stamped copies of this benchmark only
 WEBHOOK_PATH = "/stripe/webhook/"
 NOTIFY_CHANNEL = "bench_order_paid"
 WRONG_SECRET = "whsec_benchmark_not_the_shops_secret"
@@ -264,7 +266,7 @@ def bench_environment(args, stripe: dict, port: int, source: Path) -> dict:
         STRIPE_SECRET_KEY=stripe["api_key"],
         STRIPE_WEBHOOK_SECRET=stripe["webhook_secret"],
         STRIPE_API_BASE=stripe["url"],
-        PRIVATE_MEDIA_ROOT=str(RESULTS / "private_media"),
+        PRIVATE_MEDIA_ROOT=str(MEDIA),
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         LOG_LEVEL="INFO",  # the shop's default: one INFO line per paid order, a WARNING per 400
         NO_PROXY="127.0.0.1,localhost",
@@ -309,7 +311,18 @@ def prepare_database(args, env, source: Path):
             "migrations (work in progress?); measure another tree with --source DIR"
         )
     run([*python, "migrate", "--no-input", "-v0"], env, source, timeout=600)
-    run([*python, "seed_demo", "--no-pdfs"], env, source, timeout=600, quiet=True)
+    stale = [po for po in (source / "locale").glob("*/LC_MESSAGES/*.po")
+             if not po.with_suffix(".mo").exists()
+             or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime]
+    if stale:  # the mails are rendered in the order's language
+        if shutil.which("msgfmt") is None:
+            raise SystemExit("msgfmt is missing: apt-get install gettext (make test does)")
+        run([*python, "compilemessages", "--ignore=.venv", "-v0"], env, source, timeout=300)
+    if MEDIA.exists():
+        shutil.rmtree(MEDIA)
+    MEDIA.mkdir(parents=True)
+    seed = [*python, "seed_demo"] + (["--no-pdfs"] if args.no_pdfs else [])
+    run(seed, env, source, timeout=900, quiet=True)
 
 
 def setup_django(env, source: Path):
@@ -317,8 +330,12 @@ def setup_django(env, source: Path):
         os.environ.pop(key, None)
     os.environ.update(env)
     sys.path.insert(0, str(source))
+    import warnings
+
     import django
 
+    # whitenoise: no collected static files; the webhook serves none.
+    warnings.filterwarnings("ignore", message="No directory at")
     django.setup()
     # The shop logs to the console; in this process, send those lines to a file instead.
     import logging
@@ -431,17 +448,23 @@ def measure_in_process(events: list[dict], signer) -> dict:
 
     from storefront.payments import stripe_api
 
-    timers = {"verify": [], "refetch": [], "refetch_in_transaction": [], "sql": [], "commit": []}
+    from storefront.orders import services as order_services
+
+    timers = {"verify": [], "refetch": [], "refetch_in_transaction": [], "sql": [], "commit": [],
+              "delivery": []}
     statements: list[str] = []
-    originals = (stripe_api.verify_webhook, stripe_api.retrieve_checkout_session)
+    originals = (stripe_api.verify_webhook, stripe_api.retrieve_checkout_session,
+                 order_services.hand_off_for_delivery)
+    in_delivery = [False]  # SQL and COMMITs of the delivery are counted in its own column
 
     def sql_timer(execute, sql, params, many, context):
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
-            timers["sql"].append(time.perf_counter() - started)
-            statements.append(sql[:160])
+            if not in_delivery[0]:
+                timers["sql"].append(time.perf_counter() - started)
+                statements.append(sql[:160])
 
     database_commit = connection._commit
 
@@ -450,7 +473,17 @@ def measure_in_process(events: list[dict], signer) -> dict:
         try:
             return database_commit()
         finally:
-            timers["commit"].append(time.perf_counter() - started)
+            if not in_delivery[0]:
+                timers["commit"].append(time.perf_counter() - started)
+
+    def timed_hand_off(*args, **kwargs):
+        in_delivery[0] = True
+        started = time.perf_counter()
+        try:
+            return originals[2](*args, **kwargs)
+        finally:
+            timers["delivery"].append(time.perf_counter() - started)
+            in_delivery[0] = False
 
     def timed(name, function):
         def wrapper(*args, **kwargs):
@@ -473,6 +506,7 @@ def measure_in_process(events: list[dict], signer) -> dict:
     post(b"{}", "")  # opens the database connection outside the timed requests
     stripe_api.verify_webhook = timed("verify", originals[0])
     stripe_api.retrieve_checkout_session = timed("refetch", originals[1])
+    order_services.hand_off_for_delivery = timed_hand_off
     connection.ensure_connection()
     connection._commit = timed_commit
     try:
@@ -481,7 +515,7 @@ def measure_in_process(events: list[dict], signer) -> dict:
                 for event in events:
                     payload = event["payload"]
                     secret = WRONG_SECRET if kind == "bad_signature" else None
-                    for name in ("verify", "refetch", "sql", "commit"):
+                    for name in ("verify", "refetch", "sql", "commit", "delivery"):
                         timers[name].clear()
                     statements.clear()
                     started = time.perf_counter()
@@ -496,11 +530,13 @@ def measure_in_process(events: list[dict], signer) -> dict:
                         "refetch": sum(timers["refetch"]),
                         "sql": sum(timers["sql"]),
                         "commit": sum(timers["commit"]),
+                        "delivery": sum(timers["delivery"]),
                         "queries": len(statements),
                         "sql_text": list(statements),
                     })
     finally:
-        stripe_api.verify_webhook, stripe_api.retrieve_checkout_session = originals
+        (stripe_api.verify_webhook, stripe_api.retrieve_checkout_session,
+         order_services.hand_off_for_delivery) = originals
         del connection._commit
 
     def med(kind, key):
@@ -509,10 +545,11 @@ def measure_in_process(events: list[dict], signer) -> dict:
     breakdown = {}
     for kind, label in (("new", "paid webhook (new event)"), ("duplicate", "duplicate delivery"),
                         ("bad_signature", "bad signature")):
-        total, verify, refetch, sql, commit = (
-            med(kind, k) for k in ("total", "verify", "refetch", "sql", "commit")
+        total, verify, refetch, sql, commit, delivery = (
+            med(kind, k) for k in ("total", "verify", "refetch", "sql", "commit", "delivery")
         )
-        others = [r["total"] - r["verify"] - r["refetch"] - r["sql"] - r["commit"] for r in rows[kind]]
+        others = [r["total"] - r["verify"] - r["refetch"] - r["sql"] - r["commit"] - r["delivery"]
+                  for r in rows[kind]]
         breakdown[kind] = {
             "label": label,
             "samples": len(rows[kind]),
@@ -521,6 +558,7 @@ def measure_in_process(events: list[dict], signer) -> dict:
             "refetch_ms": refetch,
             "sql_ms": sql,
             "commit_ms": commit,
+            "delivery_ms": delivery,
             "other_ms": round(statistics.median(others) * 1000, 2),
             "queries": statistics.median(r["queries"] for r in rows[kind]),
             "sql": rows[kind][0]["sql_text"],
@@ -592,6 +630,9 @@ def profile_new_webhooks(events: list[dict], signer) -> dict:
         "retrieve_checkout_session (SDK call)": ("payments/stripe_api.py", "retrieve_checkout_session"),
         "handle_stripe_event": ("payments/services.py", "handle_stripe_event"),
         "mark_order_paid": ("orders/services.py", "mark_order_paid"),
+        "hand_off_for_delivery (after the commit)": ("orders/services.py", "hand_off_for_delivery"),
+        "stamp_licence (PDF)": ("delivery/stamping.py", "stamp_licence"),
+        "send_delivery_mail": ("delivery/services.py", "send_delivery_mail"),
         "logging (all handlers)": ("logging/__init__.py", "handle"),
         "json.dumps (payload to jsonb)": ("json/__init__.py", "dumps"),
         "StripeObject construction": ("stripe/_stripe_object.py", "_construct_from"),
@@ -855,19 +896,20 @@ class CpuMeter:
 # --- Verification ----------------------------------------------------------------------
 
 
-def verify(new_events, phases, stripe_stats, log_path) -> dict:
+def verify(new_events, phases, stripe_stats, log_path, *, pdfs: bool) -> dict:
+    from django.apps import apps
     from django.db import connection
     from django.db.models import Count, Q
 
-    from storefront.orders.models import Order, OrderStatus
+    from storefront.orders.models import PAID_STATUSES, Order, OrderLine, OrderStatus
     from storefront.payments.models import CheckoutSession, PaymentEvent
 
     order_ids = [e["order_id"] for e in new_events]
     event_ids = [e["event_id"] for e in new_events]
     session_ids = [e["session_id"] for e in new_events]
-    orders = Order.objects.filter(pk__in=order_ids).annotate(
+    orders = list(Order.objects.filter(pk__in=order_ids).annotate(
         paid_changes=Count("status_changes", filter=Q(status_changes__to_status=OrderStatus.PAID))
-    )
+    ))
     per_event = Counter(
         PaymentEvent.objects.filter(event_id__in=event_ids).values_list("event_id", flat=True)
     )
@@ -875,7 +917,8 @@ def verify(new_events, phases, stripe_stats, log_path) -> dict:
     log_text = log_path.read_text(errors="replace") if log_path.exists() else ""
     checks = {
         "orders": len(order_ids),
-        "orders_not_paid": sum(1 for o in orders if o.status != OrderStatus.PAID),
+        "orders_missing": len(order_ids) - len(orders),
+        "orders_not_paid": sum(1 for o in orders if o.status not in PAID_STATUSES),
         "orders_without_exactly_one_paid_change": sum(1 for o in orders if o.paid_changes != 1),
         "orders_flagged": sum(1 for o in orders if o.needs_attention),
         "events": len(event_ids),
@@ -895,13 +938,25 @@ def verify(new_events, phases, stripe_stats, log_path) -> dict:
         ),
         "gunicorn_log_errors": len(re.findall(r"Traceback|\bERROR\b|\bCRITICAL\b|WORKER TIMEOUT", log_text)),
     }
+    delivery = apps.is_installed("storefront.delivery")
+    if delivery:
+        from storefront.delivery.models import StampedCopy
+
+        lines = OrderLine.objects.filter(order_id__in=order_ids).count()
+        checks["orders_delivered"] = sum(1 for o in orders if o.status == OrderStatus.DELIVERED)
+        checks["lines_without_exactly_one_stamped_copy"] = lines - StampedCopy.objects.filter(
+            line__order_id__in=order_ids).count()
     connection.close()
-    failures = {
-        key: value for key, value in checks.items()
-        if key not in {"orders", "events", "payment_events_total"} and value
-    }
+    informational = {"orders", "events", "payment_events_total", "orders_delivered"}
+    if delivery and not pdfs:
+        # Without master PDFs every delivery fails by design: flagged orders, logged errors.
+        informational |= {"orders_flagged", "gunicorn_log_errors", "lines_without_exactly_one_stamped_copy"}
+    failures = {key: value for key, value in checks.items() if key not in informational and value}
     if checks["payment_events_total"] != checks["events"]:
         failures["payment_events_total"] = checks["payment_events_total"]
+    if delivery and pdfs and checks["orders_delivered"] != len(order_ids):
+        failures["orders_not_delivered"] = len(order_ids) - checks["orders_delivered"]
+    checks["delivery_app"] = delivery
     checks["ok"] = not failures
     checks["failures"] = failures
     return checks
@@ -974,6 +1029,17 @@ def fmt(summary: dict, key: str) -> str:
 def markdown(result) -> str:
     info, args = result["machine"], result["settings"]
     load = result["load_average"]
+    if args["delivery_app"]:
+        hand_off = (
+            "REDIS_URL unset, so Celery runs tasks eagerly: the on-commit hand-off to delivery "
+            + ("(stamp the master PDF, download link, mail through the locmem backend, move to "
+               "delivered)" if args["master_pdfs"] else "(no master PDFs: delivery fails and "
+               "flags the order)")
+            + " runs inside the webhook request, after the paid state is committed and before "
+            "the answer"
+        )
+    else:
+        hand_off = "REDIS_URL unset (the on-commit hand-off, a log line in this tree, runs in-process)"
     lines = [
         f"Command: `{result['command']}`",
         "",
@@ -981,8 +1047,7 @@ def markdown(result) -> str:
         f"Python {info['python']}, Django {info['django']}, stripe {info['stripe_sdk']}, "
         f"gunicorn {info['gunicorn']} ({args['workers']} sync workers), PostgreSQL "
         f"{info['postgresql']} (synchronous_commit {result['database']['synchronous_commit']}); "
-        f"load: Python http.client threads; REDIS_URL unset (the on-commit hand-off runs "
-        f"in-process, inside the webhook request); DEBUG off. Load average (1 min) "
+        f"load: Python http.client threads; {hand_off}; DEBUG off. Load average (1 min) "
         f"{load['before_setup'][0]:.2f} before the run, {load['before_load'][0]:.2f} before "
         f"and {load['after_load'][0]:.2f} after the load phases.",
         "",
@@ -1018,15 +1083,16 @@ def markdown(result) -> str:
             f"In-process, through Django's test client (median of {breakdown['new']['samples']} "
             "webhooks each, ms):",
             "",
-            "| request | total | signature check | Stripe re-fetch | SQL (statements) | COMMIT | rest |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "| request | total | signature check | Stripe re-fetch | SQL (statements) | COMMIT "
+            "| delivery, after the commit | rest |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for kind in ("new", "duplicate", "bad_signature"):
             row = breakdown[kind]
             lines.append(
                 f"| {row['label']} | {row['total_ms']:.2f} | {row['verify_ms']:.2f} "
                 f"| {row['refetch_ms']:.2f} | {row['sql_ms']:.2f} ({row['queries']:g}) "
-                f"| {row['commit_ms']:.2f} | {row['other_ms']:.2f} |"
+                f"| {row['commit_ms']:.2f} | {row['delivery_ms']:.2f} | {row['other_ms']:.2f} |"
             )
         micro = breakdown["signature_microbench"]
         lines += [
@@ -1046,7 +1112,9 @@ def markdown(result) -> str:
     lines += [
         "",
         "Checks: " + ("all passed" if checks["ok"] else f"**FAILED** {checks['failures']}")
-        + f" ({checks['orders']} orders, each paid with one paid status change; "
+        + f" ({checks['orders']} orders, each paid with one paid status change"
+        + (f", {checks['orders_delivered']} delivered" if checks["delivery_app"] else "")
+        + "; "
         f"{checks['events']} events, one PaymentEvent each and {checks['payment_events_total']} "
         f"in all; one session re-fetch per new event; {checks['http_5xx']} answers 5xx; "
         f"{checks['gunicorn_log_errors']} errors in the gunicorn log).",
@@ -1081,6 +1149,11 @@ def parse_args(argv=None):
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument("--in-process", type=int, default=30,
                         help="webhooks timed piece by piece in-process (0: skip)")
+    parser.add_argument("--no-pdfs", action="store_true",
+                        help="seed_demo --no-pdfs: no master PDFs, so delivery fails (and is flagged) "
+                             "inside each paid webhook; the default seeds the PDFs and delivers")
+    parser.add_argument("--keep-media", action="store_true",
+                        help="keep bench/results/webhook-media/ (master PDFs, stamped copies) after the run")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile --in-process extra paid webhooks into bench/results/webhook-profile.txt")
     parser.add_argument("--phase-timeout", type=int, default=120,
@@ -1213,7 +1286,9 @@ def main(argv=None) -> int:
     finally:
         stripe.stop()
     checks = verify(warm + in_process_items + new_many + new_one + profile_items, phases, stripe_stats,
-                    RESULTS / "webhook-gunicorn.log")
+                    RESULTS / "webhook-gunicorn.log", pdfs=not args.no_pdfs)
+    if not args.keep_media:  # ~0.4 MB of stamped PDF per order
+        shutil.rmtree(MEDIA, ignore_errors=True)
 
     print()
     print_table(phases)
@@ -1231,6 +1306,7 @@ def main(argv=None) -> int:
             "settings_module": "storefront.settings", "log_level": "INFO",
             "database": urlsplit(args.database_url).path.lstrip("/"),
             "warm_up_orders": warm_count, "in_process_orders": len(in_process_items),
+            "master_pdfs": not args.no_pdfs, "delivery_app": checks["delivery_app"],
         },
         "load_average": {"before_setup": load_before_setup, "before_load": load_before,
                          "after_load": load_after},

@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
@@ -9,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from reports import page_cache, selectors
 from reports.forms import CatalogueFilterForm
-from reports.links import contact_link
 from reports.outline import outline_tree
 
 LIST_PARAMETERS = ("q", "category", "publisher", "sort", "page")
@@ -126,6 +127,10 @@ def report_detail(request, product_code, slug):
     return page_cache.render_page(request, content)
 
 
+def _contact_url(product_code: str, kind: str) -> str:
+    return f"{reverse('inquiries:contact')}?{urlencode({'report': product_code, 'kind': kind})}"
+
+
 def _detail_content(request, product_code) -> page_cache.CatalogueContent:
     report = selectors.visible_report(product_code)
     if report is None:
@@ -141,12 +146,10 @@ def _detail_content(request, product_code) -> page_cache.CatalogueContent:
         "categories": list(report.categories.all()),
         "related_reports": selectors.related_reports(report),
         "shown_language": report.shown_language,
-        "question_url": contact_link(
-            _("Question about report %(code)s") % {"code": report.product_code}
-        ),
-        "sample_url": contact_link(
-            _("Sample request for report %(code)s") % {"code": report.product_code}
-        ),
+        # The contact form with the report and the kind preset; the same for every
+        # visitor, so the page can stay cached.
+        "question_url": _contact_url(report.product_code, "question"),
+        "sample_url": _contact_url(report.product_code, "sample"),
     }
     description = report.meta_description or Truncator(strip_tags(report.summary)).chars(300)
     return page_cache.CatalogueContent(

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "storefront.orders",
     "storefront.payments",
     "storefront.delivery",
+    "storefront.inquiries",
 ]
 
 MIDDLEWARE = [
@@ -151,6 +152,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "storefront.delivery.tasks.sweep_undelivered_orders_task",
         "schedule": 2 * 60,
     },
+    "sweep-inquiry-mail": {
+        "task": "storefront.inquiries.tasks.sweep_inquiry_mail_task",
+        "schedule": 2 * 60,
+    },
 }
 
 # --- Delivery -----------------------------------------------------------------
@@ -163,6 +168,22 @@ DELIVERY_MAX_RETRIES = int(os.environ.get("DELIVERY_MAX_RETRIES", "6"))
 # Behind nginx: files are sent by nginx from this internal location
 # (e.g. "/protected/" aliased to PRIVATE_MEDIA_ROOT); empty: Django streams them.
 DOWNLOADS_X_ACCEL_REDIRECT_PREFIX = os.environ.get("DOWNLOADS_X_ACCEL_REDIRECT_PREFIX", "")
+
+# --- Inquiries ----------------------------------------------------------------
+
+# Submissions a buyer may make per window, counted per IP address and per e-mail
+# address in the shared cache (Redis when configured); past them a 429 page.
+INQUIRY_RATE_LIMIT_PER_IP = int(os.environ.get("INQUIRY_RATE_LIMIT_PER_IP", "5"))
+INQUIRY_RATE_LIMIT_PER_EMAIL = int(os.environ.get("INQUIRY_RATE_LIMIT_PER_EMAIL", "3"))
+INQUIRY_RATE_LIMIT_WINDOW_SECONDS = int(os.environ.get("INQUIRY_RATE_LIMIT_WINDOW_SECONDS", "3600"))
+# A new or open inquiry older than this is highlighted as overdue in the queue.
+INQUIRY_OVERDUE_HOURS = int(os.environ.get("INQUIRY_OVERDUE_HOURS", "24"))
+# Mail retries before the inquiry (or reply) is flagged as failed in the admin.
+INQUIRY_MAIL_MAX_RETRIES = int(os.environ.get("INQUIRY_MAIL_MAX_RETRIES", "6"))
+# Mail still unsent after this long (broker down, worker lost) is queued again by the sweep.
+INQUIRY_SWEEP_AFTER_MINUTES = int(os.environ.get("INQUIRY_SWEEP_AFTER_MINUTES", "5"))
+# How long a sample link in a reply works.
+INQUIRY_SAMPLE_LINK_DAYS = int(os.environ.get("INQUIRY_SAMPLE_LINK_DAYS", "14"))
 
 # --- Payments -----------------------------------------------------------------
 

@@ -18,5 +18,6 @@ urlpatterns += i18n_patterns(
     path("reports/", include("reports.urls")),
     path("", include("storefront.orders.urls")),
     path("", include("storefront.payments.urls")),
+    path("contact/", include("storefront.inquiries.urls")),
     prefix_default_language=True,
 )

@@ -95,3 +95,16 @@ def test_refund_of_an_unpaid_order_is_refused_with_a_message(admin_client):
     assert "Only paid orders can be refunded." in response.content.decode()
     response = admin_client.post(f"{CHANGELIST}{order.pk}/refund/", {"amount": "ten"}, follow=True)
     assert "Enter the amount to refund as a number" in response.content.decode()
+
+
+def test_the_sales_group_marks_invoice_orders_paid_but_cannot_refund(client):
+    from django.contrib.auth.models import Group
+
+    order = place(PaymentMethod.INVOICE)
+    user = User.objects.create_user("sam", "sam@example.com", "pw", is_staff=True)
+    user.groups.add(Group.objects.get(name="Sales"))
+    client.force_login(user)
+    client.post(CHANGELIST, {"action": "mark_invoice_orders_paid", "_selected_action": [order.pk]})
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert client.get(f"{CHANGELIST}{order.pk}/refund/").status_code == 403

@@ -1,0 +1,277 @@
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.forms.models import BaseInlineFormSet
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.timesince import timesince
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from reports.models import LicenseOption
+from storefront.inquiries import services
+from storefront.inquiries.models import Inquiry, InquiryKind, InquiryReply
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue")), ("no", _("Not overdue"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.overdue()
+        if self.value() == "no":
+            return queryset.exclude(pk__in=Inquiry.objects.overdue().values("pk"))
+        return queryset
+
+
+class AssigneeFilter(admin.SimpleListFilter):
+    title = _("assignee")
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("me", _("Assigned to me")), ("nobody", _("Unassigned"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(assignee=request.user)
+        if self.value() == "nobody":
+            return queryset.filter(assignee__isnull=True)
+        return queryset
+
+
+class ReplyFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        for form in self.extra_forms:
+            if form.has_changed() and form.cleaned_data.get("include_sample_link"):
+                try:
+                    services.check_sample_available(self.instance)
+                except services.InquiryError as error:
+                    form.add_error("include_sample_link", str(error))
+
+
+class InquiryReplyInline(admin.StackedInline):
+    """Earlier replies, read-only with their delivery state, and a form for a new one."""
+
+    model = InquiryReply
+    formset = ReplyFormSet
+    extra = 1
+    can_delete = False
+    fields = [
+        "body", "include_sample_link", "status", "author", "created_at", "sent_at", "last_error",
+    ]  # fmt: skip
+    readonly_fields = ["status", "author", "created_at", "sent_at", "last_error"]
+    verbose_name = _("reply")
+    verbose_name_plural = _(
+        "replies (sent to the buyer in their language, Reply-To the sales address)"
+    )
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a reply, once written, is what the buyer receives
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Inquiry)
+class InquiryAdmin(admin.ModelAdmin):
+    list_display = [
+        "reference", "created_at", "age", "kind", "status", "report_code", "name", "company",
+        "assignee", "needs_attention",
+    ]  # fmt: skip
+    list_filter = [
+        "status", "kind", OverdueFilter, AssigneeFilter, "needs_attention", "language",
+    ]  # fmt: skip
+    list_select_related = ["report", "assignee"]
+    search_fields = [
+        "reference", "email", "name", "company", "message", "report__product_code", "report_title",
+    ]  # fmt: skip
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "reference", "kind", "report", "report_title", "name", "email", "company", "job_title",
+        "country", "phone", "message", "language", "source_page", "consent_given_at",
+        "created_at", "updated_at", "acknowledged_at", "sales_notified_at", "mail_failed_at",
+        "attention_reason", "ip_address", "quotation",
+    ]  # fmt: skip
+    fieldsets = [
+        (
+            _("Inquiry"),
+            {"fields": ["reference", "kind", "status", "assignee", "report", "report_title"]},
+        ),
+        (_("Message"), {"fields": ["message", "staff_note"]}),
+        (
+            _("Buyer"),
+            {"fields": ["name", "email", "company", "job_title", "country", "phone", "language"]},
+        ),
+        (_("Quotation"), {"fields": ["quotation"]}),
+        (_("Attention"), {"fields": ["needs_attention", "attention_reason"]}),
+        (
+            _("Times and origin"),
+            {
+                "fields": [
+                    "created_at", "updated_at", "acknowledged_at", "sales_notified_at",
+                    "mail_failed_at", "consent_given_at", "source_page", "ip_address",
+                ]  # fmt: skip
+            },
+        ),
+    ]
+    inlines = [InquiryReplyInline]
+    actions = ["assign_to_me", "close_inquiries", "retry_mail"]
+
+    class Media:
+        css = {"all": ["inquiries/admin.css"]}
+
+    def has_add_permission(self, request):
+        return False  # inquiries come from the contact form only
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assignee":
+            kwargs["queryset"] = get_user_model().objects.filter(is_staff=True, is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description=_("age"), ordering="created_at")
+    def age(self, inquiry):
+        age = timesince(inquiry.created_at, timezone.now(), depth=1)
+        if inquiry.is_overdue:
+            return format_html(
+                '<span class="inquiry-overdue" title="{}">{}</span>', _("Overdue"), age
+            )
+        return age
+
+    @admin.display(description=_("report"), ordering="report__product_code")
+    def report_code(self, inquiry):
+        return inquiry.report.product_code if inquiry.report else "-"
+
+    @admin.display(description=_("invoice order"))
+    def quotation(self, inquiry):
+        if inquiry.order_id:
+            return format_html(
+                '<a href="{}">{}</a>',
+                reverse("admin:orders_order_change", args=[inquiry.order_id]),
+                _("Invoice order created: open it"),
+            )
+        if inquiry.kind != InquiryKind.QUOTATION:
+            return "-"
+        return format_html(
+            '<a class="button" href="{}">{}</a>',
+            reverse("admin:inquiries_inquiry_quote", args=[inquiry.pk]),
+            _("Create an invoice order for a licence"),
+        )
+
+    @admin.action(description=_("Assign to me"), permissions=["change"])
+    def assign_to_me(self, request, queryset):
+        count = services.assign_inquiries(
+            inquiry_ids=list(queryset.values_list("pk", flat=True)), user=request.user
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d inquiry assigned to you.", "%(count)d inquiries assigned to you.", count
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Close selected inquiries"), permissions=["change"])
+    def close_inquiries(self, request, queryset):
+        count = services.close_inquiries(inquiry_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(
+            request,
+            ngettext("%(count)d inquiry closed.", "%(count)d inquiries closed.", count)
+            % {"count": count},
+        )
+
+    @admin.action(description=_("Send failed or pending mail again"), permissions=["change"])
+    def retry_mail(self, request, queryset):
+        inquiry_ids = list(queryset.values_list("pk", flat=True))
+        count = sum(services.retry_mail(inquiry_id=pk) for pk in inquiry_ids)
+        self.message_user(
+            request,
+            ngettext(
+                "Mail queued again for %(count)d inquiry.",
+                "Mail queued again for %(count)d inquiries.",
+                count,
+            )
+            % {"count": count},
+        )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not InquiryReply:
+            return super().save_formset(request, form, formset, change)
+        # New replies go through the service: saved as queued, mailed by a task on commit.
+        for reply in formset.save(commit=False):
+            if reply.pk is None:
+                services.queue_reply(
+                    inquiry_id=form.instance.pk,
+                    author=request.user,
+                    body=reply.body,
+                    include_sample_link=reply.include_sample_link,
+                )
+                self.message_user(
+                    request,
+                    _("Your reply is queued and will be e-mailed in a moment."),
+                    messages.SUCCESS,
+                )
+
+    # --- Quotation → invoice order ---------------------------------------------------
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:inquiry_id>/quote/",
+                self.admin_site.admin_view(self.quote_view),
+                name="inquiries_inquiry_quote",
+            ),
+            *super().get_urls(),
+        ]
+
+    def quote_view(self, request, inquiry_id):
+        if not request.user.has_perm("inquiries.quote_inquiry"):
+            raise PermissionDenied
+        inquiry = self.get_object(request, inquiry_id)
+        if inquiry is None:
+            return redirect("admin:inquiries_inquiry_changelist")
+        change_url = reverse("admin:inquiries_inquiry_change", args=[inquiry.pk])
+        if request.method == "POST":
+            try:
+                order = services.create_quote_order(
+                    inquiry_id=inquiry.pk,
+                    license_option_id=int(request.POST.get("license_option") or 0),
+                    actor=request.user,
+                )
+            except ValueError:
+                messages.error(request, _("Choose a licence."))
+            except services.InquiryError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Invoice order %(number)s created; the pro-forma invoice is e-mailed "
+                        "to the buyer."
+                    )
+                    % {"number": order.number},
+                )
+                return redirect(change_url)
+        options = (
+            list(LicenseOption.objects.filter(report_id=inquiry.report_id).order_by("price"))
+            if inquiry.report_id
+            else []
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "inquiry": inquiry,
+            "options": options,
+            "title": _("Invoice order for inquiry %(reference)s")
+            % {"reference": inquiry.reference},
+            "change_url": change_url,
+        }
+        return render(request, "inquiries/admin_quote.html", context)
+

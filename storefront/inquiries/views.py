@@ -1,0 +1,141 @@
+from urllib.parse import urlsplit
+
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from reports.models import Report
+from reports.selectors import translations_of
+from storefront.inquiries import services, throttle
+from storefront.inquiries.forms import HONEYPOT_FIELD, InquiryForm
+from storefront.inquiries.models import Inquiry, InquiryKind
+
+
+def _client_ip(request) -> str | None:
+    # The socket's address; behind a proxy, set it from the proxy's header in the
+    # proxy or a middleware you trust, never from a header the client controls.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _published_report(product_code: str) -> Report | None:
+    """The report an inquiry is about, with the translations the page shows (two queries)."""
+    product_code = (product_code or "").strip()[:32]
+    if not product_code:
+        return None
+    return (
+        Report.objects.published()
+        .filter(product_code=product_code)
+        .prefetch_related(translations_of(Report))
+        .first()
+    )
+
+
+def _source_page(request, report: Report | None) -> str:
+    """The page the buyer came from, as a path on this site."""
+    referer = request.headers.get("Referer", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        parts = urlsplit(referer)
+        return (parts.path + (f"?{parts.query}" if parts.query else ""))[:500]
+    return report.get_absolute_url() if report is not None else ""
+
+
+@require_http_methods(["GET", "POST"])
+def contact(request):
+    """The contact form; ?report=<product code>&kind=<kind> preset it from a report page."""
+    if request.method == "GET":
+        report = _published_report(request.GET.get("report", ""))
+        kind = request.GET.get("kind", "")
+        form = InquiryForm(
+            initial={
+                "kind": kind if kind in InquiryKind.values else InquiryKind.GENERAL,
+                "report": report.product_code if report else "",
+                "source": _source_page(request, report),
+            }
+        )
+        return _form_page(request, form, report)
+
+    report = _published_report(request.POST.get("report", ""))
+    if HONEYPOT_FIELD in request.POST and request.POST[HONEYPOT_FIELD].strip():
+        # A bot (or a browser's autofill) filled the hidden field: nothing is saved.
+        # A 400 with the form kept, so a person who tripped it can still send.
+        data = request.POST.copy()
+        data[HONEYPOT_FIELD] = ""
+        form = InquiryForm(data)
+        form.full_clean()
+        form.add_error(
+            None,
+            _("Your message was not sent. Please check the form and send it again."),
+        )
+        return _form_page(request, form, report, status=400)
+
+    form = InquiryForm(request.POST)
+    if not form.is_valid():
+        return _form_page(request, form, report, status=400)
+    data = form.cleaned_data
+    if not throttle.allow_submission(ip_address=_client_ip(request), email=data["email"]):
+        return render(request, "inquiries/rate_limited.html", status=429)
+    inquiry = services.submit_inquiry(
+        contact=services.Contact(
+            name=data["name"],
+            email=data["email"],
+            company=data["company"],
+            job_title=data["job_title"],
+            country=data["country"],
+            phone=data["phone"],
+        ),
+        kind=data["kind"],
+        message=data["message"],
+        report=report,
+        language=get_language(),
+        source_page=data["source"],
+        ip_address=_client_ip(request),
+    )
+    # Redirect after POST to the page keyed by the inquiry's unguessable token.
+    return redirect(inquiry)
+
+
+def _form_page(request, form, report, status=200):
+    context = {
+        "form": form,
+        "report": report,
+        "report_title": (
+            report.safe_translation_getter("title", any_language=True) if report else ""
+        ),
+    }
+    return render(request, "inquiries/contact.html", context, status=status)
+
+
+@never_cache
+@require_GET
+def thanks(request, token):
+    inquiry = Inquiry.objects.filter(public_token=token).first()
+    if inquiry is None:
+        raise Http404(_("There is no inquiry at this address."))
+    return render(request, "inquiries/thanks.html", {"inquiry": inquiry})
+
+
+@never_cache
+@require_GET
+def sample(request, token):
+    """A report's sample PDF (never the master) while its signed link is valid."""
+    try:
+        report = services.report_for_sample_token(token)
+    except services.SampleLinkExpired:
+        return render(request, "inquiries/sample_expired.html", status=410)
+    if report is None:
+        raise Http404(_("This sample link does not exist."))
+    response = FileResponse(
+        report.sample_pdf.open("rb"),
+        as_attachment=True,
+        filename=f"{report.product_code}-sample.pdf",
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "no-store, private"
+    response["X-Robots-Tag"] = "noindex"
+    return response
