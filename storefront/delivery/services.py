@@ -46,8 +46,13 @@ def _stamp_line(line: OrderLine, order: Order) -> StampedCopy:
             language=order.language,
         )
     output = io.BytesIO()
-    with report.master_pdf.open("rb") as master:
-        result = stamp_licence(master, output, stamp)
+    try:
+        # A path lets pikepdf read the file directly: ~40 ms faster per 200-page
+        # master than through Django's file wrapper (bench/README.md).
+        result = stamp_licence(report.master_pdf.path, output, stamp)
+    except NotImplementedError:  # a storage without local paths (e.g. a bucket)
+        with report.master_pdf.open("rb") as master:
+            result = stamp_licence(io.BytesIO(master.read()), output, stamp)
     copy = StampedCopy(line=line, licence_id=licence_id, pages=result.pages, size=result.bytes_written)
     copy.file.save(
         f"{order.number}/{line.product_code}-{licence_id}.pdf",

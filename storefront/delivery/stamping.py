@@ -152,6 +152,10 @@ WORDING = {
 }
 
 
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
 # --- The stamp -----------------------------------------------------------------------
 
 
@@ -217,7 +221,7 @@ class LicenceStamp:
         day = self.issued_on
         if self.language == "zh-hans":
             return f"{day.year}年{day.month}月{day.day}日"
-        return f"{day.day} {day.strftime('%B')} {day.year}"  # English month names (C locale)
+        return f"{day.day} {MONTHS[day.month - 1]} {day.year}"  # not strftime: locale-bound
 
     def texts(self) -> list[str]:
         """Every text the stamp draws (to check the fonts can show them)."""

@@ -16,7 +16,8 @@ logger = logging.getLogger(__name__)
 TRANSIENT_ERRORS = (SMTPException, ConnectionError, TimeoutError, OSError)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=None)
+# Nobody reads the result; keeping it would leave a key per delivery in Redis.
+@shared_task(bind=True, acks_late=True, max_retries=None, ignore_result=True)
 def deliver_order_task(self, order_id: int) -> None:
     """Deliver a paid order; retried with exponential backoff on transient errors.
 

@@ -10,6 +10,7 @@ from storefront.orders import mail
 
 @shared_task(
     acks_late=True,
+    ignore_result=True,
     autoretry_for=(SMTPException, ConnectionError, TimeoutError),
     retry_backoff=settings.TASK_RETRY_BACKOFF_SECONDS,
     retry_backoff_max=600,
