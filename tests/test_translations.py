@@ -169,7 +169,7 @@ def compiled_catalogue():
         ("Market segmentation", "市场细分"),
         ("Product code", "商品编码"),
         ("Single user", "单用户许可"),
-        ("Multi-user (up to 5)", "多用户许可(最多 5 人)"),
+        ("Multi-user (up to 5)", "多用户许可（最多 5 人）"),
         ("Site licence", "场地许可"),
         ("Enterprise licence", "企业许可"),
     ],

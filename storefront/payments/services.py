@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, override
 
+from reports.formatting import format_price
 from storefront.delivery import services as delivery_services
 from storefront.orders import services as order_services
 from storefront.orders.models import Order, OrderStatus, PaymentMethod
@@ -362,8 +363,8 @@ def refund_order(*, order_id: int, amount: Decimal, actor=None) -> Refund:
         raise order_services.OrderError(gettext("Only paid orders can be refunded."))
     if amount <= 0 or amount > order.refundable_amount:
         raise order_services.OrderError(
-            gettext("The refund must be between 0 and %(max)s %(currency)s.")
-            % {"max": order.refundable_amount, "currency": order.currency}
+            gettext("The refund must be more than zero and at most %(max)s.")
+            % {"max": format_price(order.refundable_amount, order.currency)}
         )
     session = order.checkout_sessions.exclude(payment_intent_id="").first()
     if session is None:
