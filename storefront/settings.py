@@ -293,7 +293,7 @@ INVOICE_PAYMENT_INSTRUCTIONS = os.environ.get(
     "IBAN: GB00 EXAM 0000 0000 0000 00 · SWIFT/BIC: EXAMGB2L\n"
     "Reference: your order number",
 )
-# Where buyers' questions go (and, later, the sales team's notices).
+# The sales inbox: inquiry notices, failed deliveries; the Reply-To of mail to buyers.
 SALES_EMAIL = os.environ.get("SALES_EMAIL", "sales@localhost")
 
 LOGGING = {

@@ -7,7 +7,6 @@ from django.urls import translate_url
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info
 
-from reports.links import contact_link
 
 register = template.Library()
 
@@ -65,11 +64,6 @@ def language_links(context):
         )
     request._language_links = links
     return links
-
-
-@register.simple_tag
-def sales_mailto(subject: str) -> str:
-    return contact_link(subject)
 
 
 @register.filter
