@@ -8,10 +8,11 @@ the time from a paid webhook to the order's paid state (median and p95).
 What it does, in order:
 
 1. drops and recreates the benchmark database (its name must contain "bench", the host
-   must be local), checks that the models have their migrations, migrates, loads the
-   demo catalogue (`seed_demo --no-pdfs`), and adds one benchmark-only trigger: an
-   UPDATE of an order to "paid" sends NOTIFY bench_order_paid, which PostgreSQL
-   delivers when the transaction commits (how the "paid in the database" time is seen);
+   must be local), refuses a tree that does not import or lacks migrations, migrates,
+   loads the demo catalogue with its master PDFs (`seed_demo`; --no-pdfs skips them),
+   compiles stale translations, and adds one benchmark-only trigger: an UPDATE of an
+   order to "paid" sends NOTIFY bench_order_paid, which PostgreSQL delivers when the
+   transaction commits (how the "paid in the database" time is seen);
 2. starts the suite's Stripe-compatible server (tests/stripe_server.py) in a child
    process, so its work does not share this process's interpreter lock with the load
    generator;
@@ -20,21 +21,23 @@ What it does, in order:
    `payments.services.start_card_checkout` (real HTTP to the Stripe server), then pays
    every session at the server without a webhook and builds its
    `checkout.session.completed` event;
-4. in this process, through Django's test client: a few webhooks timed piece by
-   piece (signature check, Stripe re-fetch, SQL) for the breakdown table;
+4. in this process, through Django's test client: webhooks timed piece by piece
+   (signature check, Stripe re-fetch, SQL, COMMIT, the on-commit hand-off); with
+   --profile, a cProfile of more paid webhooks;
 5. starts gunicorn (sync workers, DEBUG off with a benchmark-only secret key,
    STRIPE_* pointing at the Stripe server, SITE_URL = the gunicorn address, REDIS_URL
-   unset: Celery runs eagerly, so the on-commit hand-off to delivery runs inside the
-   webhook request, before the answer), warms it up, then POSTs signed events with a
-   bounded keep-alive load generator (threads + http.client; every request is signed
-   when it is sent):
-   a. new events, --connections connections (each pays one order),
-   b. new events, 1 connection (latency without queueing),
-   c. duplicate deliveries of processed events for --seconds (signature + dedupe),
-   d. bad signatures for --seconds (the 400 path);
-6. checks the outcome: every order paid with exactly one paid status change, one
-   PaymentEvent per event id, one session re-fetch per new event, no 5xx, no errors
-   in the gunicorn log;
+   unset: Celery runs eagerly, so the on-commit hand-off to delivery (stamping, link,
+   mail) runs inside the webhook request, before the answer), warms it up, then POSTs
+   signed events with a bounded keep-alive load generator (threads + http.client;
+   every request is signed when it is sent):
+   a.  new events at --connections connections (each pays one order),
+   a'. new events one at a time (latency without queueing),
+   b.  duplicate deliveries of processed events for --seconds (signature + dedupe),
+   c.  bad signatures for --seconds (the 400 path);
+   CPU per component during each phase is read from /proc;
+6. checks the outcome: every order paid with exactly one paid status change (and
+   delivered), one PaymentEvent per event id, one session re-fetch per new event, no
+   5xx, no errors in the gunicorn log;
 7. prints a table, writes bench/results/webhook-latest.json and webhook-latest.md.
 
 All traffic goes to 127.0.0.1. gunicorn (own process group) and the Stripe server are
