@@ -1104,7 +1104,10 @@ def markdown(result) -> str:
             f"{micro['hmac_check_ms']:.3f} ms, `json.loads` {micro['json_loads_ms']:.3f} ms, "
             f"the shop's `verify_webhook` (both, plus SDK objects and `to_dict`) "
             f"{micro['verify_webhook_ms']:.3f} ms. Stripe re-fetch inside the open transaction: "
-            f"{breakdown['new']['refetch_inside_transaction']} webhooks.",
+            f"{breakdown['new']['refetch_inside_transaction']} webhooks. During this timing the "
+            f"machine was busy {breakdown['cpu_cores']['machine']:.2f} cores, this process "
+            f"{breakdown['cpu_cores']['load_generator']:.2f}, other processes "
+            f"{breakdown['cpu_cores']['other']:.2f}.",
         ]
     profile = result.get("profile")
     if profile:
@@ -1223,7 +1226,11 @@ def main(argv=None) -> int:
         breakdown = None
         if in_process_items:
             print(f"Timing {len(in_process_items)} webhooks in-process (new, duplicate, bad signature)", flush=True)
+            meter = CpuMeter(gunicorn_pid=-1, stripe_pid=stripe.process.pid,
+                             database=urlsplit(args.database_url).path.lstrip("/"))
+            cpu_start = meter.snapshot()
             breakdown = measure_in_process(in_process_items, signer)
+            breakdown["cpu_cores"] = meter.cores(cpu_start, meter.snapshot())
         profile = None
         if profile_items:
             print(f"Profiling {len(profile_items)} paid webhooks in-process", flush=True)

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register(Tags.security)
@@ -17,5 +17,20 @@ def stripe_configured_in_production(app_configs, **kwargs):
             f"{', '.join(missing)} must be set when DEBUG is off.",
             hint="Card payments use Stripe; the development gateway only runs with DEBUG on.",
             id="payments.E001",
+        )
+    ]
+
+
+@register(Tags.caches)
+def broker_configured_in_production(app_configs, **kwargs):
+    """Without Redis, tasks (PDF stamping, mail) run inside web requests."""
+    if settings.DEBUG or settings.REDIS_URL:
+        return []
+    return [
+        Warning(
+            "REDIS_URL is not set: delivery and mail run inside web requests, and the "
+            "cache is per process.",
+            hint="Set REDIS_URL and run a Celery worker and beat in production.",
+            id="payments.W001",
         )
     ]

@@ -276,30 +276,33 @@ def handle_stripe_event(event: dict) -> PaymentEvent | None:
     if not event_id or PaymentEvent.objects.filter(event_id=event_id).exists():
         return None
     handler = EVENT_HANDLERS.get(event_type)
-    try:
-        with transaction.atomic():
-            record = PaymentEvent.objects.create(
-                event_id=event_id,
-                event_type=event_type,
-                payload=event,
-                outcome=PaymentEventOutcome.IGNORED,
-            )
-            if handler is None:
-                logger.info("ignored Stripe event %s of type %s", event_id, event_type)
-                return record
-            order, note = handler(event)
-            record.order = order
-            record.note = note
-            record.outcome = (
-                PaymentEventOutcome.FLAGGED
-                if order is not None and order.needs_attention
-                else PaymentEventOutcome.PROCESSED
-            )
-            record.save(update_fields=["order", "note", "outcome"])
+    with transaction.atomic():
+        try:
+            with transaction.atomic():  # a savepoint: only the insert may clash
+                record = PaymentEvent.objects.create(
+                    event_id=event_id,
+                    event_type=event_type,
+                    payload=event,
+                    outcome=PaymentEventOutcome.IGNORED,
+                )
+        except IntegrityError:
+            # The same event is being (or was just) processed by another request.
+            return None
+        if handler is None:
+            logger.info("ignored Stripe event %s of type %s", event_id, event_type)
             return record
-    except IntegrityError:
-        # The same event is being (or was just) processed by another request.
-        return None
+        # Any error from here on rolls the record back too, so Stripe's retry of
+        # this event is processed rather than taken for a duplicate.
+        order, note = handler(event)
+        record.order = order
+        record.note = note
+        record.outcome = (
+            PaymentEventOutcome.FLAGGED
+            if order is not None and order.needs_attention
+            else PaymentEventOutcome.PROCESSED
+        )
+        record.save(update_fields=["order", "note", "outcome"])
+        return record
 
 
 # --- Reconciliation and refunds ------------------------------------------------

@@ -13,6 +13,7 @@ from django.conf import settings
 from reports.formatting import ZERO_DECIMAL_CURRENCIES
 
 API_VERSION = "2026-10-28.endive"
+STRIPE_TIMEOUT_SECONDS = 10
 
 
 class PaymentError(Exception):
@@ -43,6 +44,8 @@ def _client(secret_key: str, api_base: str) -> stripe.StripeClient:
         base_addresses=base_addresses,
         stripe_version=API_VERSION,
         max_network_retries=2,
+        # Well below gunicorn's 30 s, so a slow Stripe fails a request, not a worker.
+        http_client=stripe.RequestsClient(timeout=STRIPE_TIMEOUT_SECONDS),
     )
 
 
