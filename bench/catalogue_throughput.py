@@ -47,7 +47,6 @@ import pstats
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -61,6 +60,9 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from bench.processes import Processes, free_port  # noqa: E402  (needs ROOT on sys.path)
 RESULTS = ROOT / "bench" / "results"
 BIN = Path(sys.executable).parent
 GOAL = 0.5  # catalogue pages at >= 50 % of the bare view's rate (with the cache on)
@@ -145,36 +147,6 @@ def wire_path(path: str) -> str:
 # --- Processes --------------------------------------------------------------------
 
 
-class Processes:
-    """Child processes that must not outlive the benchmark (gunicorn)."""
-
-    def __init__(self):
-        self.children: list[subprocess.Popen] = []
-
-    def start(self, args, **kwargs) -> subprocess.Popen:
-        # A new session: Ctrl-C in the terminal reaches us, and we stop the whole group.
-        process = subprocess.Popen(args, start_new_session=True, **kwargs)
-        self.children.append(process)
-        return process
-
-    def stop_all(self):
-        while self.children:
-            process = self.children.pop()
-            if process.poll() is not None:
-                continue
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=10)
-            except ProcessLookupError:
-                pass
-            except subprocess.TimeoutExpired:
-                try:
-                    os.killpg(process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                process.wait(timeout=5)
-
-
 PROCESSES = Processes()
 
 
@@ -201,12 +173,6 @@ def run(args, env, *, timeout, quiet=False):
             print(result.stdout[-4000:])
         raise SystemExit(f"command failed ({result.returncode}): {' '.join(map(str, args))}")
     print(f"    ({time.perf_counter() - started:.1f} s)", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 # --- Setup ------------------------------------------------------------------------
@@ -533,7 +499,7 @@ def profile_pages(pages: list[Page], requests: int) -> dict:
 
 
 def start_gunicorn(args, env, label: str) -> tuple[subprocess.Popen, int]:
-    port = free_port()
+    port = free_port(HOST)
     log = open(RESULTS / f"gunicorn-{label}.log", "w")
     process = PROCESSES.start(
         [

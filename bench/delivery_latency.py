@@ -85,6 +85,9 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from bench.processes import Processes, free_port  # noqa: E402  (needs ROOT on sys.path)
 RESULTS = ROOT / "bench" / "results"
 RESULT_FILE = RESULTS / "delivery-latency.json"
 WORKER_LOG = RESULTS / "delivery-worker.log"
@@ -116,42 +119,6 @@ TROUBLE_RE = re.compile(r"\b(ERROR|CRITICAL|WARNING)\b|Traceback|Retry in|retry:
 # --- Processes ----------------------------------------------------------------------
 
 
-class Processes:
-    """Child processes that must not outlive the benchmark (gunicorn, the worker)."""
-
-    def __init__(self):
-        self.children: list[tuple[str, subprocess.Popen]] = []
-
-    def start(self, name: str, args, **kwargs) -> subprocess.Popen:
-        # A new session and process group: Ctrl-C reaches only us, and we stop the
-        # whole group (gunicorn's workers, the pool processes) ourselves.
-        process = subprocess.Popen(args, start_new_session=True, **kwargs)
-        self.children.append((name, process))
-        return process
-
-    def stop_all(self):
-        while self.children:
-            name, process = self.children.pop()
-            # The leader first (warm shutdown: gunicorn and celery stop their own
-            # children), then anything left in its group is killed.
-            if process.poll() is None:
-                try:
-                    process.send_signal(signal.SIGTERM)
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    print(f"  {name} did not stop within 15 s: SIGKILL", file=sys.stderr, flush=True)
-                except ProcessLookupError:
-                    pass
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-
-
 PROCESSES = Processes()
 
 
@@ -181,12 +148,6 @@ def run(args, env, *, timeout, quiet=True) -> str:
         print(result.stdout.rstrip())
     print(f"    ({time.perf_counter() - started:.1f} s)", flush=True)
     return result.stdout
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 # --- Database and Redis -------------------------------------------------------------
@@ -423,7 +384,7 @@ def start_worker(args, env) -> subprocess.Popen:
         command.insert(5, f"--concurrency={args.concurrency}")
     log = open(WORKER_LOG, "wb")
     print(f"  $ {' '.join(command[1:])}", flush=True)
-    process = PROCESSES.start("celery worker", command, cwd=ROOT, env=env,
+    process = PROCESSES.start(command, name="celery worker", cwd=ROOT, env=env,
                               stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -443,7 +404,7 @@ def start_gunicorn(args, env, port) -> subprocess.Popen:
     ]
     log = open(GUNICORN_LOG, "wb")
     print(f"  $ {' '.join(command[1:])}", flush=True)
-    process = PROCESSES.start("gunicorn", command, cwd=ROOT, env=env,
+    process = PROCESSES.start(command, name="gunicorn", cwd=ROOT, env=env,
                               stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -1015,7 +976,7 @@ def main(argv=None) -> int:
 
         stripe = StripeServer().start()
         sink = make_sink(args.sink_nagle)
-        port = free_port()
+        port = free_port(HOST)
         env = bench_environment(args, stripe, sink, port, media)
         site_url = env["SITE_URL"]
         print(f"Stripe-compatible server {stripe.url}, SMTP sink {sink.url}, "

@@ -57,7 +57,6 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -69,6 +68,9 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from bench.processes import Processes, free_port  # noqa: E402  (needs ROOT on sys.path)
 RESULTS = ROOT / "bench" / "results"
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
@@ -82,36 +84,6 @@ PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTP
 
 
 # --- Processes ----------------------------------------------------------------------
-
-
-class Processes:
-    """Child processes that must not outlive the benchmark (gunicorn)."""
-
-    def __init__(self):
-        self.children: list[subprocess.Popen] = []
-
-    def start(self, args, **kwargs) -> subprocess.Popen:
-        # A new session: we stop the whole group (master and workers) ourselves.
-        process = subprocess.Popen(args, start_new_session=True, **kwargs)
-        self.children.append(process)
-        return process
-
-    def stop_all(self):
-        while self.children:
-            process = self.children.pop()
-            if process.poll() is not None:
-                continue
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=10)
-            except ProcessLookupError:
-                pass
-            except subprocess.TimeoutExpired:
-                try:
-                    os.killpg(process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                process.wait(timeout=5)
 
 
 PROCESSES = Processes()
@@ -140,12 +112,6 @@ def run(args, env, cwd, *, timeout, quiet=False) -> str:
         print(result.stdout.rstrip())
     print(f"    ({time.perf_counter() - started:.1f} s)", flush=True)
     return result.stdout
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 # --- The Stripe-compatible server, in its own process -------------------------------
@@ -1194,7 +1160,7 @@ def main(argv=None) -> int:
     try:
         stripe.start()
         print(f"Stripe-compatible server on {stripe.info['url']} (child process {stripe.process.pid})", flush=True)
-        port = free_port()
+        port = free_port(HOST)
         env = bench_environment(args, stripe.info, port, source)
         prepare_database(args, env, source)
         setup_django(env, source)
