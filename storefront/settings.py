@@ -148,6 +148,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "storefront.payments.tasks.reconcile_pending_card_orders_task",
         "schedule": 5 * 60,
     },
+    "sweep-unsent-proformas": {
+        "task": "storefront.orders.tasks.sweep_unsent_proformas_task",
+        "schedule": 2 * 60,
+    },
     "sweep-undelivered-orders": {
         "task": "storefront.delivery.tasks.sweep_undelivered_orders_task",
         "schedule": 2 * 60,
@@ -164,6 +168,8 @@ DOWNLOAD_EXPIRY_DAYS = int(os.environ.get("DOWNLOAD_EXPIRY_DAYS", "30"))
 DOWNLOAD_LIMIT = int(os.environ.get("DOWNLOAD_LIMIT", "5"))
 # Paid but undelivered this long: the sweep queues the delivery again.
 DELIVERY_SWEEP_AFTER_MINUTES = int(os.environ.get("DELIVERY_SWEEP_AFTER_MINUTES", "5"))
+# Invoice orders whose pro-forma is still unsent this long are queued again.
+PROFORMA_SWEEP_AFTER_MINUTES = int(os.environ.get("PROFORMA_SWEEP_AFTER_MINUTES", "5"))
 DELIVERY_MAX_RETRIES = int(os.environ.get("DELIVERY_MAX_RETRIES", "6"))
 # Behind nginx: files are sent by nginx from this internal location
 # (e.g. "/protected/" aliased to PRIVATE_MEDIA_ROOT); empty: Django streams them.

@@ -30,6 +30,7 @@ from storefront.orders import services as order_services
 from storefront.orders.cart import CartLine
 from storefront.orders.mail import absolute_url, build_message
 from storefront.orders.models import Order, PaymentMethod
+from storefront.queueing import delay_or_leave_to_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -125,16 +126,8 @@ def queue_inquiry_mails(*, inquiry_id: int, acknowledgement: bool = True, notice
         (acknowledgement, tasks.send_acknowledgement_task),
         (notice, tasks.send_sales_notice_task),
     ):
-        if not wanted:
-            continue
-        try:
-            task.delay(inquiry_id)
-        except Exception:
-            # Broker down (or, in-process, the mail failed and is flagged): the
-            # inquiry is committed and the periodic sweep sends what is pending.
-            logger.exception(
-                "could not queue %s for inquiry %s; the sweep will", task.name, inquiry_id
-            )
+        if wanted:
+            delay_or_leave_to_sweep(task, inquiry_id)
 
 
 # --- Mail to the buyer and to sales -------------------------------------------------------
@@ -347,10 +340,7 @@ queue_reply.alters_data = True
 def queue_reply_mail(*, reply_id: int) -> None:
     from storefront.inquiries.tasks import send_reply_task
 
-    try:
-        send_reply_task.delay(reply_id)
-    except Exception:
-        logger.exception("could not queue reply %s; the sweep will", reply_id)
+    delay_or_leave_to_sweep(send_reply_task, reply_id)
 
 
 @transaction.atomic

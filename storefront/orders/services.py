@@ -18,6 +18,7 @@ from storefront.orders.models import (
     OrderStatusChange,
     PaymentMethod,
 )
+from storefront.queueing import delay_or_leave_to_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -142,8 +143,19 @@ def place_order(
         from storefront.orders.tasks import send_proforma_invoice_task
 
         order_id = order.pk
-        transaction.on_commit(lambda: send_proforma_invoice_task.delay(order_id))
+        transaction.on_commit(
+            lambda: delay_or_leave_to_sweep(send_proforma_invoice_task, order_id)
+        )
     return order
+
+
+def orders_awaiting_proforma(*, older_than):
+    """Invoice orders whose pro-forma was never sent (its task was not queued)."""
+    return Order.objects.filter(
+        status=OrderStatus.AWAITING_INVOICE,
+        proforma_sent_at__isnull=True,
+        created_at__lte=timezone.now() - older_than,
+    ).values_list("pk", flat=True)
 
 
 def _locked(order_id: int) -> Order:
@@ -206,13 +218,9 @@ def hand_off_for_delivery(*, order_id: int) -> None:
     """The one call from payment to fulfilment, made after the paid state is committed."""
     from storefront.delivery.tasks import deliver_order_task
 
-    try:
-        deliver_order_task.delay(order_id)
-    except Exception:
-        # The broker may be down (or, in-process, delivery failed and is flagged):
-        # the paid state is committed and the periodic sweep delivers it later, so
-        # the payment is never lost and the caller (a webhook) still succeeds.
-        logger.exception("could not queue delivery of order %s; the sweep will", order_id)
+    # Never raises: the paid state is committed, so a webhook still succeeds and
+    # the delivery sweep picks the order up if queueing fails.
+    delay_or_leave_to_sweep(deliver_order_task, order_id)
 
 
 @transaction.atomic

@@ -250,3 +250,38 @@ def test_cart_and_checkout_keep_a_fixed_query_count(client, url):
     with CaptureQueriesContext(connection) as six_lines:
         assert client.get(url).status_code == 200
     assert len(one_line) == len(six_lines)
+
+
+def test_broker_down_at_an_invoice_checkout_keeps_the_order_and_the_sweep_mails_it(
+    client, django_capture_on_commit_callbacks
+):
+    import time_machine
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from storefront.celery import app
+    from storefront.orders.tasks import sweep_unsent_proformas_task
+
+    add_to_cart(client, option(make_report()))
+    saved = (app.conf.task_always_eager, app.conf.broker_url, app._pool, app.amqp._producer_pool)
+    app.conf.task_always_eager = False
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
+    app._pool = app.amqp._producer_pool = None
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/en/checkout/", {**BUYER, "payment_method": PaymentMethod.INVOICE})
+    finally:
+        if app._pool is not None:
+            app._pool.force_close_all()
+        (app.conf.task_always_eager, app.conf.broker_url, app._pool,
+         app.amqp._producer_pool) = saved
+    order = Order.objects.get()
+    assert response.status_code == 302  # the buyer is not shown an error
+    assert mail.outbox == []
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=10)):
+        assert sweep_unsent_proformas_task.delay().get() == 1
+    assert len(mail.outbox) == 1
+    order.refresh_from_db()
+    assert order.proforma_sent_at is not None
