@@ -6,3 +6,8 @@ class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Catalogue")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from reports import signals
+
+        signals.connect()

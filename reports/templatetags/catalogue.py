@@ -1,34 +1,20 @@
 """Template helpers for the catalogue pages."""
 
-import nh3
 from django import template
 from django.conf import settings
 from django.urls import translate_url
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info
 
+from reports.sanitize import clean_summary_html
 
 register = template.Library()
-
-# Tags and attributes an editor's summary may use; everything else is removed.
-SUMMARY_TAGS = {
-    "p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "h2", "h3", "h4",
-    "blockquote", "table", "thead", "tbody", "tr", "th", "td", "caption", "sup", "sub", "a",
-}  # fmt: skip
-SUMMARY_ATTRIBUTES = {"a": {"href", "title"}, "th": {"scope"}, "td": {"colspan", "rowspan"}}
 
 
 @register.filter
 def sanitize_html(value: str) -> str:
     """Editors' HTML with scripts, event handlers and unsafe links removed."""
-    cleaned = nh3.clean(
-        value or "",
-        tags=SUMMARY_TAGS,
-        attributes=SUMMARY_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener nofollow",
-    )
-    return mark_safe(cleaned)
+    return mark_safe(clean_summary_html(value))
 
 
 def _in_language(path: str, current: str, code: str) -> str:

@@ -1,0 +1,31 @@
+"""Editors' rich text: the tags a summary may use, and nothing that runs.
+
+Summaries are cleaned when they are saved, in every language and whatever wrote
+them (admin, feed import, shell): see ``reports.signals``. Pages clean them once
+more when they render, so a row written around the ORM is still safe to show.
+"""
+
+import nh3
+
+# Tags and attributes an editor's summary may use; everything else is removed.
+SUMMARY_TAGS = {
+    "p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "h2", "h3", "h4",
+    "blockquote", "table", "thead", "tbody", "tr", "th", "td", "caption", "sup", "sub", "a",
+}  # fmt: skip
+SUMMARY_ATTRIBUTES = {"a": {"href", "title"}, "th": {"scope"}, "td": {"colspan", "rowspan"}}
+SUMMARY_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def clean_summary_html(value: str | None) -> str:
+    """Summary HTML with scripts, event handlers, styles and unsafe links removed.
+
+    Idempotent: cleaning clean text returns it unchanged, so saving a summary twice
+    does not make it look edited.
+    """
+    return nh3.clean(
+        value or "",
+        tags=SUMMARY_TAGS,
+        attributes=SUMMARY_ATTRIBUTES,
+        url_schemes=SUMMARY_URL_SCHEMES,
+        link_rel="noopener nofollow",
+    )
