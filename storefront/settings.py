@@ -162,6 +162,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Catalogue editing --------------------------------------------------------
+
+# Largest master or sample PDF an editor may upload (or a feed may name), in MB.
+REPORT_PDF_MAX_BYTES = int(os.environ.get("REPORT_PDF_MAX_MB", "200")) * 1024 * 1024
+
 # --- Delivery -----------------------------------------------------------------
 
 DOWNLOAD_EXPIRY_DAYS = int(os.environ.get("DOWNLOAD_EXPIRY_DAYS", "30"))
