@@ -11,11 +11,22 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.db import transaction
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, override
 from parler.admin import TranslatableAdmin, TranslatableTabularInline
 
 from reports import formatting, services
+from reports.admin_import import FeedImportAdminMixin
+from reports.admin_forms import (
+    LicenceOptionFormSet,
+    OutlineFormSet,
+    ReportAdminForm,
+    language_name,
+)
 from reports.models import (
     Category,
     KeyStatistic,
@@ -25,6 +36,13 @@ from reports.models import (
     Segment,
     TocEntry,
 )
+from reports.sanitize import clean_summary_html
+
+ReportTranslation = Report._parler_meta.root_model
+ENGLISH = settings.PARLER_DEFAULT_LANGUAGE_CODE
+# A language in the changelist's translations column: missing, or behind the English.
+MISSING_HTML = '<span class="translation-missing">{} {}</span>'
+BEHIND_HTML = '<strong class="translation-behind">{} {}</strong>'
 
 
 def languages_present(obj) -> str:
@@ -58,6 +76,36 @@ class CategoryListFilter(admin.RelatedFieldListFilter):
 
     def field_choices(self, field, request, model_admin):
         return [(category.pk, str(category)) for category in categories_with_names()]
+
+
+def translation_languages():
+    """The languages a report is translated into from English, in settings order."""
+    return [(code, name) for code, name in settings.LANGUAGES if code != ENGLISH]
+
+
+class TranslationStateFilter(admin.SimpleListFilter):
+    """Reports whose translation is missing, or behind the English text."""
+
+    title = _("translation")
+    parameter_name = "translation"
+
+    def lookups(self, request, model_admin):
+        choices = []
+        for code, _name in translation_languages():
+            name = language_name(code)
+            choices.append((f"behind:{code}", _("%(language)s out of date") % {"language": name}))
+            choices.append((f"missing:{code}", _("%(language)s missing") % {"language": name}))
+        return choices
+
+    def queryset(self, request, queryset):
+        state, _separator, code = (self.value() or "").partition(":")
+        if code not in dict(translation_languages()):
+            return queryset
+        if state == "behind":
+            return queryset.translation_behind_english(code)
+        if state == "missing":
+            return queryset.exclude(translations__language_code=code)
+        return queryset
 
 
 class LanguageChangeList(ChangeList):
@@ -104,6 +152,7 @@ class KeyStatisticInline(admin.TabularInline):
 
 class LicenseOptionInline(admin.TabularInline):
     model = LicenseOption
+    formset = LicenceOptionFormSet
     fields = ("license_type", "price", "currency")
     extra = 0
     verbose_name = _("licence option")
@@ -116,6 +165,7 @@ class LicenseOptionInline(admin.TabularInline):
 class OutlineInline(TranslatableTabularInline):
     """Shared by the table of contents and the segmentation: one row per line."""
 
+    formset = OutlineFormSet
     extra = 0
 
     def get_queryset(self, request):
@@ -138,50 +188,16 @@ class SegmentInline(OutlineInline):
 
 
 @admin.register(Report)
-class ReportAdmin(CatalogueChangeAdminMixin, TranslatableAdmin):
-    fieldsets = (
-        (
-            _("Identity"),
-            {"fields": ("product_code", "slug", "publisher", "categories")},
-        ),
-        (
-            _("Text (this language)"),
-            {"fields": ("title", "summary", "meta_description")},
-        ),
-        (
-            _("Publication"),
-            {"fields": ("status", "publish_at", "published_on")},
-        ),
-        (
-            _("Details"),
-            {
-                "fields": (
-                    "pages",
-                    "formats",
-                    "delivery_days",
-                    "base_year",
-                    ("forecast_start_year", "forecast_end_year"),
-                )
-            },
-        ),
-        (
-            _("Files"),
-            {
-                "fields": ("stored_files", "master_pdf", "sample_pdf"),
-                "description": _(
-                    "Kept in private storage: buyers only ever receive a stamped copy."
-                ),
-            },
-        ),
-        (
-            _("Listing"),
-            {
-                "fields": ("price_from_display", "created_at", "updated_at"),
-                "classes": ("collapse",),
-            },
-        ),
+class ReportAdmin(FeedImportAdminMixin, CatalogueChangeAdminMixin, TranslatableAdmin):
+    form = ReportAdminForm
+    readonly_fields = (
+        "english_text",
+        "preview_link",
+        "stored_files",
+        "price_from_display",
+        "created_at",
+        "updated_at",
     )
-    readonly_fields = ("stored_files", "price_from_display", "created_at", "updated_at")
     inlines = (KeyStatisticInline, LicenseOptionInline, TocEntryInline, SegmentInline)
     filter_horizontal = ("categories",)
 
@@ -192,11 +208,12 @@ class ReportAdmin(CatalogueChangeAdminMixin, TranslatableAdmin):
         "status",
         "published_on",
         "price_from_display",
-        "languages_column",
+        "translation_status",
     )
     list_display_links = ("product_code", "title_column")
     list_filter = (
         "status",
+        TranslationStateFilter,
         "publisher",
         ("categories", CategoryListFilter),
         "formats",
@@ -205,11 +222,62 @@ class ReportAdmin(CatalogueChangeAdminMixin, TranslatableAdmin):
     search_help_text = _("Product code, or a word of the title in any language.")
     date_hierarchy = "published_on"
     list_select_related = ("publisher",)
-    actions = ("refresh_listings",)
+    actions = ("publish_selected_now", "archive_selected", "refresh_listings")
+
+    def get_fieldsets(self, request, obj=None):
+        language = self._language(request)
+        text_fields = ["title", "summary", "meta_description"]
+        if obj is not None and language != ENGLISH:
+            # A translation is written against the English: show it, and let the
+            # editor confirm the translation still matches it.
+            text_fields = ["english_text", *text_fields, "translation_reviewed"]
+        return (
+            (
+                _("Identity"),
+                {"fields": ("product_code", "slug", "publisher", "categories")},
+            ),
+            (_("Text (this language)"), {"fields": text_fields}),
+            (
+                _("Table of contents from a numbered outline"),
+                {"fields": ("toc_outline",), "classes": ("collapse",)},
+            ),
+            (
+                _("Publication"),
+                {"fields": ("status", "publish_at", "published_on", "preview_link")},
+            ),
+            (
+                _("Details"),
+                {
+                    "fields": (
+                        "pages",
+                        "formats",
+                        "delivery_days",
+                        "base_year",
+                        ("forecast_start_year", "forecast_end_year"),
+                    )
+                },
+            ),
+            (
+                _("Files"),
+                {
+                    "fields": ("stored_files", "master_pdf", "sample_pdf"),
+                    "description": _(
+                        "Kept in private storage: buyers only ever receive a stamped copy."
+                    ),
+                },
+            ),
+            (
+                _("Listing"),
+                {
+                    "fields": ("price_from_display", "created_at", "updated_at"),
+                    "classes": ("collapse",),
+                },
+            ),
+        )
 
     def get_queryset(self, request):
         # Every translation of each row, in one query: the title column and the
-        # languages column both read it.
+        # translations column both read it.
         return super().get_queryset(request).prefetch_related("translations")
 
     def get_queryset_language(self, request):
@@ -226,9 +294,16 @@ class ReportAdmin(CatalogueChangeAdminMixin, TranslatableAdmin):
     def get_prepopulated_fields(self, request, obj=None):
         # A slug is made once, from the English title of a new report; it is never
         # rewritten later (links to the report would break).
-        if obj is None and self._language(request) == settings.PARLER_DEFAULT_LANGUAGE_CODE:
+        if obj is None and self._language(request) == ENGLISH:
             return {"slug": ("title",)}
         return {}
+
+    def has_delete_permission(self, request, obj=None):
+        if isinstance(obj, ReportTranslation):
+            # Removing a language is an edit of the report, not its deletion (which
+            # editors may not do: orders refer to reports).
+            return self.has_change_permission(request, obj.master)
+        return super().has_delete_permission(request, obj)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name in ("master_pdf", "sample_pdf"):
@@ -240,11 +315,70 @@ class ReportAdmin(CatalogueChangeAdminMixin, TranslatableAdmin):
             kwargs["queryset"] = categories_with_names()
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
+    # --- Saving --------------------------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if form.pages_from_master:
+            typed, count = form.pages_from_master
+            self.message_user(
+                request,
+                _(
+                    "The page count is now %(count)d, read from the master PDF "
+                    "(the form said %(typed)s)."
+                )
+                % {"count": count, "typed": typed if typed is not None else "-"},
+                messages.WARNING,
+            )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is TocEntry and form.pasted_outline:
+            # The pasted outline replaces or translates the table after this; rows
+            # saved now would be deleted or miscounted. Nothing to log for them.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            return
+        super().save_formset(request, form, formset, change)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        report = form.instance
+        if form.pasted_outline:
+            entries = services.paste_toc_outline(
+                report_id=report.pk, language_code=form.language_code, text=form.pasted_outline
+            )
+            self.message_user(
+                request,
+                ngettext(
+                    "The table of contents has %(count)d entry from the pasted outline.",
+                    "The table of contents has %(count)d entries from the pasted outline.",
+                    len(entries),
+                )
+                % {"count": len(entries)},
+                messages.SUCCESS,
+            )
+        if form.cleaned_data.get("translation_reviewed"):
+            services.mark_translation_reviewed(
+                report_id=report.pk, language_code=form.language_code
+            )
         # Search text and "price from" depend on the translations and the licence
         # options just saved.
-        self._refresh(form.instance)
+        self._refresh(report)
+        self._warn_if_sold_without_master(request, Report.objects.filter(pk=report.pk))
+
+    def _warn_if_sold_without_master(self, request, queryset):
+        # Not refused: an editor may publish first and upload the master minutes later,
+        # but until then a buyer could pay for a report nobody can deliver.
+        codes = services.on_sale_without_master(queryset)
+        if codes:
+            self.message_user(
+                request,
+                _(
+                    "No master PDF yet for %(codes)s: buyers can pay but receive nothing "
+                    "until one is uploaded."
+                )
+                % {"codes": ", ".join(codes)},
+                messages.WARNING,
+            )
 
     def delete_model_translation(self, request, translation):
         report = translation.master
@@ -257,6 +391,50 @@ class ReportAdmin(CatalogueChangeAdminMixin, TranslatableAdmin):
         report.search_text = refreshed.search_text
         report.price_from = refreshed.price_from
         report.price_currency = refreshed.price_currency
+
+    # --- Actions ----------------------------------------------------------------------
+
+    def _change_statuses(self, request, queryset, change, *, done_message, refused_message):
+        """Apply a status service to each selected report; say what happened and why not."""
+        done = 0
+        for report_id, product_code in queryset.values_list("pk", "product_code"):
+            try:
+                change(report_id=report_id)
+            except services.PublicationError as error:
+                self.message_user(
+                    request,
+                    refused_message % {"code": product_code, "reasons": " ".join(error.problems)},
+                    messages.ERROR,
+                )
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message(done) % {"count": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Publish now"), permissions=["change"])
+    def publish_selected_now(self, request, queryset):
+        self._change_statuses(
+            request,
+            queryset,
+            services.publish_now,
+            done_message=lambda count: ngettext(
+                "%(count)d report is published.", "%(count)d reports are published.", count
+            ),
+            refused_message=_("%(code)s was not published: %(reasons)s"),
+        )
+        self._warn_if_sold_without_master(request, queryset)
+
+    @admin.action(description=_("Archive"), permissions=["change"])
+    def archive_selected(self, request, queryset):
+        self._change_statuses(
+            request,
+            queryset,
+            services.archive_report,
+            done_message=lambda count: ngettext(
+                "%(count)d report is archived.", "%(count)d reports are archived.", count
+            ),
+            refused_message=_("%(code)s was not archived: %(reasons)s"),
+        )
 
     @admin.action(description=_("Recompute search text and prices of the selected reports"))
     def refresh_listings(self, request, queryset):
@@ -273,6 +451,8 @@ class ReportAdmin(CatalogueChangeAdminMixin, TranslatableAdmin):
             messages.SUCCESS,
         )
 
+    # --- Columns and read-only fields -------------------------------------------------
+
     @admin.display(description=_("title"))
     def title_column(self, obj):
         return obj.safe_translation_getter("title", any_language=True) or ""
@@ -283,9 +463,68 @@ class ReportAdmin(CatalogueChangeAdminMixin, TranslatableAdmin):
             return self.get_empty_value_display()
         return formatting.format_price(obj.price_from, obj.price_currency)
 
-    @admin.display(description=_("languages"))
-    def languages_column(self, obj):
-        return languages_present(obj)
+    @admin.display(description=_("translations"))
+    def translation_status(self, obj):
+        """Per language "en ✓", "zh-hans missing" or "zh-hans out of date", from the
+        prefetched translations only (no query per row)."""
+        present = {translation.language_code for translation in obj.translations.all()}
+        parts = []
+        for code, _name in settings.LANGUAGES:
+            if code not in present:
+                part = format_html(MISSING_HTML, code, _("missing"))
+            elif obj.translation_is_behind(code):
+                part = format_html(BEHIND_HTML, code, _("out of date"))
+            else:
+                part = format_html("{} ✓", code)
+            parts.append(part)
+        return format_html_join(" · ", "{}", ((part,) for part in parts))
+
+    @admin.display(description=_("current English"))
+    def english_text(self, obj):
+        english = next(
+            (item for item in obj.translations.all() if item.language_code == ENGLISH), None
+        )
+        if english is None:
+            return _("This report has no English text yet.")
+        text = format_html(
+            '<div class="current-english" lang="en"><strong>{}</strong><p>{}</p>{}</div>',
+            english.title,
+            english.meta_description,
+            mark_safe(clean_summary_html(english.summary)),  # cleaned: safe to show
+        )
+        language = obj.get_current_language()
+        if not obj.translation_is_behind(language):
+            return text
+        changed = formats.date_format(
+            timezone.localtime(english.text_changed_at), "DATETIME_FORMAT"
+        )
+        notice = _(
+            "The English text changed on %(date)s, after this translation was last updated. "
+            "Update the translation, or tick “%(language)s reviewed against the current "
+            "English” when it still matches."
+        ) % {"date": changed, "language": language_name(language)}
+        return format_html('<p class="errornote">{}</p>{}', notice, text)
+
+    @admin.display(description=_("preview"))
+    def preview_link(self, obj):
+        if obj.pk is None:
+            return _("Save the report first.")
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            self._preview_url(obj),
+            _("Preview this report as buyers will see it"),
+        )
+
+    def view_on_site(self, obj):
+        # "View on site" of a draft would be a 404: drafts, scheduled and archived
+        # reports open in the staff preview instead, in the tab's language.
+        with override(obj.get_current_language()):
+            return obj.get_absolute_url() if obj.is_visible() else self._preview_url(obj)
+
+    @staticmethod
+    def _preview_url(obj) -> str:
+        with override(obj.get_current_language()):
+            return reverse("reports:preview", kwargs={"product_code": obj.product_code})
 
     @admin.display(description=_("stored files"))
     def stored_files(self, obj):

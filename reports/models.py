@@ -2,9 +2,10 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -81,6 +82,25 @@ class ReportQuerySet(TranslatableQuerySet):
             | Q(status=ReportStatus.SCHEDULED, publish_at__lte=now)
         )
 
+    def translation_behind_english(self, language_code: str):
+        """Reports translated into ``language_code`` whose English text changed since
+        that translation was last updated or reviewed (see ``Report.translation_is_behind``)."""
+        translations = self.model._parler_meta.root_model.objects
+        english = translations.filter(
+            master=OuterRef("pk"), language_code=settings.PARLER_DEFAULT_LANGUAGE_CODE
+        )
+        behind = translations.filter(
+            Q(text_changed_at__isnull=True) | Q(text_changed_at__lt=OuterRef("english_changed_at")),
+            Q(reviewed_at__isnull=True) | Q(reviewed_at__lt=OuterRef("english_changed_at")),
+            master=OuterRef("pk"),
+            language_code=language_code,
+        )
+        return (
+            self.alias(english_changed_at=Subquery(english.values("text_changed_at")[:1]))
+            .filter(english_changed_at__isnull=False)
+            .filter(Exists(behind))
+        )
+
 
 class ReportManager(TranslatableManager.from_queryset(ReportQuerySet)):
     pass
@@ -151,6 +171,24 @@ class Report(TranslatableModel):
             _("summary"), blank=True, help_text=_("HTML; unsafe markup is removed.")
         ),
         meta_description=models.CharField(_("meta description"), max_length=300, blank=True),
+        # Kept by reports.signals whoever writes the row (admin, feed import, shell):
+        # together they tell whether a translation is behind the English text.
+        text_changed_at=models.DateTimeField(
+            _("text changed"),
+            null=True,
+            blank=True,
+            editable=False,
+            help_text=_(
+                "When the title, summary or meta description of this language last changed."
+            ),
+        ),
+        reviewed_at=models.DateTimeField(
+            _("reviewed against English"),
+            null=True,
+            blank=True,
+            editable=False,
+            help_text=_("When an editor last confirmed this translation matches the English text."),
+        ),
     )
 
     objects = ReportManager()
@@ -189,6 +227,35 @@ class Report(TranslatableModel):
         if self.status == ReportStatus.SCHEDULED:
             return self.publish_at is not None and self.publish_at <= now
         return False
+
+    def save_translations(self, *args, **kwargs):
+        # Translations saved together are one edit and share one time, so English and
+        # Chinese written in either order (a feed import) do not look out of step.
+        self._text_edit_time = timezone.now()
+        try:
+            super().save_translations(*args, **kwargs)
+        finally:
+            del self._text_edit_time
+
+    def translation_is_behind(self, language_code: str) -> bool:
+        """True when the English text changed after this translation was last updated
+        or reviewed. Reads ``self.translations.all()``: prefetch "translations" in lists.
+
+        A text never changed since the times were first kept (None) counts as old.
+        """
+        english_code = settings.PARLER_DEFAULT_LANGUAGE_CODE
+        if language_code == english_code:
+            return False
+        translations = {item.language_code: item for item in self.translations.all()}
+        english, translation = translations.get(english_code), translations.get(language_code)
+        if english is None or translation is None or english.text_changed_at is None:
+            return False
+        caught_up = [
+            moment
+            for moment in (translation.text_changed_at, translation.reviewed_at)
+            if moment is not None
+        ]
+        return not caught_up or english.text_changed_at > max(caught_up)
 
     @property
     def forecast_period(self) -> str:

@@ -25,6 +25,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from reports.seo import PageHead
+
 VERSION_KEY = "catalogue:version"
 CSRF_PLACEHOLDER = "csrf-token-placeholder-7d1c4f"
 # Requests rendering content for the cache get the placeholder instead of a token.
@@ -38,6 +40,9 @@ class CatalogueContent:
     title: str
     meta_description: str
     html: str
+    # Canonical, hreflang, OpenGraph and JSON-LD: cached with the content, so a hit
+    # costs no query. None in entries cached before it existed.
+    head: PageHead | None = None
     # Facts the view needs on a cache hit without a query (e.g. a report's slug).
     facts: dict = field(default_factory=dict)
     # The catalogue version it was built from, and the Unix time after which it is
@@ -110,6 +115,24 @@ def cached_content(key: str, build, *, seconds_until_change) -> CatalogueContent
     return content
 
 
+def cached_document(key: str, build, *, seconds_until_change) -> str:
+    """Text built from the catalogue (a sitemap), kept until the catalogue changes.
+
+    Like cached_content(), but the key is the caller's (not per language) and
+    build() returns the text.
+    """
+    if settings.CATALOGUE_CACHE_SECONDS <= 0:
+        return build()
+    document, version = _lookup(key)
+    if document is None:
+        text = build()
+        timeout = min(settings.CATALOGUE_CACHE_SECONDS, max(1, seconds_until_change()))
+        # The version read before building, as in cached_content().
+        document = CachedPage(html=text, version=version, stale_after=time.time() + timeout)
+        cache.set(key, document, timeout=timeout)
+    return document.html
+
+
 def _whole_page_cacheable(request, allowed_parameters) -> bool:
     # A buyer with a session (cart) or pending messages sees a personal shell.
     return (
@@ -162,10 +185,14 @@ def render_page(request, content: CatalogueContent, *, status=200, allowed_param
 def page_context(request, content: CatalogueContent, *, keep_placeholder=False) -> dict:
     """Context for templates/catalogue_page.html, with the buyer's own CSRF token."""
     html = content.html if keep_placeholder else _with_csrf_token(request, content.html)
+    head = content.head
     return {
         "page_title": content.title,
         "page_meta_description": content.meta_description,
         "page_content": mark_safe(html),  # rendered by our own templates, escaped there
+        "page_head": head,
+        # Escaped for a <script> element by reports.seo.json_for_script().
+        "page_structured_data": mark_safe(head.structured_data) if head else "",
     }
 
 

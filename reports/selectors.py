@@ -8,7 +8,7 @@ the size of the catalogue.
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, Min, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, Max, Min, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -91,10 +91,21 @@ def publishers() -> list[Publisher]:
 
 def visible_report(product_code: str) -> Report | None:
     """One published report with everything its page shows, or None."""
+    reports = Report.objects.published().filter(product_code=product_code)
+    return _first_with_page_contents(reports)
+
+
+def report_for_preview(product_code: str) -> Report | None:
+    """One report in any status (draft, scheduled, archived) as its page shows it.
+
+    For editors' previews only: never call it for a public page.
+    """
+    return _first_with_page_contents(Report.objects.filter(product_code=product_code))
+
+
+def _first_with_page_contents(reports: QuerySet) -> Report | None:
     return (
-        Report.objects.published()
-        .filter(product_code=product_code)
-        .select_related("publisher")
+        reports.select_related("publisher")
         .prefetch_related(
             translations_of(Report),
             "key_statistics",
@@ -131,6 +142,22 @@ def related_reports(report: Report, limit: int = RELATED_REPORTS) -> list[Report
 def newest_reports(limit: int) -> list[Report]:
     return list(report_cards().order_by(*SORTS[DEFAULT_SORT])[:limit])
 
+
+def sitemap_reports() -> QuerySet:
+    """Published reports as (product_code, slug, updated_at) rows, in a stable order.
+
+    Rows, not model instances: a sitemap file reads thousands of them.
+    """
+    return (
+        Report.objects.published()
+        .order_by("id")
+        .values_list("product_code", "slug", "updated_at", named=True)
+    )
+
+
+def latest_catalogue_update():
+    """When a published report last changed; None for an empty catalogue."""
+    return Report.objects.published().aggregate(latest=Max("updated_at"))["latest"]
 
 
 def seconds_until_next_publication() -> int:

@@ -3,13 +3,18 @@
 import html
 import re
 import unicodedata
+from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.html import strip_tags
+from django.utils.translation import gettext_lazy as _
 
 from reports import page_cache
-from reports.models import LicenseOption, Report
+from reports.models import LicenseOption, Report, ReportStatus, TocEntry
+from reports.outline import OutlineError, OutlineLine, parse_numbered_outline
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -63,13 +68,350 @@ def refresh_listing(*, report_id: int) -> Report:
         price_from=report.price_from,
         price_currency=report.price_currency,
     )
-    # Now, so this transaction's own reads see fresh pages, and again after commit,
-    # so a page rebuilt from the old rows meanwhile is not kept.
-    catalogue_changed()
-    transaction.on_commit(catalogue_changed)
+    catalogue_changed_by_this_transaction()
     return report
 
 
 def catalogue_changed() -> None:
     """Every cached catalogue page is rebuilt on its next request."""
     page_cache.bump_catalogue_version()
+
+
+def catalogue_changed_by_this_transaction() -> None:
+    # Now, so this transaction's own reads see fresh pages, and again after commit,
+    # so a page rebuilt from the old rows meanwhile is not kept.
+    catalogue_changed()
+    transaction.on_commit(catalogue_changed)
+
+
+# --- Publication ---------------------------------------------------------------
+
+# Where a report may go from each status. Nothing leaves "published" but archiving:
+# a report buyers have seen (and bought) is withdrawn, never turned back into a draft.
+STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
+    ReportStatus.DRAFT: frozenset({ReportStatus.SCHEDULED, ReportStatus.PUBLISHED}),
+    ReportStatus.SCHEDULED: frozenset({ReportStatus.DRAFT, ReportStatus.PUBLISHED}),
+    ReportStatus.PUBLISHED: frozenset({ReportStatus.ARCHIVED}),
+    ReportStatus.ARCHIVED: frozenset({ReportStatus.DRAFT, ReportStatus.PUBLISHED}),
+}
+# A new report starts in any of these (a feed or an editor may publish at once).
+INITIAL_STATUSES = frozenset(
+    {ReportStatus.DRAFT, ReportStatus.SCHEDULED, ReportStatus.PUBLISHED}
+)
+# Statuses in which buyers see, or will see, the report: it must be complete.
+LISTED_STATUSES = frozenset({ReportStatus.SCHEDULED, ReportStatus.PUBLISHED})
+
+NEEDS_ENGLISH_TITLE = _(
+    "A report needs an English title before it can be scheduled or published."
+)
+NEEDS_LICENCE_OPTION = _(
+    "A report needs at least one licence option before it can be scheduled or published."
+)
+NEEDS_FUTURE_TIME = _("A scheduled report needs a publish time in the future.")
+PUBLISHED_IN_FUTURE = _(
+    "This time is in the future: choose “Scheduled” to publish then, or clear the time "
+    "to publish now."
+)
+
+
+class PublicationError(ValueError):
+    """A status change that is not allowed; ``problems`` says why, for the editor."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = [str(problem) for problem in problems]
+        super().__init__(" ".join(self.problems))
+
+
+def allowed_statuses(current: str | None) -> frozenset[str]:
+    """The statuses a report in ``current`` may be given (itself included); None: a new report."""
+    if current is None:
+        return INITIAL_STATUSES
+    return STATUS_TRANSITIONS[current] | {current}
+
+
+def check_transition(current: str | None, new: str) -> None:
+    """PublicationError unless STATUS_TRANSITIONS allows the move (None: a new report)."""
+    if new in allowed_statuses(current):
+        return
+    names = {"new": str(ReportStatus(new).label).lower()}
+    if current is None:
+        problem = _("A new report cannot start as %(new)s.") % names
+    else:
+        names["current"] = str(ReportStatus(current).label).lower()
+        problem = _("A report that is %(current)s cannot become %(new)s.") % names
+    raise PublicationError([problem])
+
+
+def publication_problems(*, english_title: str, licence_option_count: int) -> list[str]:
+    """What a report lacks before buyers may see it: an empty list when it is complete."""
+    problems = []
+    if not (english_title or "").strip():
+        problems.append(NEEDS_ENGLISH_TITLE)
+    if licence_option_count < 1:
+        problems.append(NEEDS_LICENCE_OPTION)
+    return problems
+
+
+def publish_time_problem(*, status: str, publish_at: datetime | None, now: datetime):
+    """What is wrong with a publish time for this status, or None.
+
+    Scheduling needs a time to come; "published" with a time to come would hide
+    the report until then, which is what "scheduled" is for.
+    """
+    if status == ReportStatus.SCHEDULED and (publish_at is None or publish_at <= now):
+        return NEEDS_FUTURE_TIME
+    if status == ReportStatus.PUBLISHED and publish_at is not None and publish_at > now:
+        return PUBLISHED_IN_FUTURE
+    return None
+
+
+def publish_time_on_entering(
+    status: str, *, publish_at: datetime | None, now: datetime
+) -> datetime | None:
+    """The publish time to store when a report enters ``status``: published now, if none."""
+    if status == ReportStatus.PUBLISHED and publish_at is None:
+        return now
+    return publish_at
+
+
+def english_title(report: Report) -> str:
+    return report.safe_translation_getter(
+        "title", language_code=settings.PARLER_DEFAULT_LANGUAGE_CODE, default=""
+    )
+
+
+def _locked_report(report_id: int) -> Report:
+    return Report.objects.select_for_update(of=("self",)).get(pk=report_id)
+
+
+def _check_publishable(report: Report) -> None:
+    problems = publication_problems(
+        english_title=english_title(report),
+        licence_option_count=report.license_options.count(),
+    )
+    if problems:
+        raise PublicationError(problems)
+
+
+@transaction.atomic
+def publish_now(*, report_id: int, now: datetime | None = None) -> Report:
+    """Make a report visible to buyers from now on.
+
+    Refuses (PublicationError) a report without an English title or a licence
+    option, or one whose status may not become published. A publish time in the
+    future (or none) becomes now. Idempotent for a report already visible; marks
+    the catalogue changed.
+    """
+    now = now or timezone.now()
+    report = _locked_report(report_id)
+    if report.status == ReportStatus.PUBLISHED and report.is_visible(now):
+        return report
+    check_transition(report.status, ReportStatus.PUBLISHED)
+    _check_publishable(report)
+    report.status = ReportStatus.PUBLISHED
+    if report.publish_at is None or report.publish_at > now:
+        report.publish_at = now  # now, not at the time it was scheduled for
+    report.save(update_fields=["status", "publish_at", "updated_at"])
+    catalogue_changed_by_this_transaction()
+    return report
+
+
+@transaction.atomic
+def archive_report(*, report_id: int) -> Report:
+    """Withdraw a published report from the catalogue; orders and links to it stay.
+
+    Idempotent for an archived report; PublicationError for a draft or a scheduled
+    one (there is nothing to withdraw: set it back to draft instead).
+    """
+    report = _locked_report(report_id)
+    check_transition(report.status, ReportStatus.ARCHIVED)
+    if report.status != ReportStatus.ARCHIVED:
+        report.status = ReportStatus.ARCHIVED
+        report.save(update_fields=["status", "updated_at"])
+        catalogue_changed_by_this_transaction()
+    return report
+
+
+@transaction.atomic
+def on_sale_without_master(reports) -> list[str]:
+    """Product codes of the given reports that are (or will be) sold but have no master PDF."""
+    return list(
+        reports.filter(
+            status__in=(ReportStatus.PUBLISHED, ReportStatus.SCHEDULED), master_pdf=""
+        ).values_list("product_code", flat=True)
+    )
+
+
+def publish_due_reports(*, now: datetime | None = None) -> int:
+    """Turn scheduled reports whose time has come into published ones; how many.
+
+    Buyers already see a due scheduled report (``Report.objects.published()``),
+    so this only tidies the status for editors and lists. Idempotent: a second
+    run finds nothing due. Marks the catalogue changed when it changed something.
+    """
+    now = now or timezone.now()
+    published = Report.objects.filter(
+        status=ReportStatus.SCHEDULED, publish_at__lte=now
+    ).update(status=ReportStatus.PUBLISHED, updated_at=now)
+    if published:
+        catalogue_changed_by_this_transaction()
+    return published
+
+
+# --- Translations ----------------------------------------------------------------
+
+
+def mark_translation_reviewed(
+    *, report_id: int, language_code: str, now: datetime | None = None
+) -> bool:
+    """Record that an editor checked this translation against the current English text.
+
+    It is then no longer shown as behind, until the English changes again.
+    Returns False when the report has no translation in that language.
+    """
+    translations = Report._parler_meta.root_model.objects
+    updated = translations.filter(master_id=report_id, language_code=language_code).update(
+        reviewed_at=now or timezone.now()
+    )
+    return bool(updated)
+
+
+# --- Table of contents from a pasted outline ---------------------------------------
+#
+# In the English tab, or in any tab while the report has no table of contents, a
+# pasted outline replaces the whole table (the lines and their depth come from the
+# numbering; translations of the old lines go with them). In another language's tab
+# it translates the existing table: line n of the paste becomes that language's
+# title of entry n, so the paste must have as many lines, at the same depths.
+
+
+def toc_outline_replaces(*, report_id: int | None, language_code: str) -> bool:
+    """Whether a pasted outline in this language replaces the table (else translates it)."""
+    if language_code == settings.PARLER_DEFAULT_LANGUAGE_CODE or report_id is None:
+        return True
+    return not TocEntry.objects.filter(report_id=report_id).exists()
+
+
+def _toc_entries(report_id: int) -> list[TocEntry]:
+    return list(
+        TocEntry.objects.filter(report_id=report_id)
+        .order_by("position", "id")
+        .prefetch_related("translations")
+    )
+
+
+def _alignment_errors(entries: list[TocEntry], lines: list[OutlineLine]) -> list[str]:
+    if len(lines) != len(entries):
+        return [
+            _(
+                "Lines in the outline: %(lines)d; entries in the table of contents: "
+                "%(entries)d. Paste a translation of every entry, in the same order."
+            )
+            % {"lines": len(lines), "entries": len(entries)}
+        ]
+    return [
+        _(
+            'Line %(line)d ("%(number)s") is at level %(depth)d, but entry %(position)d '
+            "of the table of contents is at level %(entry_depth)d."
+        )
+        % {
+            "line": line.line_number,
+            "number": line.number,
+            "depth": line.depth,
+            "position": position,
+            "entry_depth": entry.depth,
+        }
+        for position, (entry, line) in enumerate(zip(entries, lines, strict=True), start=1)
+        if entry.depth != line.depth
+    ]
+
+
+def read_toc_outline(*, report_id: int | None, language_code: str, text: str):
+    """The lines of a pasted outline, checked for this report and tab; nothing is written.
+
+    OutlineError lists every problem: lines without a number, too deep or too
+    long, and for a translation a paste that does not match the table line by line.
+    """
+    lines = parse_numbered_outline(text)
+    if not lines:
+        raise OutlineError([str(_("The outline has no numbered lines."))])
+    if not toc_outline_replaces(report_id=report_id, language_code=language_code):
+        errors = _alignment_errors(_toc_entries(report_id), lines)
+        if errors:
+            raise OutlineError([str(error) for error in errors])
+    return lines
+
+
+@transaction.atomic
+def replace_toc_from_outline(
+    *, report_id: int, language_code: str, text: str
+) -> list[TocEntry]:
+    """Replace a report's table of contents with a pasted, numbered outline.
+
+    Every old entry (with all its translations) goes; the new entries carry the
+    titles in ``language_code``. OutlineError, and nothing changed, when the
+    outline cannot be read. Marks the catalogue changed.
+    """
+    lines = parse_numbered_outline(text)
+    if not lines:
+        raise OutlineError([str(_("The outline has no numbered lines."))])
+    Report.objects.select_for_update(of=("self",)).get(pk=report_id)
+    TocEntry.objects.filter(report_id=report_id).delete()
+    entries = TocEntry.objects.bulk_create(
+        TocEntry(report_id=report_id, position=position, depth=line.depth)
+        for position, line in enumerate(lines, start=1)
+    )
+    translation_model = TocEntry._parler_meta.root_model
+    translation_model.objects.bulk_create(
+        translation_model(master=entry, language_code=language_code, title=line.title)
+        for entry, line in zip(entries, lines, strict=True)
+    )
+    catalogue_changed_by_this_transaction()
+    return entries
+
+
+@transaction.atomic
+def translate_toc_from_outline(
+    *, report_id: int, language_code: str, text: str
+) -> list[TocEntry]:
+    """Give the existing table of contents its titles in another language, line by line.
+
+    The outline must have one line per entry, at the entry's depth (OutlineError
+    otherwise, and nothing changes). Titles already in that language are
+    overwritten. Marks the catalogue changed.
+    """
+    Report.objects.select_for_update(of=("self",)).get(pk=report_id)
+    lines = read_toc_outline(report_id=report_id, language_code=language_code, text=text)
+    entries = _toc_entries(report_id)
+    translation_model = TocEntry._parler_meta.root_model
+    existing = {
+        translation.master_id: translation
+        for entry in entries
+        for translation in entry.translations.all()
+        if translation.language_code == language_code
+    }
+    changed, new = [], []
+    for entry, line in zip(entries, lines, strict=True):
+        translation = existing.get(entry.pk)
+        if translation is None:
+            new.append(
+                translation_model(master=entry, language_code=language_code, title=line.title)
+            )
+        else:
+            translation.title = line.title
+            changed.append(translation)
+    translation_model.objects.bulk_update(changed, ["title"])
+    translation_model.objects.bulk_create(new)
+    catalogue_changed_by_this_transaction()
+    return entries
+
+
+def paste_toc_outline(*, report_id: int, language_code: str, text: str) -> list[TocEntry]:
+    """Replace or translate the table of contents from a pasted outline (see above)."""
+    if toc_outline_replaces(report_id=report_id, language_code=language_code):
+        return replace_toc_from_outline(
+            report_id=report_id, language_code=language_code, text=text
+        )
+    return translate_toc_from_outline(
+        report_id=report_id, language_code=language_code, text=text
+    )

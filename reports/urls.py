@@ -6,5 +6,7 @@ app_name = "reports"
 
 urlpatterns = [
     path("", views.report_list, name="list"),
+    # Before the detail pattern, which would take "preview" for a product code.
+    path("preview/<str:product_code>/", views.report_preview, name="preview"),
     path("<str:product_code>/<slug:slug>/", views.report_detail, name="detail"),
 ]

@@ -1,15 +1,17 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.contrib.sitemaps.views import x_robots_tag
 from django.core.paginator import InvalidPage, Paginator
-from django.http import Http404
-from django.shortcuts import redirect
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.html import strip_tags
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
-from reports import page_cache, selectors
+from reports import page_cache, selectors, seo, sitemaps
 from reports.forms import CatalogueFilterForm
 from reports.outline import outline_tree
 
@@ -80,14 +82,37 @@ def _list_content(request, form) -> page_cache.CatalogueContent:
         "querystring": querystring.urlencode(),
         "sort_choices": CatalogueFilterForm.SORT_CHOICES,
     }
+    description = _(
+        "Market research reports with bilingual summaries, key statistics and instant "
+        "licensed delivery."
+    )
+    canonical_path = _list_canonical_path(
+        query, selected_category, selected_publisher, page.number
+    )
     return page_cache.CatalogueContent(
         title=title,
-        meta_description=_(
-            "Market research reports with bilingual summaries, key statistics and instant "
-            "licensed delivery."
-        ),
+        meta_description=description,
         html=page_cache.render_content(request, "reports/report_list.html", context),
+        head=seo.page_head(path=canonical_path, title=title, description=description),
     )
+
+
+def _list_canonical_path(query, category, publisher, page_number: int) -> str:
+    """The list's address with only what changes the results, in a fixed order.
+
+    Junk parameters (utm_*, ref) go, and so do defaults (page 1, newest first),
+    so every spelling of the same results names one address.
+    """
+    parameters = [
+        ("q", query.q),
+        ("category", category.slug if category else ""),
+        ("publisher", publisher.slug if publisher else ""),
+        ("sort", query.sort if query.sort != selectors.DEFAULT_SORT else ""),
+        ("page", str(page_number) if page_number > 1 else ""),
+    ]
+    querystring = urlencode([(name, value) for name, value in parameters if value])
+    path = reverse("reports:list")
+    return f"{path}?{querystring}" if querystring else path
 
 
 def _find_category(categories, slug):
@@ -113,7 +138,7 @@ def report_detail(request, product_code, slug):
         return cached
     content = page_cache.cached_content(
         page_cache.content_key("detail", product_code),
-        lambda: _detail_content(request, product_code),
+        lambda: _detail_content(request, selectors.visible_report(product_code)),
         seconds_until_change=selectors.seconds_until_next_publication,
     )
     canonical_slug = content.facts["slug"]
@@ -131,19 +156,21 @@ def _contact_url(product_code: str, kind: str) -> str:
     return f"{reverse('inquiries:contact')}?{urlencode({'report': product_code, 'kind': kind})}"
 
 
-def _detail_content(request, product_code) -> page_cache.CatalogueContent:
-    report = selectors.visible_report(product_code)
+def _detail_content(request, report) -> page_cache.CatalogueContent:
+    """A report's page content; the caller chooses which reports may be shown."""
     if report is None:
         raise Http404(_("There is no published report with this product code."))
     toc_entries = list(report.toc_entries.all())
+    license_options = list(report.license_options.all())
+    categories = list(report.categories.all())
     context = {
         "report": report,
         "key_statistics": list(report.key_statistics.all()),
-        "license_options": list(report.license_options.all()),
+        "license_options": license_options,
         "toc_open": toc_entries[: selectors.TOC_PREVIEW_ENTRIES],
         "toc_more": toc_entries[selectors.TOC_PREVIEW_ENTRIES :],
         "segments": outline_tree(report.segments.all()),
-        "categories": list(report.categories.all()),
+        "categories": categories,
         "related_reports": selectors.related_reports(report),
         "shown_language": report.shown_language,
         # The contact form with the report and the kind preset; the same for every
@@ -151,10 +178,82 @@ def _detail_content(request, product_code) -> page_cache.CatalogueContent:
         "question_url": _contact_url(report.product_code, "question"),
         "sample_url": _contact_url(report.product_code, "sample"),
     }
-    description = report.meta_description or Truncator(strip_tags(report.summary)).chars(300)
+    description = seo.description_of(report)
+    path = report.get_absolute_url()
+    product = seo.product_data(
+        report=report,
+        license_options=license_options,
+        categories=categories,
+        url=seo.absolute_url(path),
+        description=description,
+    )
     return page_cache.CatalogueContent(
         title=report.title,
-        meta_description=description or report.title,
+        meta_description=description,
         html=page_cache.render_content(request, "reports/report_detail.html", context),
+        head=seo.page_head(
+            path=path, title=report.title, description=description, og_type="product", data=product
+        ),
         facts={"slug": report.slug},
     )
+
+
+# --- Editors' preview -----------------------------------------------------------
+
+
+@never_cache
+@require_GET
+def report_preview(request, product_code):
+    """A report's page in any status, for staff who may view reports; never cached.
+
+    Anonymous visitors go to the admin login; anyone else without the permission
+    gets the same 404 as for a missing report, so drafts stay unknown.
+    """
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+    if not (request.user.is_staff and request.user.has_perm("reports.view_report")):
+        raise Http404(_("There is no published report with this product code."))
+    report = selectors.report_for_preview(product_code)
+    content = _detail_content(request, report)
+    context = {
+        **page_cache.page_context(request, content),
+        "report": report,
+        "visible_to_buyers": report.is_visible(),
+        "public_url": report.get_absolute_url(),
+        "admin_url": reverse("admin:reports_report_change", args=[report.pk]),
+    }
+    response = render(request, "reports/report_preview.html", context)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+# --- Sitemaps -----------------------------------------------------------------
+
+SITEMAP_CONTENT_TYPE = "application/xml"
+
+
+@x_robots_tag
+@require_GET
+def sitemap(request):
+    """/sitemap.xml: the whole catalogue, or an index of its files when it is large."""
+    xml = page_cache.cached_document(
+        "catalogue:sitemap",
+        sitemaps.sitemap_xml,
+        seconds_until_change=selectors.seconds_until_next_publication,
+    )
+    return HttpResponse(xml, content_type=SITEMAP_CONTENT_TYPE)
+
+
+@x_robots_tag
+@require_GET
+def sitemap_section(request, section):
+    """/sitemap-<section>.xml?p=<page>: one file of the index."""
+    page = request.GET.get("p", "1")
+    if not (page.isascii() and page.isdigit()) or section not in sitemaps.SECTIONS:
+        raise Http404(_("There is no such sitemap page."))
+    xml = page_cache.cached_document(
+        f"catalogue:sitemap:{section}:{int(page)}",
+        lambda: sitemaps.section_xml(section, int(page)),
+        seconds_until_change=selectors.seconds_until_next_publication,
+    )
+    return HttpResponse(xml, content_type=SITEMAP_CONTENT_TYPE)

@@ -160,6 +160,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "storefront.inquiries.tasks.sweep_inquiry_mail_task",
         "schedule": 2 * 60,
     },
+    "publish-due-reports": {
+        "task": "reports.tasks.publish_due_reports",
+        "schedule": 60,
+    },
 }
 
 # --- Catalogue editing --------------------------------------------------------

@@ -1,13 +1,22 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
+from reports import views as report_views
 from storefront import views
 from storefront.payments import views as payment_views
+
+# Staff see the shop's name, not "Django administration".
+admin.site.site_header = admin.site.site_title = settings.SHOP_NAME
+admin.site.index_title = _("Catalogue, orders and inquiries")
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("sitemap.xml", report_views.sitemap, name="sitemap"),
+    path("sitemap-<slug:section>.xml", report_views.sitemap_section, name="sitemap_section"),
     path("admin/", admin.site.urls),
     path("stripe/webhook/", payment_views.stripe_webhook, name="stripe_webhook"),
     path("downloads/", include("storefront.delivery.urls")),

@@ -4,11 +4,12 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from reports import page_cache, selectors
+from reports import page_cache, selectors, seo
 
 logger = logging.getLogger(__name__)
 
@@ -32,13 +33,16 @@ def _home_content(request) -> page_cache.CatalogueContent:
         "categories": selectors.category_tree(),
         "newest_reports": selectors.newest_reports(HOME_NEWEST_REPORTS),
     }
+    title = _("Market research reports")
+    description = _(
+        "Market research reports with bilingual summaries, key statistics and instant "
+        "licensed delivery."
+    )
     return page_cache.CatalogueContent(
-        title=_("Market research reports"),
-        meta_description=_(
-            "Market research reports with bilingual summaries, key statistics and instant "
-            "licensed delivery."
-        ),
+        title=title,
+        meta_description=description,
         html=page_cache.render_content(request, "home.html", context),
+        head=seo.page_head(path=reverse("home"), title=title, description=description),
     )
 
 
@@ -90,6 +94,9 @@ def robots_txt(request):
         "Disallow: /*/cart/",
         "Disallow: /*/checkout/",
         "Disallow: /*/orders/",
+        "Disallow: /*/reports/preview/",
         "Allow: /",
+        "",
+        f"Sitemap: {seo.absolute_url(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

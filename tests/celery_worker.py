@@ -223,11 +223,14 @@ def real_broker(settings, celery_test_queue):
     from storefront.celery import app
 
     redis_url = redis_url_or_skip()
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # Read before Django's setting changes: the app's configuration looks settings up
+    # through to django.conf.settings, so reading after would save False and leave
+    # every later test running tasks on the broker instead of eagerly.
     saved = {
         key: app.conf[key]
         for key in ("task_always_eager", "broker_url", "task_default_queue")
     }
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     if saved["broker_url"] != redis_url:
         _drop_broker_connections(app)
     app.conf.update(

@@ -2,13 +2,25 @@
 
 from django import template
 from django.conf import settings
-from django.urls import translate_url
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info
 
+from reports import seo
 from reports.sanitize import clean_summary_html
 
 register = template.Library()
+
+# Pages about one buyer's cart, order or payment: nothing for a search engine.
+PRIVATE_VIEWS = frozenset(
+    {
+        "orders:cart",
+        "orders:checkout",
+        "orders:detail",
+        "orders:pay",
+        "payments:success",
+        "payments:development_gateway",
+    }
+)
 
 
 @register.filter
@@ -17,18 +29,9 @@ def sanitize_html(value: str) -> str:
     return mark_safe(clean_summary_html(value))
 
 
-def _in_language(path: str, current: str, code: str) -> str:
-    # URL patterns are not translated, so the language prefix is all that differs;
-    # swapping it is much cheaper than translate_url()'s resolve and reverse.
-    prefix = f"/{current}/"
-    if path.startswith(prefix):
-        return f"/{code}/{path[len(prefix):]}"
-    return translate_url(path, code)
-
-
 @register.simple_tag(takes_context=True)
 def language_links(context):
-    """The current page in every language, for the switcher and hreflang links."""
+    """The current page in every language, for the language switcher."""
     request = context["request"]
     cached = getattr(request, "_language_links", None)
     if cached is not None:
@@ -42,14 +45,26 @@ def language_links(context):
             {
                 "code": code,
                 "name_local": info["name_local"],
-                "url": _in_language(path, current, code),
-                "absolute_url": request.build_absolute_uri(
-                    _in_language(request.path, current, code)
-                ),
+                "url": seo.path_in_language(path, code, current),
             }
         )
     request._language_links = links
     return links
+
+
+@register.simple_tag(takes_context=True)
+def hreflang_alternates(context):
+    """(hreflang, absolute URL) of this page in every language, and x-default.
+
+    For pages outside the cached catalogue; those carry their own (reports.seo).
+    """
+    return seo.hreflang_alternates(context["request"].path)
+
+
+@register.filter
+def is_private_page(request) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.view_name in PRIVATE_VIEWS
 
 
 @register.filter

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -7,6 +8,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -94,15 +96,15 @@ class InquiryAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     date_hierarchy = "created_at"
     readonly_fields = [
-        "reference", "kind", "report", "report_title", "name", "email", "company", "job_title",
-        "country", "phone", "message", "language", "source_page", "consent_given_at",
+        "reference", "kind", "report_page", "report_title", "name", "email", "company",
+        "job_title", "country", "phone", "message", "language", "source_page", "consent_given_at",
         "created_at", "updated_at", "acknowledged_at", "sales_notified_at", "mail_failed_at",
         "attention_reason", "ip_address", "quotation",
     ]  # fmt: skip
     fieldsets = [
         (
             _("Inquiry"),
-            {"fields": ["reference", "kind", "status", "assignee", "report", "report_title"]},
+            {"fields": ["reference", "kind", "status", "assignee", "report_page", "report_title"]},
         ),
         (_("Message"), {"fields": ["message", "staff_note"]}),
         (
@@ -147,6 +149,19 @@ class InquiryAdmin(admin.ModelAdmin):
     @admin.display(description=_("report"), ordering="report__product_code")
     def report_code(self, inquiry):
         return inquiry.report.product_code if inquiry.report else "-"
+
+    @admin.display(description=_("report"))
+    def report_page(self, inquiry):
+        # The public page in the buyer's language: sales staff answer from what the
+        # buyer saw, and they have no access to the catalogue's admin pages.
+        report = inquiry.report
+        if report is None:
+            return "-"
+        if not report.is_visible():
+            return str(report)
+        with translation.override(inquiry.language or settings.LANGUAGE_CODE):
+            url = report.get_absolute_url()
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, report)
 
     @admin.display(description=_("invoice order"))
     def quotation(self, inquiry):

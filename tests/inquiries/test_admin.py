@@ -130,6 +130,23 @@ def test_unsafe_input_is_escaped_in_the_admin(sales_client, report):
     assert "<img src=x" not in change and "&lt;img src=x" in change
 
 
+def test_the_report_links_to_its_public_page_in_the_buyers_language(sales_client, report):
+    # Sales have no catalogue admin access: a link to the report's admin page would be a 403.
+    inquiry = make_inquiry(report=report, language="zh-hans")
+    page = sales_client.get(f"{CHANGELIST}{inquiry.pk}/change/").content.decode()
+    assert f'href="/zh-hans/reports/{report.product_code}/{report.slug}/"' in page
+    assert "/admin/reports/report/" not in page
+    assert sales_client.get(f"/zh-hans/reports/{report.product_code}/{report.slug}/").status_code == 200
+
+
+def test_an_unpublished_report_is_named_without_a_link(sales_client, report):
+    inquiry = make_inquiry(report=report)
+    Report.objects.filter(pk=report.pk).update(status="archived")
+    page = sales_client.get(f"{CHANGELIST}{inquiry.pk}/change/").content.decode()
+    assert report.product_code in page
+    assert f"/reports/{report.product_code}/" not in page
+
+
 # --- Replies ------------------------------------------------------------------------------
 
 

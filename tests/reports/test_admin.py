@@ -142,7 +142,7 @@ def test_changelist_shows_titles_in_the_chosen_language(
     html = response.content.decode()
     assert "1994249" in html
     assert title in html
-    assert "en, zh-hans" in html  # languages column
+    assert "en ✓ · zh-hans ✓" in html  # translations column
     assert "USD 3,939" in html  # price from
 
 
@@ -161,7 +161,8 @@ def test_changelist_falls_back_to_english_for_untranslated_reports(admin_client)
 
     html = response.content.decode()
     assert "Only English Title" in html
-    assert "en, zh-hans" not in html
+    assert "zh-hans ✓" not in html
+    assert '<span class="translation-missing">zh-hans missing</span>' in html
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,202 @@
+"""The editors' report form: publication rules, a pasted outline, PDF checks, review mark.
+
+The rules themselves live in ``reports.services`` (and ``reports.pdf_files``); this
+form only puts their answers next to the fields they are about.
+"""
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
+from django.utils.translation import get_language_info
+from django.utils.translation import gettext_lazy as _
+from parler.forms import TranslatableBaseInlineFormSet, TranslatableModelForm
+
+from reports import services
+from reports.outline import OutlineError
+from reports.pdf_files import validate_report_pdf
+
+STATUS_HELP = _(
+    "Draft: only editors see it. Scheduled: buyers see it from the publish time. "
+    "Published: buyers see it now. Archived: withdrawn from the catalogue; orders and "
+    "links to it stay. A report needs an English title and a licence option before it "
+    "is scheduled or published; a published report can only be archived."
+)
+TOC_REPLACE_HELP = _(
+    "One line per entry, numbered as in the report (1, 1.1, 1.1.1 …); the numbering "
+    "gives the level. Saving replaces the whole table of contents with these lines, "
+    "in this language; titles in other languages go with the old entries."
+)
+TOC_TRANSLATE_HELP = _(
+    "The same outline in this language: one line per entry of the table of contents, "
+    "in the same order and numbering. Saving sets this language's title of each entry; "
+    "the entries themselves stay."
+)
+
+
+def language_name(code: str) -> str:
+    return get_language_info(code)["name_translated"]
+
+
+def is_new_upload(value) -> bool:
+    """An uploaded file in this request (not the stored file, nor a cleared field)."""
+    return isinstance(value, UploadedFile)
+
+
+class ReportAdminForm(TranslatableModelForm):
+    """The report form of one language tab (``language_code`` is set by the admin)."""
+
+    toc_outline = forms.CharField(
+        label=_("Paste a numbered outline"),
+        required=False,
+        strip=False,  # error messages count lines as the editor sees them
+        widget=forms.Textarea(attrs={"rows": 8, "cols": 80}),
+    )
+    translation_reviewed = forms.BooleanField(label=_("Reviewed"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._master_page_count: int | None = None  # of a master uploaded now
+        # When that count replaced the form's: (pages the form said, pages of the PDF).
+        self.pages_from_master: tuple[int | None, int] | None = None
+        self._offer_allowed_statuses()
+        self._explain_toc_outline()
+        self._name_the_review()
+        if "pages" in self.fields:
+            self.fields["pages"].help_text = _(
+                "Set from the master PDF whenever a master is uploaded."
+            )
+
+    # --- Field set-up ----------------------------------------------------------
+
+    def _stored_status(self) -> str | None:
+        return self.instance.status if self.instance.pk else None
+
+    def _offer_allowed_statuses(self):
+        if "status" not in self.fields:
+            return
+        allowed = services.allowed_statuses(self._stored_status())
+        field = self.fields["status"]
+        field.choices = [(value, label) for value, label in field.choices if value in allowed]
+        field.help_text = STATUS_HELP
+
+    def _explain_toc_outline(self):
+        if "toc_outline" not in self.fields:
+            return
+        replaces = services.toc_outline_replaces(
+            report_id=self.instance.pk, language_code=self.language_code
+        )
+        self.fields["toc_outline"].help_text = TOC_REPLACE_HELP if replaces else TOC_TRANSLATE_HELP
+
+    def _name_the_review(self):
+        if "translation_reviewed" not in self.fields:
+            return
+        field = self.fields["translation_reviewed"]
+        field.label = _("%(language)s reviewed against the current English") % {
+            "language": language_name(self.language_code)
+        }
+        field.help_text = _(
+            "Tick when this translation still says what the English says, even if you "
+            "changed nothing: the report is then no longer listed as out of date."
+        )
+
+    # --- Validation --------------------------------------------------------------
+
+    def clean_master_pdf(self):
+        upload = self.cleaned_data.get("master_pdf")
+        if is_new_upload(upload):
+            self._master_page_count = validate_report_pdf(upload)
+        return upload
+
+    def clean_sample_pdf(self):
+        upload = self.cleaned_data.get("sample_pdf")
+        if is_new_upload(upload):
+            validate_report_pdf(upload)
+        return upload
+
+    def clean(self):
+        cleaned_data = super().clean()
+        self._clean_publication(cleaned_data)
+        self._clean_toc_outline(cleaned_data)
+        self._take_pages_from_master(cleaned_data)
+        return cleaned_data
+
+    def _english_title(self, cleaned_data) -> str:
+        if self.language_code == settings.PARLER_DEFAULT_LANGUAGE_CODE:
+            return cleaned_data.get("title") or ""
+        return services.english_title(self.instance) if self.instance.pk else ""
+
+    def _clean_publication(self, cleaned_data):
+        status = cleaned_data.get("status")
+        if status not in services.LISTED_STATUSES:
+            return
+        if not self._english_title(cleaned_data).strip():
+            self.add_error("status", services.NEEDS_ENGLISH_TITLE)
+        status_changed = status != self._stored_status()
+        publish_at = cleaned_data.get("publish_at")
+        now = timezone.now()
+        if status_changed:
+            publish_at = services.publish_time_on_entering(status, publish_at=publish_at, now=now)
+            cleaned_data["publish_at"] = publish_at
+        if status_changed or "publish_at" in self.changed_data:
+            problem = services.publish_time_problem(status=status, publish_at=publish_at, now=now)
+            if problem:
+                self.add_error("publish_at", problem)
+
+    def _clean_toc_outline(self, cleaned_data):
+        text = cleaned_data.get("toc_outline") or ""
+        if not text.strip():
+            return
+        try:
+            services.read_toc_outline(
+                report_id=self.instance.pk, language_code=self.language_code, text=text
+            )
+        except OutlineError as error:
+            self.add_error("toc_outline", error.errors)
+
+    def _take_pages_from_master(self, cleaned_data):
+        # The master is what buyers receive: its page count wins over a typed one.
+        count = self._master_page_count
+        if count is None or "pages" not in self.fields:
+            return
+        typed = cleaned_data.get("pages")
+        cleaned_data["pages"] = count
+        if typed != count:
+            self.pages_from_master = (typed, count)
+
+    @property
+    def pasted_outline(self) -> str:
+        """The outline to apply after saving, as pasted, or "" (valid forms only)."""
+        text = self.cleaned_data.get("toc_outline") or ""
+        return text if text.strip() else ""
+
+
+class LicenceOptionFormSet(BaseInlineFormSet):
+    """A report buyers see, or will see, keeps at least one licence option."""
+
+    def clean(self):
+        super().clean()
+        if self.instance.status not in services.LISTED_STATUSES:
+            return
+        kept = [
+            form
+            for form in self.forms
+            if form.cleaned_data and not self._should_delete_form(form)
+        ]
+        if not kept:
+            raise forms.ValidationError(services.NEEDS_LICENCE_OPTION)
+
+
+class OutlineFormSet(TranslatableBaseInlineFormSet):
+    """Rows of a table of contents or segmentation, in the language of the tab.
+
+    A row the editor left as it is is neither checked nor saved: in a translation
+    tab, lines not translated yet stay empty while the rest is translated (or a
+    pasted outline translates them all).
+    """
+
+    def _construct_form(self, i, **kwargs):
+        if i < self.initial_form_count():
+            kwargs["empty_permitted"] = True  # unchanged: skipped by validation and save
+        return super()._construct_form(i, **kwargs)
