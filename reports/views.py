@@ -152,6 +152,11 @@ def report_detail(request, product_code, slug):
     return page_cache.render_page(request, content)
 
 
+def report_by_code(request, product_code):
+    """Redirects permanently to the report's canonical address; 404 unless published."""
+    return report_detail(request, product_code, slug="")
+
+
 def _contact_url(product_code: str, kind: str) -> str:
     return f"{reverse('inquiries:contact')}?{urlencode({'report': product_code, 'kind': kind})}"
 

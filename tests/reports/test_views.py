@@ -79,6 +79,18 @@ def test_wrong_slug_redirects_permanently_to_canonical_url(client):
     assert response["Location"] == detail_url(report, "zh-hans")
 
 
+def test_a_product_code_alone_redirects_to_the_report_and_hides_drafts(client):
+    report = make_report(product_code="1994249", title_en="Continuing Medical Education Market")
+    make_report(product_code="2000001", status=ReportStatus.DRAFT)
+
+    response = client.get("/en/reports/1994249/")
+
+    assert response.status_code == 301
+    assert response["Location"] == detail_url(report, "en")
+    assert client.get("/en/reports/2000001/").status_code == 404
+    assert client.get("/en/reports/no-such-code/").status_code == 404
+
+
 # --- Detail page --------------------------------------------------------------
 
 
