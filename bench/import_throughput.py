@@ -2,7 +2,7 @@
 """Feed import throughput: rows per second of `import_reports` on PostgreSQL and SQLite.
 
     .venv/bin/python bench/import_throughput.py [--rows 10000] [--toc-lines 20]
-        [--databases postgresql sqlite] [--formats json csv] [--keep-index] [--profile]
+        [--databases postgresql sqlite] [--formats json csv] [--drop-index] [--profile]
         [--database-url postgres://postgres@127.0.0.1:5432/storefront_bench_import]
 
 1. writes two feeds of --rows realistic rows each (bench/results/import-feed/): JSON
@@ -18,8 +18,9 @@
    statements counted through a database execute wrapper:
    - **dry run** on the empty catalogue (every row "would be created": written and
      rolled back),
-   - **first import** (every row created; above importing.BULK_INDEX_THRESHOLD rows
-     the trigram index is dropped and rebuilt once, unless --keep-index),
+   - **first import** (every row created; with --drop-index inside
+     reports.search_index.without_search_index(), as seed_catalog loads: the trigram
+     index dropped before and built once after, to compare with keeping it),
    - **re-import** of the same file (every row unchanged: read, compared, no writes);
    with --profile the first import is profiled into
    bench/results/import-profile-<database>-<format>.txt;
@@ -33,6 +34,7 @@ import bumps the catalogue version per row), as bench/settings.py configures.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import csv
 import io
@@ -229,10 +231,8 @@ def measure(args) -> dict:
     from django.core.management import call_command
     from django.db import connection
 
-    from reports import importing
+    from reports.search_index import without_search_index
 
-    if args.keep_index:
-        importing.BULK_INDEX_THRESHOLD = float("inf")
     counts = {"statements": 0, "writes": 0}
 
     def count_statements(execute, sql, params, many, context):
@@ -249,8 +249,10 @@ def measure(args) -> dict:
         counts.update(statements=0, writes=0)
         profiler = cProfile.Profile() if args.profile and phase == "first_import" else None
         out = io.StringIO()
+        index_guard = (without_search_index() if args.drop_index and phase == "first_import"
+                       else contextlib.nullcontext())
         started = time.perf_counter()
-        with connection.execute_wrapper(count_statements):
+        with connection.execute_wrapper(count_statements), index_guard:
             if profiler:
                 profiler.enable()
             call_command(*command, stdout=out, stderr=io.StringIO())
@@ -332,8 +334,8 @@ def run_child(processes: Processes, args, label: str, format: str, feed: Path, e
     command = [sys.executable, str(Path(__file__).resolve()), "--child", "--feed", str(feed),
                "--result", str(result_path), "--rows", str(args.rows),
                "--database-label", label]
-    if args.keep_index:
-        command.append("--keep-index")
+    if args.drop_index:
+        command.append("--drop-index")
     if args.profile:
         command.append("--profile")
     print(f"  {label} / {format}:", flush=True)
@@ -350,8 +352,8 @@ def markdown(command: str, results: list[dict], context: dict) -> str:
         f"Command: `{command}`",
         "",
         f"{context['rows']:,} rows per feed, ~{context['toc_lines']} TOC lines per language; "
-        f"trigram index {'kept' if context['keep_index'] else 'dropped and rebuilt'} during "
-        f"large imports; load average (1 min) {context['load_average'][0]:.2f} before, "
+        f"trigram index {'dropped and rebuilt around' if context['drop_index'] else 'kept during'}"
+        f" the first import; load average (1 min) {context['load_average'][0]:.2f} before, "
         f"{context['load_average'][1]:.2f} after; {context['nproc']} CPUs.",
         "",
         "| database | format | phase | seconds | rows/s | statements/row | writes/row |",
@@ -399,7 +401,7 @@ def parent_main(args, argv) -> int:
         "command": command,
         "rows": args.rows,
         "toc_lines": args.toc_lines,
-        "keep_index": args.keep_index,
+        "drop_index": args.drop_index,
         "load_average": (load_before, os.getloadavg()[0]),
         "nproc": len(os.sched_getaffinity(0)),
     }
@@ -414,17 +416,19 @@ def parent_main(args, argv) -> int:
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=10_000)
-    parser.add_argument("--toc-lines", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--rows", type=int, default=10_000, help="rows per feed (10000)")
+    parser.add_argument("--toc-lines", type=int, default=20,
+                        help="TOC lines per report and language (20)")
+    parser.add_argument("--seed", type=int, default=2026, help="random seed of the feeds")
     parser.add_argument("--databases", nargs="+", choices=["postgresql", "sqlite"],
-                        default=["postgresql", "sqlite"])
+                        default=["postgresql", "sqlite"], help="both by default")
     parser.add_argument("--formats", nargs="+", choices=list(CODE_PREFIXES),
-                        default=list(CODE_PREFIXES))
+                        default=list(CODE_PREFIXES), help="both by default")
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL,
                         help="PostgreSQL: dropped, recreated, and dropped again afterwards")
-    parser.add_argument("--keep-index", action="store_true",
-                        help="keep the trigram index during large imports (for comparison)")
+    parser.add_argument("--drop-index", action="store_true",
+                        help="drop the trigram index around the first import and build it "
+                             "once after, as seed_catalog does (for comparison)")
     parser.add_argument("--keep-database", action="store_true", help="do not drop it afterwards")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the first import into bench/results/import-profile-*.txt")

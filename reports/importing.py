@@ -25,7 +25,6 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager, nullcontext
 from functools import cache
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -58,16 +57,12 @@ from reports.models import (
 from reports.outline import OutlineError, parse_numbered_outline
 from reports.pdf_files import validate_report_pdf
 from reports.sanitize import clean_summary_html
-from reports.search_index import without_search_index
 
 ReportTranslation = Report._parler_meta.root_model
 TocTranslation = TocEntry._parler_meta.root_model
 
-# From this many rows on, the trigram search index is dropped for the load and built
-# once at the end, as seed_catalog does (see bench/README.md for the measurement).
-BULK_INDEX_THRESHOLD = 5000
 # From this many rows on, the catalogue tables' planner statistics are refreshed after
-# the import (PostgreSQL); see _large_import().
+# the import (PostgreSQL); see analyze_catalogue_tables().
 ANALYZE_THRESHOLD = 1000
 DEFAULT_CURRENCY = "USD"
 TRANSLATED_FIELDS = ("title", "summary", "meta_description")
@@ -1486,9 +1481,13 @@ def _create_toc_entries(report: Report, lines: list[_TocLine], *, first_position
         TocEntry(report=report, position=position, depth=line.depth)
         for position, line in enumerate(lines, start=first_position)
     )
-    for entry, line in zip(entries, lines):
-        for language, title in line.titles.items():
-            TocTranslation(master=entry, language_code=language, title=title).save()
+    # One INSERT for every title: TOC translations have no save hooks to run (the
+    # report's own translations, which do, are saved one by one).
+    TocTranslation.objects.bulk_create(
+        TocTranslation(master=entry, language_code=language, title=title)
+        for entry, line in zip(entries, lines)
+        for language, title in line.titles.items()
+    )
 
 
 def _update_toc_entry(entry: TocEntry, position: int, line: _TocLine) -> None:
@@ -1590,37 +1589,28 @@ def import_feed(
                             category_ids=dict(Category.objects.values_list("slug", "id")))
     summary = ImportSummary(dry_run=dry_run, publish=publish)
     decode, seen = DECODERS[feed.format], {}
-    with _large_import(len(feed.rows), dry_run=dry_run):
-        for done, raw in enumerate(feed.rows, start=1):
-            summary.rows.append(import_row(raw, decode, options, seen))
-            reset_queries()  # with DEBUG on, Django would keep every statement
-            if progress:
-                progress(done, len(feed.rows))
+    # The trigram search index stays in place. Dropping it for a large load and
+    # building it once at the end, as seed_catalog does, gained nothing here (rows are
+    # committed one by one and GIN's pending list keeps each update cheap; bench/
+    # README.md), while searches on the live site would scan the table meanwhile.
+    for done, raw in enumerate(feed.rows, start=1):
+        summary.rows.append(import_row(raw, decode, options, seen))
+        reset_queries()  # with DEBUG on, Django would keep every statement
+        if progress:
+            progress(done, len(feed.rows))
+    if not dry_run and len(feed.rows) >= ANALYZE_THRESHOLD:
+        analyze_catalogue_tables()
     return summary
 
 
-@contextmanager
-def _large_import(row_count: int, *, dry_run: bool):
-    """What a large import does around its rows: the search index is built once at
-    the end instead of row by row, and the planner learns the tables' new sizes.
-
-    Without fresh statistics PostgreSQL reads a report's table of contents by scanning
-    every stored TOC line: 270 ms a row at 10,000 reports instead of well under 1 ms
-    (bench/README.md). Autovacuum catches up in time; the catalogue's pages, and the
-    next import, should not have to wait for it.
-    """
-    if dry_run:
-        yield
-        return
-    index_guard = without_search_index() if row_count >= BULK_INDEX_THRESHOLD else nullcontext()
-    with index_guard:
-        yield
-    if row_count >= ANALYZE_THRESHOLD:
-        analyze_catalogue_tables()
-
-
 def analyze_catalogue_tables() -> None:
-    """Refresh PostgreSQL's statistics of every table a feed writes (others: nothing)."""
+    """Refresh PostgreSQL's statistics of every table a feed writes (others: nothing).
+
+    Without them, after a large first import, PostgreSQL reads a report's table of
+    contents by scanning every stored TOC line: 270 ms a row at 10,000 reports instead
+    of well under 1 ms (bench/README.md). Autovacuum catches up in time; the
+    catalogue's pages and the next import should not have to wait for it.
+    """
     if connection.vendor != "postgresql":
         return
     models = (Report, ReportTranslation, Report.categories.through, KeyStatistic,

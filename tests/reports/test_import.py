@@ -879,31 +879,22 @@ def test_format_option_reads_a_file_whatever_its_name(tmp_path):
     assert Report.objects.filter(product_code="FMT-1").exists()
 
 
-# Real commits, as an import makes them: PostgreSQL builds no index in a transaction
-# that still has deferred foreign-key checks pending (a test's wrapping transaction).
-@pytest.mark.django_db(transaction=True)
-def test_a_large_import_keeps_the_search_index_and_refreshes_planner_statistics(
-    tmp_path, monkeypatch
-):
-    # given: thresholds lowered so that three rows count as a large import
-    monkeypatch.setattr(importing, "BULK_INDEX_THRESHOLD", 3)
+def test_a_large_import_refreshes_the_planner_statistics(tmp_path, monkeypatch):
+    # given: the threshold lowered so that three rows count as a large import
     monkeypatch.setattr(importing, "ANALYZE_THRESHOLD", 3)
     feed = write_csv(tmp_path / "feed.csv", [csv_row(f"LARGE-{n}") for n in range(3)])
 
     # when
     run = import_reports(feed)
 
-    # then
+    # then: PostgreSQL knows how many TOC lines there are (ANALYZE counts the rows
+    # this transaction wrote); other databases have nothing to refresh
     assert run.status == 0, run
-    assert Report.objects.filter(product_code__startswith="LARGE-").count() == 3
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT to_regclass('report_search_text_trgm') IS NOT NULL, "
-                           "(SELECT reltuples FROM pg_class "
-                           " WHERE relname = 'reports_tocentry_translation')")
-            index_exists, toc_rows_known = cursor.fetchone()
-        assert index_exists
-        assert toc_rows_known == TocTranslation.objects.count() == 24
+            cursor.execute("SELECT reltuples FROM pg_class "
+                           "WHERE relname = 'reports_tocentry_translation'")
+            assert cursor.fetchone()[0] == TocTranslation.objects.count() == 24
 
 
 # --- Output -----------------------------------------------------------------------------
