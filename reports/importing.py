@@ -1420,9 +1420,10 @@ def _store_pdf(report: Report, name: str, pdf: _PdfFile, stored_files: list) -> 
     return saved
 
 
-# New figures, prices and TOC entries go in with one bulk INSERT each (these models
-# have no save hooks; their translations are saved one by one, so the translation
-# hooks run). Changed rows are saved one by one, surplus ones deleted.
+# New figures, prices and TOC entries, and the TOC titles, go in with one bulk INSERT
+# each: none of these models has save hooks. The report's own translations, which
+# have (summary cleaning, text timestamps), are saved through report.save(). Changed
+# rows are saved one by one, surplus ones deleted.
 
 
 def _write_statistics(report: Report, wanted: list[StatisticInput], rows: list) -> None:
