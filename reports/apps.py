@@ -8,6 +8,7 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from reports import checks  # noqa: F401  (registers the system checks)
         from reports import signals
 
         signals.connect()

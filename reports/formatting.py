@@ -11,6 +11,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from reports import currencies
+
 TWO_PLACES = Decimal("0.01")
 WHOLE = Decimal(1)
 
@@ -39,11 +41,6 @@ CHINESE_CURRENCY_NAMES = {
     "INR": "印度卢比",
     "SGD": "新加坡元",
 }
-# Currencies whose smallest unit is the whole unit (no cents), as Stripe lists them.
-ZERO_DECIMAL_CURRENCIES = {
-    "BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA",
-    "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF",
-}  # fmt: skip
 
 
 def is_chinese(language: str | None = None) -> bool:
@@ -113,12 +110,20 @@ def format_percentage(value: Decimal | None) -> str:
 
 
 def format_price(price: Decimal, currency: str) -> str:
-    """A licence price: "USD 4,949" or "USD 4,949.50"; the ISO code avoids $ ambiguity."""
+    """A licence price: "USD 4,949", "USD 4,949.50", "KWD 1,000.500"; the ISO code avoids $ ambiguity.
+
+    Cents show in the currency's ISO 4217 minor unit. A price finer than its currency
+    (which the models refuse) is shown as it is, never rounded into another price.
+    """
     price = Decimal(price)
     currency = (currency or "").upper()
-    if currency in ZERO_DECIMAL_CURRENCIES or price == price.to_integral_value():
-        return f"{currency} {_round_whole(price):,.0f}"
-    return f"{currency} {price:,.2f}"
+    if price == price.to_integral_value():
+        return f"{currency} {price:,.0f}"
+    places = currencies.exponent(currency)
+    if places is None:
+        places = 2
+    places = max(places, -price.normalize().as_tuple().exponent)
+    return f"{currency} {price:,.{places}f}"
 
 
 def key_statistic_label(kind: str, year: int | None) -> str:

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
@@ -13,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from parler.managers import TranslatableManager, TranslatableQuerySet
 from parler.models import TranslatableModel, TranslatedFields
 
-from reports import formatting
+from reports import currencies, formatting
 from reports.storage import private_storage
 
 currency_code_validator = RegexValidator(
@@ -342,6 +343,14 @@ class KeyStatistic(models.Model):
     def __str__(self):
         return f"{self.label()}: {self.display_value()}"
 
+    def clean(self):
+        super().clean()
+        # A market size is reported, not sold: any real ISO 4217 currency will do.
+        try:
+            currencies.validate_iso_currency(self.currency)
+        except ValidationError as error:
+            raise ValidationError({"currency": error}) from None
+
     def label(self) -> str:
         return formatting.key_statistic_label(self.kind, self.year)
 
@@ -416,6 +425,10 @@ class LicenseOption(models.Model):
         Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="license_options"
     )
     license_type = models.CharField(_("licence type"), max_length=20, choices=LicenseType.choices)
+    # Two decimals (as OrderLine.unit_price and Order.total) are enough for every currency
+    # Stripe charges: its three-decimal currencies (BHD, JOD, KWD, OMR, TND) must be sent in
+    # multiples of 10 minor units, i.e. with two decimals, and clean() refuses a price finer
+    # than its currency (JPY 1234.50).
     price = models.DecimalField(
         _("price"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
@@ -436,6 +449,23 @@ class LicenseOption(models.Model):
 
     def __str__(self):
         return f"{self.get_license_type_display()} {self.display_price()}"
+
+    def clean(self):
+        """Only a currency the shop sells, and a price no finer than that currency."""
+        super().clean()
+        price_places = self._meta.get_field("price").decimal_places
+        try:
+            currencies.validate_sold_currency(self.currency)
+            # A price the field itself refuses (too many decimals) is reported once, by it.
+            if (
+                isinstance(self.price, Decimal)
+                and self.price.is_finite()
+                and currencies.has_at_most_places(self.price, price_places)
+            ):
+                currencies.validate_price_fits(self.price, self.currency)
+        except ValidationError as error:
+            field = "currency" if error.code == "currency_not_sold" else "price"
+            raise ValidationError({field: error}) from None
 
     def display_price(self) -> str:
         return formatting.format_price(self.price, self.currency)

@@ -202,6 +202,10 @@ INQUIRY_SAMPLE_LINK_DAYS = int(os.environ.get("INQUIRY_SAMPLE_LINK_DAYS", "14"))
 
 # --- Payments -----------------------------------------------------------------
 
+# The currencies licences may be priced and charged in (ISO 4217 codes). Minor units
+# come from ISO 4217 (reports/currencies.py); a system check refuses unknown codes.
+SHOP_CURRENCIES = [code.upper() for code in env_list("SHOP_CURRENCIES", "USD,EUR,GBP,CNY,JPY")]
+
 # Without a secret key, a local (DEBUG) run uses the development gateway, and a
 # system check stops a production start.
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")

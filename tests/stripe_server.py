@@ -11,8 +11,8 @@ SDK at this server instead of mocking it::
     server.pay(session.id)          # completes it and POSTs a signed webhook
     server.stop()
 
-Standard library only: a ``ThreadingHTTPServer`` on 127.0.0.1 (free port) in a
-daemon thread.  What it implements, in Stripe's wire format (form-encoded
+Standard library only (and ISO 4217's table, from the ``iso4217`` package): a
+``ThreadingHTTPServer`` on 127.0.0.1 (free port) in a daemon thread.  What it implements, in Stripe's wire format (form-encoded
 requests with bracket syntax, JSON answers, Stripe error JSON and statuses):
 
 * ``POST /v1/checkout/sessions``, ``GET /v1/checkout/sessions`` (list),
@@ -50,8 +50,10 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from decimal import Decimal
 from typing import Any, Callable, Iterable, Optional, Pattern, Union
 
+import iso4217
 import pytest
 
 __all__ = [
@@ -77,11 +79,15 @@ _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _KEY_RE = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 _SEGMENT_RE = re.compile(r"\[([^\[\]]*)\]")
 
-# https://docs.stripe.com/currencies#zero-decimal and #three-decimal
-ZERO_DECIMAL_CURRENCIES = frozenset(
-    "bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split()
-)
-THREE_DECIMAL_CURRENCIES = frozenset("bhd jod kwd omr tnd".split())
+# Amounts are in ISO 4217 minor units (ISO's own table, from the iso4217 package), except
+# where https://docs.stripe.com/currencies says otherwise ("special cases"): ISK has no
+# minor unit in ISO 4217 but Stripe still counts it in hundredths, whole krónur only;
+# MGA has two decimals in ISO 4217 but is zero-decimal at Stripe. Three-decimal
+# currencies (BHD, JOD, KWD, OMR, TND) take amounts whose last digit is 0.
+ISO_4217_EXPONENTS = {currency.code.lower(): currency.exponent for currency in iso4217.Currency}
+STRIPE_EXPONENTS = {**ISO_4217_EXPONENTS, "isk": 2, "mga": 0}
+# The step every amount in the currency must be a multiple of.
+AMOUNT_STEPS = {"isk": 100, **{code: 10 for code in "bhd jod kwd omr tnd".split()}}
 # Minimum charge amounts in minor units (https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts).
 MINIMUM_AMOUNTS = {
     "usd": 50, "aed": 200, "aud": 50, "brl": 50, "cad": 50, "chf": 50, "czk": 1500,
@@ -350,12 +356,30 @@ def _valid_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
+def minor_unit_digits(currency: str) -> int:
+    """How many decimals Stripe's integer amounts carry in this currency (2 if unknown)."""
+    digits = STRIPE_EXPONENTS.get(currency.lower())
+    return 2 if digits is None else digits
+
+
 def format_amount(amount: int, currency: str) -> str:
-    """``1999, "usd"`` -> ``"19.99 USD"`` (zero- and three-decimal currencies respected)."""
-    currency = currency.lower()
-    digits = 0 if currency in ZERO_DECIMAL_CURRENCIES else 3 if currency in THREE_DECIMAL_CURRENCIES else 2
-    value = amount / (10 ** digits)
+    """``1999, "usd"`` -> ``"19.99 USD"``; ``1000000, "kwd"`` -> ``"1,000.000 KWD"``."""
+    digits = minor_unit_digits(currency)
+    # Exact: Decimal, not float division (1,000,000.123 KWD must not print as .12299…).
+    value = Decimal(amount).scaleb(-digits)
     return f"{value:,.{digits}f} {currency.upper()}"
+
+
+def _check_amount_step(amount: int, currency: str, param: str) -> None:
+    step = AMOUNT_STEPS.get(currency.lower(), 1)
+    if amount % step:
+        raise StripeAPIError(
+            400,
+            f"Invalid amount. Amounts in {currency.upper()} must be evenly divisible by {step}. "
+            "See https://docs.stripe.com/currencies#special-cases for more information.",
+            param=param,
+            code="invalid_charge_amount_no_decimal_compatible",
+        )
 
 
 # --------------------------------------------------------------------------- records
@@ -1007,7 +1031,7 @@ class StripeServer:
             if not item_currency:
                 raise _missing(_param_path(*pd_where, "currency"))
             item_currency = _as_str(item_currency, _param_path(*pd_where, "currency")).lower()
-            if not _CURRENCY_RE.match(item_currency):
+            if not _CURRENCY_RE.match(item_currency) or STRIPE_EXPONENTS.get(item_currency) is None:
                 raise StripeAPIError(400, f"Invalid currency: {item_currency}. Stripe currently "
                                      "supports three-letter ISO currency codes in lowercase.",
                                      param=_param_path(*pd_where, "currency"))
@@ -1026,6 +1050,7 @@ class StripeServer:
                 raise _missing(_param_path(*pd_where, "unit_amount"))
             unit_amount = _as_int(price_data["unit_amount"], _param_path(*pd_where, "unit_amount"),
                                   minimum=0)
+            _check_amount_step(unit_amount, item_currency, _param_path(*pd_where, "unit_amount"))
             if price_data.get("product"):
                 raise _no_such("product", str(price_data["product"]),
                                _param_path(*pd_where, "product"))
@@ -1215,6 +1240,7 @@ class StripeServer:
         amount = remaining
         if params.get("amount") not in (None, ""):
             amount = _as_int(params["amount"], "amount", minimum=1)
+            _check_amount_step(amount, charge["currency"], "amount")
             if amount > remaining:
                 raise StripeAPIError(
                     400,

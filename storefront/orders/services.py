@@ -7,7 +7,9 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from reports import currencies as currency_facts
 from storefront.orders.cart import CartLine
 from storefront.orders.models import (
     ALLOWED_TRANSITIONS,
@@ -73,6 +75,22 @@ def set_status(order: Order, to_status: str, *, source: str, note: str = "", act
 set_status.alters_data = True
 
 
+def _check_prices(lines: list[CartLine]) -> None:
+    # The catalogue refuses these on save; a row written around it (or a currency
+    # dropped from SHOP_CURRENCIES since) must not reach a payment either.
+    for line in lines:
+        if not currency_facts.is_sold(line.currency):
+            raise OrderError(
+                gettext("%(code)s licences cannot be bought: the shop sells in %(currencies)s.")
+                % {"code": line.currency, "currencies": ", ".join(currency_facts.sold_currencies())}
+            )
+        if not currency_facts.fits(line.price, line.currency):
+            raise OrderError(
+                gettext("The price %(price)s %(code)s has more decimals than %(code)s has.")
+                % {"price": line.price, "code": line.currency}
+            )
+
+
 @transaction.atomic
 def place_order(
     *, lines: list[CartLine], buyer: Buyer, language: str, payment_method: str
@@ -87,6 +105,7 @@ def place_order(
     currencies = {line.currency for line in lines}
     if len(currencies) != 1:
         raise OrderError("A cart must hold one currency.")
+    _check_prices(lines)
     status = (
         OrderStatus.AWAITING_INVOICE
         if payment_method == PaymentMethod.INVOICE

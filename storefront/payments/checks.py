@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
+from reports import currencies
+from storefront.payments import stripe_api
+
 
 @register(Tags.security)
 def stripe_configured_in_production(app_configs, **kwargs):
@@ -34,3 +37,22 @@ def broker_configured_in_production(app_configs, **kwargs):
             id="payments.W001",
         )
     ]
+
+
+@register()
+def shop_currencies_chargeable_by_stripe(app_configs, **kwargs):
+    """A sold currency Stripe counts more coarsely than ISO 4217 would refuse valid prices."""
+    errors = []
+    for code in settings.SHOP_CURRENCIES:
+        iso_places, stripe_places = currencies.exponent(code), stripe_api.stripe_exponent(code)
+        if iso_places is not None and stripe_places is not None and stripe_places < iso_places:
+            errors.append(
+                Error(
+                    f"SHOP_CURRENCIES: Stripe charges {code} in whole units, but ISO 4217 "
+                    f"gives it {iso_places} decimal places, so a valid price could not be "
+                    "charged.",
+                    hint=f"Remove {code} from SHOP_CURRENCIES.",
+                    id="payments.E002",
+                )
+            )
+    return errors

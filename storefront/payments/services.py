@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, override
 
+from reports import currencies
 from reports.formatting import format_price
 from storefront.delivery import services as delivery_services
 from storefront.orders import services as order_services
@@ -38,7 +39,14 @@ def absolute_url(path: str) -> str:
 
 
 def checkout_session_params(order: Order, *, expires_at) -> dict:
-    """The Checkout Session for an order, built from the order's saved prices only."""
+    """The Checkout Session for an order, built from the order's saved prices only.
+
+    Its amount is the order total in the currency's minor units, exactly, or
+    AmountError is raised and no session is made.
+    """
+    lines = list(order.lines.all())
+    if any(line.currency != order.currency for line in lines):
+        raise stripe_api.AmountError(f"Order {order.number} has lines in another currency.")
     with override(order.language):
         success_path = reverse("payments:success", kwargs={"token": order.public_token})
         cancel_path = reverse("orders:cart")
@@ -46,7 +54,7 @@ def checkout_session_params(order: Order, *, expires_at) -> dict:
             {
                 "price_data": {
                     "currency": order.currency.lower(),
-                    "unit_amount": stripe_api.to_minor_units(line.unit_price, line.currency),
+                    "unit_amount": stripe_api.to_minor_units(line.unit_price, order.currency),
                     "product_data": {
                         "name": f"{line.title} ({line.get_license_type_display()})"[:250],
                         "metadata": {"product_code": line.product_code},
@@ -54,9 +62,15 @@ def checkout_session_params(order: Order, *, expires_at) -> dict:
                 },
                 "quantity": 1,
             }
-            for line in order.lines.all()
+            for line in lines
         ]
         description = gettext("Order %(number)s") % {"number": order.number}
+    charged = sum(item["price_data"]["unit_amount"] for item in line_items)
+    if charged != stripe_api.to_minor_units(order.total, order.currency):
+        raise stripe_api.AmountError(
+            f"Order {order.number}: its lines add up to {charged} minor units, "
+            f"not its total {order.total} {order.currency}."
+        )
     return {
         "mode": "payment",
         "line_items": line_items,
@@ -368,6 +382,11 @@ def refund_order(*, order_id: int, amount: Decimal, actor=None) -> Refund:
         raise order_services.OrderError(
             gettext("The refund must be more than zero and at most %(max)s.")
             % {"max": format_price(order.refundable_amount, order.currency)}
+        )
+    if not currencies.fits(amount, order.currency):
+        raise order_services.OrderError(
+            gettext("%(code)s has no smaller unit than %(unit)s: refund a multiple of it.")
+            % {"code": order.currency, "unit": currencies.from_minor_units(1, order.currency)}
         )
     session = order.checkout_sessions.exclude(payment_intent_id="").first()
     if session is None:

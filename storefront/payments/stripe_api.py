@@ -10,7 +10,7 @@ from functools import lru_cache
 import stripe
 from django.conf import settings
 
-from reports.formatting import ZERO_DECIMAL_CURRENCIES
+from reports import currencies
 
 API_VERSION = "2026-10-28.endive"
 STRIPE_TIMEOUT_SECONDS = 10
@@ -55,17 +55,66 @@ def client() -> stripe.StripeClient:
     return _client(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE)
 
 
+# Stripe counts amounts in ISO 4217 minor units, except where its currency guide
+# (docs.stripe.com/currencies: zero-decimal, three-decimal, "special cases") says otherwise:
+# - ISK has no minor unit in ISO 4217, but Stripe kept it two-decimal for backwards
+#   compatibility: ISK 5 is sent as 500, in multiples of 100 (whole krónur only, which
+#   ISO's exponent 0 already guarantees).
+# - MGA has two decimals in ISO 4217 (the iraimbilanja, a fifth of an ariary) but is
+#   zero-decimal at Stripe: only whole ariary can be charged, so the payments system
+#   check refuses MGA in SHOP_CURRENCIES, and a fractional amount raises AmountError.
+# - BHD, JOD, KWD, OMR and TND are three-decimal as in ISO 4217, but Stripe's partners
+#   need the last digit to be 0. Prices are stored with two decimals, so their minor
+#   units are always multiples of 10; to_minor_units checks it all the same.
+# - HUF and TWD are two-decimal for charges as in ISO 4217 (whole units only for payouts,
+#   which the shop never makes); UGX is zero-decimal at Stripe as in ISO 4217.
+STRIPE_EXPONENTS = {"ISK": 2, "MGA": 0}
+THREE_DECIMAL_STEP = 10
+
+
+class AmountError(PaymentError, ValueError):
+    """An amount Stripe cannot be sent in this currency; retrying will not help."""
+
+
+def stripe_exponent(currency: str) -> int | None:
+    code = currency.upper()
+    return STRIPE_EXPONENTS.get(code, currencies.exponent(code))
+
+
 def to_minor_units(amount: Decimal, currency: str) -> int:
-    """Stripe amounts are integers in the currency's smallest unit (cents; yen)."""
-    if currency.upper() in ZERO_DECIMAL_CURRENCIES:
-        return int(amount.quantize(Decimal("1")))
-    return int((amount * 100).quantize(Decimal("1")))
+    """Stripe amounts are integers in the currency's smallest unit: cents, yen, fils.
+
+    Exact: an amount finer than the currency (JPY 1234.50) raises AmountError, it is
+    never rounded to something the buyer did not agree to pay.
+    """
+    code = currency.upper()
+    places = stripe_exponent(code)
+    try:
+        currencies.to_minor_units(amount, code)  # no finer than ISO 4217 allows
+        if places is None:
+            raise currencies.UnknownCurrency(f"{code!r} has no minor unit.")
+        units = currencies.scaled_to_integer(amount, places)
+    except currencies.CurrencyError as error:
+        raise AmountError(f"Stripe cannot be sent {amount} {code}: {error}") from error
+    if places == 3 and units % THREE_DECIMAL_STEP:
+        raise AmountError(f"Stripe takes {code} in multiples of 10 minor units, not {units}.")
+    return units
 
 
 def from_minor_units(amount: int, currency: str) -> Decimal:
-    if currency.upper() in ZERO_DECIMAL_CURRENCIES:
-        return Decimal(amount)
-    return (Decimal(amount) / 100).quantize(Decimal("0.01"))
+    """The Decimal amount of a Stripe integer amount, exactly (never rounded)."""
+    code = currency.upper()
+    places = stripe_exponent(code)
+    if places is None:
+        raise AmountError(f"{code!r} has no minor unit.")
+    value = currencies.from_scaled_integer(amount, places)
+    # Shown at ISO precision when that is exact (ISK 500 → 5, not 5.00).
+    iso_places = currencies.exponent(code)
+    if iso_places is not None and iso_places < places and currencies.has_at_most_places(
+        value, iso_places
+    ):
+        value = value.quantize(Decimal(1).scaleb(-iso_places))
+    return value
 
 
 def _call(function, *args, **kwargs) -> dict:

@@ -272,9 +272,18 @@ def test_chinese_key_statistic_row():
         ("4949.50", "USD", "USD 4,949.50"),
         ("4949.5", "eur", "EUR 4,949.50"),
         ("550000", "JPY", "JPY 550,000"),
-        # A zero-decimal currency has no cents to show: half up to a whole unit.
-        ("550000.50", "JPY", "JPY 550,001"),
-        ("550000.49", "JPY", "JPY 550,000"),
+        ("550000.00", "JPY", "JPY 550,000"),
+        # ISO 4217 minor units: three decimals for the Kuwaiti dinar.
+        ("1000.00", "KWD", "KWD 1,000"),
+        ("1000.50", "KWD", "KWD 1,000.500"),
+        ("1000.5", "kwd", "KWD 1,000.500"),
+        # A price finer than its currency (refused on save) is shown as it is, not
+        # rounded into another price.
+        ("550000.50", "JPY", "JPY 550,000.5"),
+        ("4949.125", "USD", "USD 4,949.125"),
+        # No minor unit in ISO 4217 (XTS, a code unknown to it): two decimals.
+        ("10.5", "XTS", "XTS 10.50"),
+        ("10.5", "ABC", "ABC 10.50"),
     ],
 )
 def test_licence_price(price, currency, expected):
