@@ -8,6 +8,7 @@ import babel.numbers
 import pytest
 from django.core.checks import run_checks
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -179,6 +180,16 @@ def test_a_currency_the_shop_does_not_sell_is_refused_by_the_model():
     assert errors_of(licence("1000.00", "KWD")) == {
         "currency": ["The shop does not sell in KWD; choose one of: USD, EUR, GBP, CNY, JPY."]
     }
+
+
+def test_the_refusals_are_translated():
+    with translation.override("zh-hans"):
+        assert errors_of(licence("1234.50", "JPY")) == {
+            "price": ["JPY 没有辅币单位：请填写整数金额，例如 1234。"]
+        }
+        assert errors_of(licence("99", "CHF")) == {
+            "currency": ["本店不以 CHF 销售；请选择以下货币之一：USD, EUR, GBP, CNY, JPY。"]
+        }
 
 
 def test_a_sold_three_decimal_currency_takes_two_decimal_prices(settings):
