@@ -217,11 +217,15 @@ def mark_order_paid(
     if amount is not None and (
         amount != order.total or (currency or "").upper() != order.currency
     ):
-        return flag_order(
-            order,
+        reason = (
             f"Payment of {amount} {(currency or '').upper()} does not match the order total "
-            f"{order.total} {order.currency} ({source}); not fulfilled.",
+            f"{order.total} {order.currency} ({source}); not fulfilled."
         )
+        # Reconciliation asks again every run: staff need the reason once, not a new
+        # line every few minutes.
+        if order.needs_attention and reason in order.attention_reason:
+            return order
+        return flag_order(order, reason)
     if order.status == OrderStatus.CANCELLED:
         return flag_order(order, f"Payment received after the order was cancelled ({source}).")
     set_status(order, OrderStatus.PAID, source=source, note=note, actor=actor)

@@ -1,10 +1,12 @@
 """Amounts reach Stripe in each currency's minor units, as Stripe counts them, and come
 back to the same price: the real SDK against the suite's Stripe-compatible server."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import stripe as stripe_sdk
+from django.utils import timezone
 
 from reports.models import LicenseType
 from storefront.orders import services as order_services
@@ -171,3 +173,24 @@ def test_the_server_refuses_amounts_stripe_refuses(stripe_server, currency, unit
 def test_the_server_refuses_currencies_without_minor_units(stripe_server, currency):
     with pytest.raises(stripe_sdk.InvalidRequestError, match="Invalid currency"):
         new_session(stripe_server, currency, 1000)
+
+
+def test_a_payment_that_does_not_match_is_flagged_once_however_often_reconciliation_runs(
+    stripe, card_order
+):
+    # given: Stripe took an amount that is not the order total (as JPY 1,234 for 1,234.50)
+    order, session_id, _ = card_order()
+    stripe.pay(session_id, send_webhook=False)
+    order.__class__.objects.filter(pk=order.pk).update(total=D("3939.50"))
+    later = timezone.now() + timedelta(minutes=10)
+
+    # when: beat reconciles three times
+    for _run in range(3):
+        services.reconcile_pending_card_orders(now=later)
+
+    # then: staff see the reason once, and the order is not fulfilled
+    order.refresh_from_db()
+    assert (order.status, order.needs_attention) == (OrderStatus.PENDING, True)
+    assert order.attention_reason.count("does not match the order total") == 1
+    assert "Payment of 3939.00 USD does not match the order total 3939.50 USD" in (
+        order.attention_reason)
