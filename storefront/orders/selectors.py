@@ -3,6 +3,7 @@
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from reports import currencies
 from reports.models import LicenseOption, Report
 from reports.selectors import translations_of
 from storefront.orders.cart import Cart, CartLine
@@ -10,12 +11,20 @@ from storefront.orders.models import Order, OrderLine
 
 
 def cart_lines(cart: Cart) -> list[CartLine]:
-    """The cart's lines with current prices; lines whose report or licence is gone drop out."""
+    """The cart's lines with current prices; lines whose report or licence is gone drop out.
+
+    So do licences the shop cannot charge: priced in a currency it no longer sells, or
+    finer than their currency (rows older than the catalogue's checks).
+    """
     option_ids = cart.option_ids()
     if not option_ids:
         return []
     options = (
-        LicenseOption.objects.filter(pk__in=option_ids, report__in=Report.objects.published())
+        LicenseOption.objects.filter(
+            pk__in=option_ids,
+            report__in=Report.objects.published(),
+            currency__in=currencies.sold_currencies(),
+        )
         .select_related("report", "report__publisher")
         .prefetch_related(
             Prefetch("report__translations", queryset=translations_of(Report).queryset),
@@ -23,7 +32,9 @@ def cart_lines(cart: Cart) -> list[CartLine]:
         )
         .order_by("report__product_code")
     )
-    lines = [CartLine(option) for option in options]
+    lines = [
+        CartLine(option) for option in options if currencies.fits(option.price, option.currency)
+    ]
     if len(lines) != len(option_ids):
         cart.keep_only({line.option.pk for line in lines})
     return lines

@@ -60,3 +60,25 @@ def test_sold_currencies_at_their_precision_are_ordered(settings):
     settings.SHOP_CURRENCIES = ["JPY", "KWD"]
     assert place("1234.00", "JPY").total == Decimal("1234.00")
     assert place("1000.25", "KWD").total == Decimal("1000.25")
+
+
+@pytest.mark.parametrize(("price", "currency"), [("1000.00", "KWD"), ("1234.50", "JPY")])
+def test_a_licence_the_shop_cannot_charge_leaves_the_cart_and_checkout_orders_nothing(
+    client, price, currency
+):
+    # given: an old licence row the catalogue would refuse today, put in the cart
+    report = make_report(licence_prices={LicenseType.SINGLE_USER: price},
+                         licence_currency=currency)
+    client.post("/en/cart/add/", {"license_option": report.license_options.get().pk})
+
+    # when
+    response = client.post("/en/checkout/", {
+        "email": "ann.lee@example.com", "full_name": "Ann Lee", "company": "Acme",
+        "country": "United Kingdom", "accept_terms": "on", "payment_method": "invoice",
+    })
+
+    # then: no order, and the buyer is back at an empty cart
+    assert response.status_code == 302
+    assert response["Location"] == "/en/cart/"
+    assert not Order.objects.exists()
+    assert client.session.get("cart") == {}
