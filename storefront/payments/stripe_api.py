@@ -102,11 +102,16 @@ def to_minor_units(amount: Decimal, currency: str) -> int:
 
 
 def from_minor_units(amount: int, currency: str) -> Decimal:
-    """The Decimal amount of a Stripe integer amount, exactly (never rounded)."""
+    """The Decimal amount of a Stripe integer amount, exactly (never rounded).
+
+    A currency ISO 4217 does not know is read as two-decimal, Stripe's default: it is
+    never an order's currency, so the payment is flagged as not matching, not lost in
+    an error that Stripe would retry for days.
+    """
     code = currency.upper()
     places = stripe_exponent(code)
     if places is None:
-        raise AmountError(f"{code!r} has no minor unit.")
+        places = 2
     value = currencies.from_scaled_integer(amount, places)
     # Shown at ISO precision when that is exact (ISK 500 → 5, not 5.00).
     iso_places = currencies.exponent(code)

@@ -194,3 +194,9 @@ def test_a_payment_that_does_not_match_is_flagged_once_however_often_reconciliat
     assert order.attention_reason.count("does not match the order total") == 1
     assert "Payment of 3939.00 USD does not match the order total 3939.50 USD" in (
         order.attention_reason)
+
+
+def test_an_amount_in_a_currency_iso_does_not_know_is_read_not_refused():
+    # A webhook must not fail on it; mark_order_paid then flags the currency mismatch.
+    assert stripe_api.from_minor_units(1999, "xxx") == D("19.99")
+    assert stripe_api.from_minor_units(1999, "") == D("19.99")
