@@ -383,7 +383,9 @@ def refund_order(*, order_id: int, amount: Decimal, actor=None) -> Refund:
             gettext("The refund must be more than zero and at most %(max)s.")
             % {"max": format_price(order.refundable_amount, order.currency)}
         )
-    if not currencies.fits(amount, order.currency):
+    if currencies.exponent(order.currency) is not None and not currencies.fits(
+        amount, order.currency
+    ):
         raise order_services.OrderError(
             gettext("%(code)s has no smaller unit than %(unit)s: refund a multiple of it.")
             % {"code": order.currency, "unit": currencies.from_minor_units(1, order.currency)}
