@@ -19,6 +19,10 @@ def _carries_nul(request) -> bool:
         return True
     if any("\x00" in key or "\x00" in value for key, value in request.COOKIES.items()):
         return True
+    # HTTP forbids NUL in header values, yet User-Agent and Referer are stored.
+    if any(key.startswith("HTTP_") and "\x00" in str(value)
+           for key, value in request.META.items()):
+        return True
     # CsrfViewMiddleware parses the same form a moment later. Uploaded file names
     # need no check: Django's parser drops their unprintable characters.
     return (
@@ -29,12 +33,12 @@ def _carries_nul(request) -> bool:
 
 
 class RejectNulCharactersMiddleware:
-    """Answer 400 to a request whose path, query, form or cookies carry a NUL character.
+    """Answer 400 to a request whose path, query, form, cookies or headers carry a NUL.
 
     PostgreSQL cannot hold NUL in text, so such a value reaching any query (a
     converter's lookup, a form's cleaned data, an admin filter, the session
-    cookie) is a 500; and no address, form field or cookie of the shop ever needs
-    one. One check in front of every view also covers the views and admin pages
+    cookie, a stored User-Agent) is a 500; and no address, form field, cookie or
+    header of the shop ever needs one. One check in front of every view also covers the views and admin pages
     written tomorrow, where converters and form validators would each have to be
     remembered.
     """

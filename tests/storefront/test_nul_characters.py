@@ -93,6 +93,17 @@ def test_nul_in_the_session_cookie_is_a_400(anonymous_client):
     assert b"We could not read that request" in response.content
 
 
+@pytest.mark.parametrize(
+    "url, header",
+    [("/downloads/abcdefgh/", "HTTP_USER_AGENT"), ("/en/contact/", "HTTP_REFERER")],
+)
+def test_nul_in_a_stored_header_is_a_400(url, header, anonymous_client):
+    # given a header the shop stores (download log, inquiry source) carrying a NUL
+    response = anonymous_client.get(url, **{header: "http://testserver/a\x00b"})
+    # then the request is refused before anything is stored
+    assert response.status_code == 400
+
+
 # --- The sweep ------------------------------------------------------------------
 
 
