@@ -23,6 +23,7 @@ import csv
 import hashlib
 import io
 import json
+import logging
 import re
 from collections.abc import Callable, Iterable
 from functools import cache
@@ -41,7 +42,7 @@ from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from reports import services
+from reports import feed_guards, services
 from reports.models import (
     Category,
     KeyStatistic,
@@ -60,6 +61,8 @@ from reports.sanitize import clean_summary_html
 
 ReportTranslation = Report._parler_meta.root_model
 TocTranslation = TocEntry._parler_meta.root_model
+
+logger = logging.getLogger(__name__)
 
 # From this many rows on, the catalogue tables' planner statistics are refreshed after
 # the import (PostgreSQL); see analyze_catalogue_tables().
@@ -340,39 +343,68 @@ def read_feed_file(path: Path, *, format: str | None = None) -> Feed:
 
 
 def read_feed_bytes(data: bytes, *, format: str) -> Feed:
-    text = _decode_text(data)
+    text, not_utf8 = _decode_text(data)
     if format == "json":
-        return Feed("json", _json_rows(text))
+        return Feed("json", _json_rows(text, not_utf8))
     if format == "csv":
-        return Feed("csv", _csv_rows(text))
+        return Feed("csv", _csv_rows(text, not_utf8))
     raise FeedError(_("Unknown feed format “%(format)s”: use json or csv.") % {"format": format})
 
 
-def _decode_text(data: bytes) -> str:
-    if not data.strip():
-        raise FeedError(_("The feed is empty."))
+def _decode_text(data: bytes) -> tuple[str, FeedError | None]:
+    """The feed's text, and the error to raise if its structure is not UTF-8.
+
+    Bytes that are not UTF-8 are kept as lone surrogates (surrogateescape): in a
+    header or in JSON syntax they make the whole feed unreadable, in a row's values
+    they fail that row only (feed_guards.unstorable_texts).
+    """
     try:
         # utf-8-sig drops the byte order mark Excel puts before "CSV UTF-8" files.
-        return data.decode("utf-8-sig")
+        text, not_utf8 = data.decode("utf-8-sig"), None
     except UnicodeDecodeError as error:
-        raise FeedError(
+        text = data.decode("utf-8-sig", errors="surrogateescape")
+        not_utf8 = FeedError(
             _(
                 "The feed is not UTF-8 text (byte %(position)d). Save it as UTF-8; in Excel "
                 "choose “CSV UTF-8 (comma delimited)”."
             )
             % {"position": error.start + 1}
-        ) from error
+        )
+    if not text.strip():
+        raise FeedError(_("The feed is empty."))
+    return text, not_utf8
 
 
 def _reject_constant(name):
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def _json_rows(text: str) -> list[RawRow]:
+def _json_integer(digits: str) -> int | Decimal:
+    # Python refuses to turn more than 4,300 digits into an int, which would make the
+    # whole feed unreadable; as a Decimal the row's own checks refuse it.
+    return int(digits) if len(digits) <= 100 else Decimal(digits)
+
+
+def _parse_json(text: str):
+    # Decimal, not float: prices and market sizes keep the digits they were given.
+    return json.loads(text, parse_float=Decimal, parse_int=_json_integer,
+                      parse_constant=_reject_constant)
+
+
+def _json_rows(text: str, not_utf8: FeedError | None = None) -> list[RawRow]:
     try:
-        # Decimal, not float: prices and market sizes keep the digits they were given.
-        document = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        document = _parse_json(text)
+    except RecursionError as error:
+        # Some value is nested deeper than the parser can go: read the reports one
+        # by one, so that only the deep one fails.
+        items = feed_guards.json_reports_one_by_one(text, _parse_json)
+        if items is None:
+            raise FeedError(_("The feed is nested too deeply to be read, and no list of "
+                              "reports was found in it.")) from error
+        return [_json_row(number, item) for number, item in enumerate(items, start=1)]
     except ValueError as error:
+        if not_utf8 is not None:
+            raise not_utf8 from error
         raise FeedError(_("The feed is not valid JSON: %(reason)s") % {"reason": error}) from error
     if isinstance(document, dict) and isinstance(document.get("reports"), list):
         items = document["reports"]
@@ -389,16 +421,20 @@ def _json_row(number: int, item) -> RawRow:
     code = ""
     if isinstance(item, dict) and isinstance(item.get("product_code"), (str, int)):
         code = str(item["product_code"]).strip()
+    elif isinstance(item, feed_guards.Unreadable):
+        code = item.product_code
     label = _("report %(number)d") % {"number": number}
-    return RawRow(label=label, values=item, product_code_hint=code)
+    return RawRow(label=label, values=item, product_code_hint=feed_guards.printable(code))
 
 
-def _csv_rows(text: str) -> list[RawRow]:
+def _csv_rows(text: str, not_utf8: FeedError | None = None) -> list[RawRow]:
     reader = csv.reader(io.StringIO(text, newline=""), dialect=_csv_dialect(text))
     try:
         header = next(reader)
     except (StopIteration, csv.Error) as error:
         raise FeedError(_("The CSV file has no header row.")) from error
+    if not_utf8 is not None and any(feed_guards.text_problem(name) for name in header):
+        raise not_utf8
     columns = _check_csv_header(header)
     rows, start = [], reader.line_num + 1
     try:
@@ -440,7 +476,8 @@ def _check_csv_header(header: list[str]) -> list[str]:
     if unknown:
         raise FeedError(
             _("Unknown columns in the CSV header: %(columns)s. See docs/feed-format.md for the "
-              "column names.") % {"columns": ", ".join(f"“{name}”" for name in unknown)}
+              "column names.")
+            % {"columns": ", ".join(f"“{feed_guards.printable(name)}”" for name in unknown)}
         )
     duplicates = sorted({column for column in columns if column and columns.count(column) > 1})
     if duplicates:
@@ -461,7 +498,7 @@ def _csv_row(line: int, columns: list[str], cells: list[str]) -> RawRow:
     label = _("line %(line)d") % {"line": line}
     values = {column: cell for column, cell in zip(columns, cells) if column}
     return RawRow(label=label, values=values,
-                  product_code_hint=values.get("product_code", "").strip(),
+                  product_code_hint=feed_guards.printable(values.get("product_code", "").strip()),
                   extra_cells=max(0, len(cells) - len(columns)))
 
 
@@ -526,8 +563,8 @@ class _Values:
             return int(value)
         if isinstance(value, int):
             return value
-        if isinstance(value, str) and _INTEGER.match(value):
-            return int(value)
+        if isinstance(value, str) and _INTEGER.match(value) and len(value) <= 100:
+            return int(value)  # (Python refuses more than 4,300 digits)
         self.errors.add(key, _("“%(value)s” is not a whole number.") % {"value": value})
         return None
 
@@ -680,6 +717,8 @@ def _require_english_title(item: ReportInput, errors: RowErrors) -> None:
 def decode_csv_row(raw: RawRow) -> tuple[ReportInput | None, RowErrors]:
     errors = RowErrors(CsvNames())
     values = raw.values
+    if _refuse_unstorable_text(values, errors, lambda path: str(path[0]) if path else None):
+        return None, errors
     if raw.extra_cells:
         errors.add(None, _("The row has %(count)d more cells than the header has columns.")
                    % {"count": raw.extra_cells})
@@ -743,6 +782,11 @@ def decode_json_row(raw: RawRow) -> tuple[ReportInput | None, RowErrors]:
     names = JsonNames()
     errors = RowErrors(names)
     values = raw.values
+    if isinstance(values, feed_guards.Unreadable):
+        errors.add(None, values.reason)
+        return None, errors
+    if _refuse_unstorable_text(values, errors, feed_guards.json_path_label):
+        return None, errors
     if not isinstance(values, dict):
         errors.add(None, _("Each report is a JSON object with named fields."))
         return None, errors
@@ -758,6 +802,15 @@ def decode_json_row(raw: RawRow) -> tuple[ReportInput | None, RowErrors]:
     item.licences = _json_licences(values.get("licences"), item.currency, parse, names, errors)
     _require_english_title(item, errors)
     return item, errors
+
+
+def _refuse_unstorable_text(values, errors: RowErrors, label) -> bool:
+    """Report every text no database column can hold (NUL, not UTF-8); True if any."""
+    found = False
+    for name, problem in feed_guards.unstorable_texts(values, label):
+        errors.add(name or None, problem)
+        found = True
+    return found
 
 
 def _reject_unknown(values: dict, allowed, errors: RowErrors, *, prefix: str) -> None:
@@ -1314,12 +1367,18 @@ def _feed_pdf(name: str, relative: str, report: Report, options, errors) -> _Pdf
                            "the report's page."))
         return None
     base = options.base_dir.resolve()
-    path = (base / relative).resolve()
-    if not path.is_relative_to(base):
-        errors.add(name, _("“%(path)s” is outside the feed's folder.") % {"path": relative})
-        return None
-    if not path.is_file():
-        errors.add(name, _("There is no file “%(path)s” next to the feed.") % {"path": relative})
+    shown = feed_guards.printable(relative, limit=200)
+    try:
+        path = (base / relative).resolve()
+        if not path.is_relative_to(base):
+            errors.add(name, _("“%(path)s” is outside the feed's folder.") % {"path": shown})
+            return None
+        if not path.is_file():
+            errors.add(name, _("There is no file “%(path)s” next to the feed.") % {"path": shown})
+            return None
+    except (OSError, ValueError) as error:  # a name too long for the file system, say
+        errors.add(name, _("Cannot read “%(path)s”: %(reason)s")
+                   % {"path": shown, "reason": getattr(error, "strerror", None) or error})
         return None
     folder = "masters" if name == "master_pdf" else "samples"
     try:
@@ -1330,11 +1389,11 @@ def _feed_pdf(name: str, relative: str, report: Report, options, errors) -> _Pdf
             pages = validate_report_pdf(File(handle, name=path.name))
     except OSError as error:
         errors.add(name, _("Cannot read “%(path)s”: %(reason)s")
-                   % {"path": relative, "reason": error.strerror or error})
+                   % {"path": shown, "reason": error.strerror or error})
         return None
     except ValidationError as error:
         for message in error.messages:
-            errors.add(name, f"{relative}: {message}")
+            errors.add(name, f"{shown}: {message}")
         return None
     return _PdfFile(path=path, name=stored_name, pages=pages)
 
@@ -1514,8 +1573,19 @@ def import_row(raw: RawRow, decode, options: ImportOptions, seen: dict[str, str]
     """Decode, check and write one row in its own transaction; never raises for bad data.
 
     ``seen`` maps the product codes of earlier rows to their labels: a report given
-    twice is most likely a mistake, and the later row would silently win.
+    twice is most likely a mistake, and the later row would silently win. A row that
+    breaks the importer itself is logged and reported as failed, and the feed goes on.
     """
+    try:
+        return _import_row(raw, decode, options, seen)
+    except Exception:
+        logger.exception("feed row %s (%s) broke the import", raw.label, raw.product_code_hint)
+        return RowResult(raw.label, raw.product_code_hint, Outcome.FAILED, errors=[FieldError(
+            None, _("This row could not be imported because of an error in the importer; "
+                    "it has been logged. The other rows were imported."))])
+
+
+def _import_row(raw: RawRow, decode, options: ImportOptions, seen: dict[str, str]) -> RowResult:
     item, errors = decode(raw)
     code = item.product_code if item else raw.product_code_hint
     if item and code in seen:

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything that queries: PostgreSQL cannot take a NUL character.
+    "storefront.middleware.RejectNulCharactersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -170,6 +172,11 @@ CELERY_BEAT_SCHEDULE = {
 
 # Largest master or sample PDF an editor may upload (or a feed may name), in MB.
 REPORT_PDF_MAX_BYTES = int(os.environ.get("REPORT_PDF_MAX_MB", "200")) * 1024 * 1024
+# An uploaded PDF is read through in a child process within these limits (address
+# space, including the interpreter's ~150 MB, and seconds), so a hostile file
+# cannot grow the web worker; past them it is refused as too complex to check.
+REPORT_PDF_CHECK_MAX_BYTES = int(os.environ.get("REPORT_PDF_CHECK_MAX_MB", "1024")) * 1024 * 1024
+REPORT_PDF_CHECK_SECONDS = float(os.environ.get("REPORT_PDF_CHECK_SECONDS", "20"))
 
 # --- Delivery -----------------------------------------------------------------
 

@@ -276,18 +276,86 @@ EVENT_HANDLERS = {
 }
 
 
+def _is_id(value) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 255
+
+
+def _is_payment_intent(value) -> bool:
+    return value is None or _is_id(value) or (isinstance(value, dict) and _is_id(value.get("id")))
+
+
+def _charge_problem(charge: dict) -> str:
+    if not _is_payment_intent(charge.get("payment_intent")):
+        return "data.object.payment_intent is not an id"
+    if not isinstance(charge.get("currency"), (str, type(None))):
+        return "data.object.currency is not a string"
+    if not isinstance(charge.get("amount_refunded", 0), (int, type(None))) or isinstance(
+        charge.get("amount_refunded"), bool
+    ):
+        return "data.object.amount_refunded is not an integer"
+    refunds = charge.get("refunds")
+    if refunds is None:
+        return ""
+    if not isinstance(refunds, dict) or not isinstance(refunds.get("data", []), list):
+        return "data.object.refunds is not a list object"
+    for refund in refunds.get("data", []):
+        if not isinstance(refund, dict) or not _is_id(refund.get("id")):
+            return "a refund without an id"
+        amount = refund.get("amount", 0)
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+            return f"refund {refund['id']} has no whole, positive amount"
+    return ""
+
+
+def _dispute_problem(dispute: dict) -> str:
+    if not _is_payment_intent(dispute.get("payment_intent")):
+        return "data.object.payment_intent is not an id"
+    if not isinstance(dispute.get("reason"), (str, type(None))):
+        return "data.object.reason is not a string"
+    return ""
+
+
+def event_problem(event: dict) -> str:
+    """Why a signed event cannot be processed, ever; "" when its shape is sound.
+
+    Checks every field the handler of its type reads, so a handler never meets a
+    missing key or a wrong type halfway through its writes.
+    """
+    if not _is_id(event.get("id")):
+        return "no event id"
+    if not isinstance(event.get("type"), str) or not 0 < len(event["type"]) <= 100:
+        return "no event type"
+    if event["type"] not in EVENT_HANDLERS:
+        return ""  # recorded as ignored, whatever it carries
+    data = event.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        return "no data.object"
+    obj = data["object"]
+    if event["type"].startswith("checkout.session."):
+        return "" if _is_id(obj.get("id")) else "data.object has no id"
+    if event["type"] == "charge.refunded":
+        return _charge_problem(obj)
+    return _dispute_problem(obj)
+
+
 def handle_stripe_event(event: dict) -> PaymentEvent | None:
     """Act on a verified Stripe event exactly once.
 
     The event id is recorded in the same transaction as the state change it
     causes; a duplicate delivery (even a concurrent one) finds the id taken and
     changes nothing. Returns None for a duplicate. Unknown types are recorded as
-    ignored. A GatewayError (Stripe unreachable) propagates so that Stripe
-    retries the delivery later.
+    ignored. Raises MalformedEvent, before anything is written, for an event whose
+    shape can never be processed, and lets RequestRefused (Stripe does not know
+    the session) propagate with everything rolled back: neither is worth a retry.
+    A GatewayError (Stripe unreachable) propagates so that Stripe retries the
+    delivery later.
     """
-    event_id = event.get("id") or ""
-    event_type = event.get("type") or ""
-    if not event_id or PaymentEvent.objects.filter(event_id=event_id).exists():
+    problem = event_problem(event)
+    if problem:
+        raise stripe_api.MalformedEvent(problem)
+    event_id = event["id"]
+    event_type = event["type"]
+    if PaymentEvent.objects.filter(event_id=event_id).exists():
         return None
     handler = EVENT_HANDLERS.get(event_type)
     with transaction.atomic():

@@ -4,6 +4,8 @@ Everything here takes and returns plain Python values (dicts, ints), so the rest
 of the shop never handles SDK objects and the boundary is easy to test over HTTP.
 """
 
+import json
+import math
 from decimal import Decimal
 from functools import lru_cache
 
@@ -25,11 +27,25 @@ class NotConfigured(PaymentError):
 
 
 class GatewayError(PaymentError):
-    """Stripe could not be reached or refused the request; worth retrying later."""
+    """Stripe could not be reached or failed on its side; worth retrying later."""
+
+
+class RequestRefused(PaymentError):
+    """Stripe answered that the request itself is wrong (400, 404): asking again cannot help."""
 
 
 class SignatureError(PaymentError):
     """A webhook whose signature, secret or timestamp does not check out."""
+
+
+class MalformedEvent(PaymentError):
+    """A correctly signed webhook body that is not a Stripe event the shop can read."""
+
+
+# Stripe's events nest a handful of levels (event → data → object → refunds → data
+# → refund → metadata); anything far deeper is hostile and would exhaust the stack
+# of json, the JSON field or PostgreSQL's jsonb.
+MAX_EVENT_DEPTH = 32
 
 
 def is_configured() -> bool:
@@ -125,6 +141,10 @@ def from_minor_units(amount: int, currency: str) -> Decimal:
 def _call(function, *args, **kwargs) -> dict:
     try:
         return function(*args, **kwargs).to_dict()
+    except stripe.InvalidRequestError as error:
+        # Rate limits, authentication and Stripe's own failures may pass; a
+        # request Stripe calls invalid, or an object it does not know, never will.
+        raise RequestRefused(f"Stripe: {error.user_message or error}") from error
     except stripe.StripeError as error:
         raise GatewayError(f"Stripe: {error.user_message or error}") from error
 
@@ -166,13 +186,61 @@ def retrieve_payment_intent(payment_intent_id: str) -> dict:
 
 
 def verify_webhook(payload: bytes, signature_header: str) -> dict:
-    """The event of a webhook request, if Stripe signed it with our secret recently."""
+    """The event of a webhook request, if Stripe signed it with our secret recently.
+
+    Raises SignatureError for an unsigned or forged request and MalformedEvent for
+    a signed body that is not a JSON object the shop can store.
+    """
     if not settings.STRIPE_WEBHOOK_SECRET:
         raise SignatureError("STRIPE_WEBHOOK_SECRET is not set.")
     try:
-        event = stripe.Webhook.construct_event(
-            payload, signature_header, settings.STRIPE_WEBHOOK_SECRET
+        stripe.WebhookSignature.verify_header(
+            payload,
+            signature_header,
+            settings.STRIPE_WEBHOOK_SECRET,
+            tolerance=stripe.Webhook.DEFAULT_TOLERANCE,
         )
     except (stripe.SignatureVerificationError, ValueError, UnicodeDecodeError) as error:
         raise SignatureError(str(error)) from error
-    return event.to_dict()
+    # Parsed here rather than by the SDK's construct_event, which turns the body
+    # into SDK objects and fails with TypeError or RecursionError on a list, a
+    # string or deep nesting.
+    try:
+        event = json.loads(payload)
+    except (ValueError, RecursionError) as error:
+        raise MalformedEvent(f"not JSON: {error}") from error
+    if not isinstance(event, dict):
+        raise MalformedEvent(f"a JSON {type(event).__name__}, not an object")
+    problem = _storage_problem(event)
+    if problem:
+        raise MalformedEvent(problem)
+    return event
+
+
+def _storage_problem(event: dict) -> str:
+    """Why the event cannot be stored as jsonb and read safely; "" if it can.
+
+    Iterative, so a deep body cannot exhaust the stack while being measured.
+    PostgreSQL refuses NUL characters, lone surrogates and infinite numbers
+    (1e999 parses as one) in jsonb.
+    """
+    stack = [(event, 1)]
+    while stack:
+        node, level = stack.pop()
+        if level > MAX_EVENT_DEPTH:
+            return f"nested deeper than {MAX_EVENT_DEPTH} levels"
+        if isinstance(node, dict):
+            stack.extend((key, level) for key in node)
+            stack.extend((child, level + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, level + 1) for child in node)
+        elif isinstance(node, str):
+            if "\x00" in node:
+                return "a NUL character in a string"
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                return "a lone surrogate in a string"
+        elif isinstance(node, float) and not math.isfinite(node):
+            return "a number out of range"
+    return ""

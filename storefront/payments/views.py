@@ -19,17 +19,21 @@ logger = logging.getLogger(__name__)
 @csrf_exempt  # Stripe cannot send a CSRF token; the signature authenticates the request.
 @require_POST
 def stripe_webhook(request):
+    """400 for what no retry can fix (Stripe stops resending); 503 only for what may pass."""
     try:
         event = stripe_api.verify_webhook(
             request.body, request.headers.get("Stripe-Signature", "")
         )
+        services.handle_stripe_event(event)
     except stripe_api.SignatureError as error:
         logger.warning("rejected Stripe webhook: %s", error)
         return HttpResponseBadRequest("invalid signature")
-    if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
-        return HttpResponseBadRequest("not an event")
-    try:
-        services.handle_stripe_event(event)
+    except stripe_api.MalformedEvent as error:
+        logger.error("rejected signed Stripe webhook: %s", error)
+        return HttpResponseBadRequest("not an event the shop can process")
+    except stripe_api.RequestRefused as error:
+        logger.error("rejected Stripe event %s: %s", event.get("id"), error)
+        return HttpResponseBadRequest("Stripe does not know the object of this event")
     except stripe_api.GatewayError:
         logger.exception("Stripe unreachable while handling %s; Stripe will retry", event.get("id"))
         return HttpResponse("retry later", status=503)
