@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from reports.formatting import format_price
 from reports.models import LICENSE_TERMS, LicenseOption, LicenseType, Report
+from storefront import throttle
 from storefront.orders import selectors, services
 from storefront.orders.cart import Cart, MixedCurrencyError
 from storefront.orders.forms import AddToCartForm, CheckoutForm, RemoveFromCartForm
@@ -18,6 +19,8 @@ from storefront.payments import services as payment_services
 from storefront.payments import stripe_api
 
 logger = logging.getLogger(__name__)
+
+CHECKOUT_RATE_LIMIT = throttle.RateLimit(name="checkout", setting_prefix="CHECKOUT_RATE_LIMIT")
 
 
 def card_payment_available() -> bool:
@@ -122,6 +125,12 @@ def checkout(request):
     form = CheckoutForm(request.POST or None, card_available=card_payment_available())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        # Each order mails a pro-forma to the address typed in or opens a Stripe
+        # session: past the limit nothing is saved, sent or opened; the cart stays.
+        if not throttle.allow(
+            CHECKOUT_RATE_LIMIT, ip_address=throttle.client_ip(request), email=data["email"]
+        ):
+            return render(request, "orders/rate_limited.html", status=429)
         try:
             order = services.place_order(
                 lines=lines,
