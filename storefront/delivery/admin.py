@@ -28,6 +28,13 @@ class DownloadGrantAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # links come from delivery only
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if request.user.has_perm("orders.manage_downloads"):
+            return fields
+        # The token is the download link itself.
+        return [field for field in fields if field != "token"]
+
     @admin.display(description=_("order"), ordering="copy__line__order__number")
     def order_number(self, grant):
         return grant.copy.line.order.number
