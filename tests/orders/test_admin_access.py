@@ -140,3 +140,4 @@ def test_download_tokens_are_shown_to_staff_with_the_permission(manager_client, 
     page = manager_client.get(f"/admin/delivery/downloadgrant/{grant.pk}/change/").content.decode()
 
     assert grant.token in page
+
