@@ -155,6 +155,13 @@ class OrderAdmin(admin.ModelAdmin):
             response.context_data.update(has_absolute_url=False, absolute_url=None)
         return response
 
+    def lookup_allowed(self, lookup, value, request=None):
+        # ?public_token__startswith=… on the list would let anyone who sees the list
+        # guess the token one character at a time.
+        if lookup.split("__")[0] == "public_token":
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
     def has_manage_downloads_permission(self, request):
         return can_manage_downloads(request.user)
 

@@ -141,3 +141,26 @@ def test_download_tokens_are_shown_to_staff_with_the_permission(manager_client, 
 
     assert grant.token in page
 
+
+
+@pytest.mark.parametrize(
+    "changelist, lookup",
+    [
+        (CHANGELIST, "public_token__startswith"),
+        ("/admin/delivery/downloadgrant/", "token__startswith"),
+        ("/admin/payments/paymentevent/", "payload__data__object__success_url__contains"),
+    ],
+)
+def test_tokens_cannot_be_guessed_by_filtering_the_admin_lists(
+    client, delivered_order, changelist, lookup
+):
+    # given staff who may see the lists, but not the tokens
+    client.force_login(staff_user("sam", group="Sales", permissions=["delivery.view_downloadgrant"]))
+    grant = DownloadGrant.objects.get()
+    prefix = {"token__startswith": grant.token[:1]}.get(lookup, delivered_order.public_token[:1])
+
+    # when they filter a list by the first character of a token
+    response = client.get(changelist, {lookup: prefix})
+
+    # then the filter is refused, so the answer says nothing about the token
+    assert response.status_code == 400
