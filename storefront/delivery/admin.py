@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from storefront.delivery.models import DownloadGrant, DownloadLog
+from storefront.orders.admin import can_manage_downloads
 
 
 class DownloadLogInline(admin.TabularInline):
@@ -36,7 +37,7 @@ class DownloadGrantAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
-        if request.user.has_perm("orders.manage_downloads"):
+        if can_manage_downloads(request.user):
             return fields
         # The token is the download link itself.
         return [field for field in fields if field != "token"]
