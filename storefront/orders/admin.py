@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from storefront.delivery import services as delivery_services
+from storefront.forms import NameField
 from storefront.orders import services
 from storefront.orders.models import Order, OrderLine, OrderStatus, OrderStatusChange, PaymentMethod
 from storefront.payments import services as payment_services
@@ -138,6 +139,12 @@ class OrderAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # orders come from checkout only
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # Staff correcting a licensee follow the checkout's rules: the stamp prints it.
+        if db_field.name in ("full_name", "company"):
+            kwargs["form_class"] = NameField
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

@@ -108,3 +108,25 @@ def test_normalised_names_are_one_clean_line_and_stable(text):
 def test_a_bare_domain_in_a_company_name_is_not_a_web_address():
     assert not looks_like_web_address("Booking.com B.V.")
     assert looks_like_web_address("booking.com/deals")
+
+
+# --- Staff correcting a licensee in the admin ------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_staff_correcting_a_licensee_in_the_admin_follow_the_same_rules(admin_client):
+    from tests.orders.test_admin import place
+    from tests.reports.test_admin import post_data
+
+    order = place(PaymentMethod.INVOICE)
+    url = f"/admin/orders/order/{order.pk}/change/"
+    data = post_data(admin_client.get(url))
+
+    refused = admin_client.post(url, {**data, "full_name": "\u200b\u00ad"})
+    assert refused.status_code == 200  # the form again, with the message
+    assert "at least one letter or digit" in refused.content.decode()
+
+    saved = admin_client.post(url, {**data, "full_name": "Zoe\u0301\u200b Lee"})
+    assert saved.status_code == 302
+    order.refresh_from_db()
+    assert order.full_name == "Zoé Lee"
