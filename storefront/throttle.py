@@ -51,13 +51,19 @@ def _count(limit: RateLimit, scope: str, value: str, window: int) -> int:
         return 1
 
 
+def _mailbox(email: str) -> str:
+    # victim+1@example.com and victim+2@example.com reach the same mailbox: count them as one.
+    local, at, domain = email.strip().lower().rpartition("@")
+    return f"{local.split('+')[0]}{at}{domain}" if at else domain
+
+
 def allow(limit: RateLimit, *, ip_address: str | None, email: str) -> bool:
     """Count one submission from this IP and e-mail address; False past either limit."""
     window = limit.setting("WINDOW_SECONDS")
     try:
         if ip_address and _count(limit, "ip", ip_address, window) > limit.setting("PER_IP"):
             return False
-        return _count(limit, "email", email, window) <= limit.setting("PER_EMAIL")
+        return _count(limit, "email", _mailbox(email), window) <= limit.setting("PER_EMAIL")
     except Exception:
         # The cache is Redis, which is also the broker: when it is down the buyer's
         # inquiry or order must still be taken (the sweeps mail it later), so the

@@ -51,6 +51,15 @@ def test_invoice_checkouts_past_the_email_limit_mail_nothing_more(
     assert invoice_checkout(client, report, email="someone.else@example.com").status_code == 302
 
 
+def test_plus_addresses_of_one_mailbox_share_its_limit(client, report, settings):
+    settings.CHECKOUT_RATE_LIMIT_PER_EMAIL = 2
+    for tag in ("a", "b"):
+        assert invoice_checkout(client, report, email=f"victim+{tag}@example.com").status_code == 302
+
+    assert invoice_checkout(client, report, email="victim+c@example.com").status_code == 429
+    assert Order.objects.count() == 2
+
+
 def test_checkouts_past_the_ip_limit_are_refused_in_the_buyers_language(client, report, settings):
     settings.CHECKOUT_RATE_LIMIT_PER_IP = 2
     for number in range(2):
