@@ -5,6 +5,7 @@ import unicodedata
 
 import pytest
 from django.core import mail
+from django.utils.html import escape
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -66,6 +67,7 @@ def test_checkout_refuses_a_web_address_as_a_name(client, field, address):
     page = response.content.decode()
     assert response.status_code == 400
     assert "not a web address" in page
+    assert f'value="{escape(address)}"' in page  # kept as typed, to be corrected
     assert Order.objects.count() == 0 and mail.outbox == []
 
 
