@@ -359,7 +359,8 @@ def refund_order(*, order_id: int, amount: Decimal, actor=None) -> Refund:
     each sees what the one before it refunded, the recorded total is what Stripe
     refunded, and a refund over what is left is refused before Stripe is asked.
     Holding the lock over the call to Stripe is deliberate: refunds are rare staff
-    actions, and the webhook for the same charge simply waits for it. Should the
+    actions, the call is bounded by the SDK's timeout, and the webhook for the same
+    charge simply waits for it. Should the
     database fail after Stripe refunded, the charge.refunded webhook records the
     cumulative amount. The idempotency key is derived from the order and the amount
     already refunded, so a double-submitted form refunds once.
