@@ -178,6 +178,16 @@ REPORT_PDF_MAX_BYTES = int(os.environ.get("REPORT_PDF_MAX_MB", "200")) * 1024 * 
 REPORT_PDF_CHECK_MAX_BYTES = int(os.environ.get("REPORT_PDF_CHECK_MAX_MB", "1024")) * 1024 * 1024
 REPORT_PDF_CHECK_SECONDS = float(os.environ.get("REPORT_PDF_CHECK_SECONDS", "20"))
 
+# --- Checkout -----------------------------------------------------------------
+
+# Orders placed per window, counted per IP address and per e-mail address in the
+# shared cache: each one mails a pro-forma or opens a Stripe session; past them a 429.
+CHECKOUT_RATE_LIMIT_PER_IP = int(os.environ.get("CHECKOUT_RATE_LIMIT_PER_IP", "10"))
+CHECKOUT_RATE_LIMIT_PER_EMAIL = int(os.environ.get("CHECKOUT_RATE_LIMIT_PER_EMAIL", "5"))
+CHECKOUT_RATE_LIMIT_WINDOW_SECONDS = int(
+    os.environ.get("CHECKOUT_RATE_LIMIT_WINDOW_SECONDS", "3600")
+)
+
 # --- Delivery -----------------------------------------------------------------
 
 DOWNLOAD_EXPIRY_DAYS = int(os.environ.get("DOWNLOAD_EXPIRY_DAYS", "30"))

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reports import views as report_views
 from storefront import views
+from storefront.orders import admin as order_admin
 from storefront.payments import views as payment_views
 
 # Staff see the shop's name, not "Django administration".
@@ -17,6 +18,12 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("sitemap.xml", report_views.sitemap, name="sitemap"),
     path("sitemap-<slug:section>.xml", report_views.sitemap_section, name="sitemap_section"),
+    # Before admin.site.urls, whose "View on site" redirect would reveal an order's token.
+    path(
+        "admin/r/<int:content_type_id>/<path:object_id>/",
+        admin.site.admin_view(order_admin.view_on_site),
+        name="admin_view_on_site",
+    ),
     path("admin/", admin.site.urls),
     path("stripe/webhook/", payment_views.stripe_webhook, name="stripe_webhook"),
     path("downloads/", include("storefront.delivery.urls")),

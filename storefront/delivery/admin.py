@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from storefront.delivery.models import DownloadGrant, DownloadLog
+from storefront.orders.admin import can_manage_downloads
 
 
 class DownloadLogInline(admin.TabularInline):
@@ -27,6 +28,19 @@ class DownloadGrantAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # links come from delivery only
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # ?token__startswith=… would reveal a link one character at a time.
+        if lookup.split("__")[0] == "token":
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if can_manage_downloads(request.user):
+            return fields
+        # The token is the download link itself.
+        return [field for field in fields if field != "token"]
 
     @admin.display(description=_("order"), ordering="copy__line__order__number")
     def order_number(self, grant):

@@ -2,6 +2,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from storefront.forms import NameField
 from storefront.inquiries.models import InquiryKind
 
 # Names, companies and countries are one line: a line break there is an injection
@@ -29,6 +30,13 @@ def _text(label, max_length, autocomplete, **kwargs):
     )
 
 
+def _name(label, autocomplete):
+    # The same rules as the licensee at checkout (NameField refuses line breaks itself).
+    return NameField(
+        label=label, max_length=200, widget=forms.TextInput(attrs={"autocomplete": autocomplete})
+    )
+
+
 class InquiryForm(forms.Form):
     """The contact form; the report and the page it came from ride along as hidden fields."""
 
@@ -40,13 +48,13 @@ class InquiryForm(forms.Form):
     )
     report = forms.CharField(max_length=32, required=False, widget=forms.HiddenInput)
     source = forms.CharField(max_length=500, required=False, widget=forms.HiddenInput)
-    name = _text(_("Full name"), 200, "name")
+    name = _name(_("Full name"), "name")
     email = forms.EmailField(
         label=_("Work email"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    company = _text(_("Company"), 200, "organization")
+    company = _name(_("Company"), "organization")
     job_title = _text(_("Job title"), 200, "organization-title")
     country = _text(_("Country"), 100, "country-name")
     phone = forms.CharField(

@@ -10,15 +10,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from reports.models import Report
 from reports.selectors import translations_of
-from storefront.inquiries import services, throttle
+from storefront import throttle
+from storefront.inquiries import services
 from storefront.inquiries.forms import HONEYPOT_FIELD, InquiryForm
 from storefront.inquiries.models import Inquiry, InquiryKind
 
 
-def _client_ip(request) -> str | None:
-    # The socket's address; behind a proxy, set it from the proxy's header in the
-    # proxy or a middleware you trust, never from a header the client controls.
-    return request.META.get("REMOTE_ADDR") or None
+CONTACT_RATE_LIMIT = throttle.RateLimit(name="inquiries", setting_prefix="INQUIRY_RATE_LIMIT")
 
 
 def _published_report(product_code: str) -> Report | None:
@@ -78,7 +76,9 @@ def contact(request):
     if not form.is_valid():
         return _form_page(request, form, report, status=400)
     data = form.cleaned_data
-    if not throttle.allow_submission(ip_address=_client_ip(request), email=data["email"]):
+    if not throttle.allow(
+        CONTACT_RATE_LIMIT, ip_address=throttle.client_ip(request), email=data["email"]
+    ):
         return render(request, "inquiries/rate_limited.html", status=429)
     inquiry = services.submit_inquiry(
         contact=services.Contact(
@@ -94,7 +94,7 @@ def contact(request):
         report=report,
         language=get_language(),
         source_page=data["source"],
-        ip_address=_client_ip(request),
+        ip_address=throttle.client_ip(request),
     )
     # Redirect after POST to the page keyed by the inquiry's unguessable token.
     return redirect(inquiry)

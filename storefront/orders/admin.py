@@ -1,6 +1,8 @@
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import admin, messages
+from django.contrib.contenttypes import views as contenttype_views
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -8,11 +10,35 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from storefront.delivery import services as delivery_services
+from storefront.forms import NameField
 from storefront.orders import services
 from storefront.orders.models import Order, OrderLine, OrderStatus, OrderStatusChange, PaymentMethod
 from storefront.payments import services as payment_services
 from storefront.payments import stripe_api
 from storefront.payments.models import CheckoutSession, PaymentEvent, Refund
+
+
+MANAGE_DOWNLOADS = "orders.manage_downloads"
+
+
+def can_manage_downloads(user) -> bool:
+    """Resend, renew or revoke a buyer's links, and see what opens them (the order's
+    public token, "View on site"): the buyer's access, so not the Sales group's."""
+    return user.has_perm(MANAGE_DOWNLOADS)
+
+
+def view_on_site(request, content_type_id, object_id):
+    """Django's admin "View on site" redirect (admin/r/…), which any staff member may
+    follow, except to a buyer's order page without the manage_downloads permission:
+    that page lists the buyer's download links."""
+    content_type = ContentType.objects.filter(pk=content_type_id).first()
+    if (
+        content_type is not None
+        and content_type.model_class() is Order
+        and not can_manage_downloads(request.user)
+    ):
+        raise PermissionDenied
+    return contenttype_views.shortcut(request, content_type_id, object_id)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -114,6 +140,38 @@ class OrderAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # orders come from checkout only
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # Staff correcting a licensee follow the checkout's rules: the stamp prints it.
+        if db_field.name in ("full_name", "company"):
+            kwargs["form_class"] = NameField
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if can_manage_downloads(request.user):
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "public_token"]})
+            for name, options in fieldsets
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        response = super().render_change_form(request, context, add, change, form_url, obj)
+        if not can_manage_downloads(request.user):
+            # "View on site" is the buyer's order page, keyed by the public token.
+            response.context_data.update(has_absolute_url=False, absolute_url=None)
+        return response
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # ?public_token__startswith=… on the list would let anyone who sees the list
+        # guess the token one character at a time.
+        if lookup.split("__")[0] == "public_token":
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def has_manage_downloads_permission(self, request):
+        return can_manage_downloads(request.user)
+
     def has_delete_permission(self, request, obj=None):
         return False  # an order is a financial record
 
@@ -165,7 +223,10 @@ class OrderAdmin(admin.ModelAdmin):
             % {"count": cancelled},
         )
 
-    @admin.action(description=_("Deliver again (stamp missing copies, resend the mail)"))
+    @admin.action(
+        description=_("Deliver again (stamp missing copies, resend the mail)"),
+        permissions=["manage_downloads"],
+    )
     def resend_delivery(self, request, queryset):
         sent = 0
         for order in queryset.filter(status__in=[OrderStatus.PAID, OrderStatus.DELIVERED]):
@@ -181,7 +242,9 @@ class OrderAdmin(admin.ModelAdmin):
             % {"count": sent},
         )
 
-    @admin.action(description=_("Issue fresh download links and mail them"))
+    @admin.action(
+        description=_("Issue fresh download links and mail them"), permissions=["manage_downloads"]
+    )
     def issue_fresh_download_links(self, request, queryset):
         issued = sum(
             delivery_services.issue_fresh_links(order_id=order.pk, reason=f"staff: {request.user}")
@@ -193,7 +256,7 @@ class OrderAdmin(admin.ModelAdmin):
             % {"count": issued},
         )
 
-    @admin.action(description=_("Revoke download access"))
+    @admin.action(description=_("Revoke download access"), permissions=["manage_downloads"])
     def revoke_download_access(self, request, queryset):
         revoked = sum(
             delivery_services.revoke_access(order_id=order.pk, reason=f"staff: {request.user}")

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from storefront.forms import NameField
 from storefront.orders.models import PaymentMethod
 
 
@@ -14,8 +15,9 @@ class RemoveFromCartForm(forms.Form):
 
 class CheckoutForm(forms.Form):
     email = forms.EmailField(label=_("Work email"), max_length=254)
-    full_name = forms.CharField(label=_("Full name"), max_length=200)
-    company = forms.CharField(label=_("Company"), max_length=200)
+    # Printed on every page of the licensed PDF: normalised, visible, no web address.
+    full_name = NameField(label=_("Full name"), max_length=200)
+    company = NameField(label=_("Company"), max_length=200)
     country = forms.CharField(label=_("Country"), max_length=100)
     vat_id = forms.CharField(label=_("VAT / tax ID (optional)"), max_length=50, required=False)
     po_number = forms.CharField(

@@ -93,6 +93,9 @@ class Order(models.Model):
         permissions = [
             ("refund_order", _("Can refund orders")),
             ("mark_invoice_paid", _("Can mark invoice orders paid")),
+            # The buyer's access: whoever holds it can also see the order's public
+            # token, which opens the buyer's order page and its download links.
+            ("manage_downloads", _("Can resend, renew or revoke download links")),
         ]
 
     def __str__(self):

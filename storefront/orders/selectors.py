@@ -1,5 +1,7 @@
 """Reads for the cart and order pages, with a fixed number of queries."""
 
+from collections import Counter
+
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -38,6 +40,23 @@ def cart_lines(cart: Cart) -> list[CartLine]:
     if len(lines) != len(option_ids):
         cart.keep_only({line.option.pk for line in lines})
     return lines
+
+
+def cart_currency(lines: list[CartLine]) -> str | None:
+    """The currency the cart is paid in: that of most lines (ties: the first line's)."""
+    # A Counter keeps first-seen order and max() returns the first of equals.
+    counts = Counter(line.currency for line in lines)
+    return max(counts, key=counts.__getitem__, default=None)
+
+
+def lines_in_other_currencies(lines: list[CartLine]) -> list[CartLine]:
+    """Lines that cannot be paid with the rest of the cart.
+
+    The cart refuses a second currency when a licence is added, but an editor can
+    re-price a licence that is already in someone's cart.
+    """
+    currency = cart_currency(lines)
+    return [line for line in lines if line.currency != currency]
 
 
 def order_for_buyer(token: str) -> Order | None:

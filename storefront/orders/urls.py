@@ -8,6 +8,11 @@ urlpatterns = [
     path("cart/", views.cart_detail, name="cart"),
     path("cart/add/", views.cart_add, name="cart_add"),
     path("cart/remove/", views.cart_remove, name="cart_remove"),
+    path(
+        "cart/remove-other-currencies/",
+        views.cart_remove_other_currencies,
+        name="cart_remove_other_currencies",
+    ),
     path("checkout/", views.checkout, name="checkout"),
     path("licence-terms/", views.licence_terms, name="licence_terms"),
     path("orders/<str:token>/", views.order_detail, name="detail"),

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from reports.formatting import format_price
 from reports.models import LICENSE_TERMS, LicenseOption, LicenseType, Report
+from storefront import throttle
 from storefront.orders import selectors, services
 from storefront.orders.cart import Cart, MixedCurrencyError
 from storefront.orders.forms import AddToCartForm, CheckoutForm, RemoveFromCartForm
@@ -19,6 +20,8 @@ from storefront.payments import stripe_api
 
 logger = logging.getLogger(__name__)
 
+CHECKOUT_RATE_LIMIT = throttle.RateLimit(name="checkout", setting_prefix="CHECKOUT_RATE_LIMIT")
+
 
 def card_payment_available() -> bool:
     return stripe_api.is_configured() or settings.DEBUG
@@ -26,13 +29,18 @@ def card_payment_available() -> bool:
 
 def cart_detail(request):
     lines = selectors.cart_lines(Cart(request.session))
-    context = {"lines": lines, "total": _total(lines)}
+    context = {
+        "lines": lines,
+        "total": _total(lines),
+        "currency": selectors.cart_currency(lines),
+        "other_currency_lines": selectors.lines_in_other_currencies(lines),
+    }
     return render(request, "orders/cart.html", context)
 
 
 def _total(lines):
-    if not lines:
-        return None
+    if not lines or selectors.lines_in_other_currencies(lines):
+        return None  # amounts in two currencies have no total
     return format_price(sum(line.price for line in lines), lines[0].currency)
 
 
@@ -82,6 +90,28 @@ def cart_remove(request):
     return redirect("orders:cart")
 
 
+@require_POST
+def cart_remove_other_currencies(request):
+    """Keep only the lines in the cart's currency, so that the cart can be paid."""
+    cart = Cart(request.session)
+    for line in selectors.lines_in_other_currencies(selectors.cart_lines(cart)):
+        cart.remove_report(line.report.pk)
+    messages.success(request, _("Your cart now holds reports in one currency."))
+    return redirect("orders:cart")
+
+
+def _mixed_currency_message(lines) -> str:
+    return _(
+        "Your cart holds reports priced in different currencies, and an order is paid in "
+        "one: please remove %(reports)s from your cart, or check them out separately."
+    ) % {
+        "reports": ", ".join(
+            f"{line.report.product_code} ({line.currency})"
+            for line in selectors.lines_in_other_currencies(lines)
+        )
+    }
+
+
 @require_http_methods(["GET", "POST"])
 def checkout(request):
     cart = Cart(request.session)
@@ -89,22 +119,40 @@ def checkout(request):
     if not lines:
         messages.info(request, _("Your cart is empty. Choose a report and a licence first."))
         return redirect("orders:cart")
+    if request.method == "GET" and selectors.lines_in_other_currencies(lines):
+        messages.error(request, _mixed_currency_message(lines))
+        return redirect("orders:cart")
     form = CheckoutForm(request.POST or None, card_available=card_payment_available())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        order = services.place_order(
-            lines=lines,
-            buyer=services.Buyer(
-                email=data["email"],
-                full_name=data["full_name"].strip(),
-                company=data["company"].strip(),
-                country=data["country"].strip(),
-                vat_id=data["vat_id"].strip(),
-                po_number=data["po_number"].strip(),
-            ),
-            language=get_language(),
-            payment_method=data["payment_method"],
-        )
+        # Each order mails a pro-forma to the address typed in or opens a Stripe
+        # session: past the limit nothing is saved, sent or opened; the cart stays.
+        if not throttle.allow(
+            CHECKOUT_RATE_LIMIT, ip_address=throttle.client_ip(request), email=data["email"]
+        ):
+            return render(request, "orders/rate_limited.html", status=429)
+        try:
+            order = services.place_order(
+                lines=lines,
+                buyer=services.Buyer(
+                    email=data["email"],
+                    full_name=data["full_name"].strip(),
+                    company=data["company"].strip(),
+                    country=data["country"].strip(),
+                    vat_id=data["vat_id"].strip(),
+                    po_number=data["po_number"].strip(),
+                ),
+                language=get_language(),
+                payment_method=data["payment_method"],
+            )
+        except services.OrderError:
+            # place_order() refuses a cart it cannot charge as one amount (a licence
+            # re-priced in another currency while it sat in the cart); nothing is saved.
+            if not selectors.lines_in_other_currencies(lines):
+                raise
+            form.add_error(None, _mixed_currency_message(lines))
+            context = {"form": form, "lines": lines, "total": None, "mixed_currency": True}
+            return render(request, "orders/checkout.html", context, status=409)
         if order.payment_method == PaymentMethod.INVOICE:
             cart.clear()
             messages.success(

@@ -436,53 +436,63 @@ def reconcile_pending_card_orders(*, now=None) -> dict[str, int]:
 def refund_order(*, order_id: int, amount: Decimal, actor=None) -> Refund:
     """Refund part or all of a card order through Stripe, then record it.
 
-    The idempotency key is derived from the order and the amount already
-    refunded, so a double-submitted form refunds once.
+    The order's row stays locked from the check of what is left to refund until the
+    refund is recorded, so refunds made at the same time go one after the other:
+    each sees what the one before it refunded, the recorded total is what Stripe
+    refunded, and a refund over what is left is refused before Stripe is asked.
+    Holding the lock over the call to Stripe is deliberate: refunds are rare staff
+    actions, the call is bounded by the SDK's timeout, and the webhook for the same
+    charge simply waits for it. Should the database fail after Stripe refunded, the
+    charge.refunded webhook records the cumulative amount. The idempotency key is derived from the order and the amount
+    already refunded, so a double-submitted form refunds once.
     """
-    order = Order.objects.get(pk=order_id)
-    if order.payment_method != PaymentMethod.CARD:
-        raise order_services.OrderError(
-            gettext("Only card orders can be refunded through Stripe.")
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.payment_method != PaymentMethod.CARD:
+            raise order_services.OrderError(
+                gettext("Only card orders can be refunded through Stripe.")
+            )
+        if not order.is_paid:
+            raise order_services.OrderError(gettext("Only paid orders can be refunded."))
+        if amount <= 0 or amount > order.refundable_amount:
+            raise order_services.OrderError(
+                gettext("The refund must be more than zero and at most %(max)s.")
+                % {"max": format_price(order.refundable_amount, order.currency)}
+            )
+        if currencies.exponent(order.currency) is not None and not currencies.fits(
+            amount, order.currency
+        ):
+            raise order_services.OrderError(
+                gettext("%(code)s has no smaller unit than %(unit)s: refund a multiple of it.")
+                % {"code": order.currency, "unit": currencies.from_minor_units(1, order.currency)}
+            )
+        session = order.checkout_sessions.exclude(payment_intent_id="").first()
+        if session is None:
+            raise order_services.OrderError(
+                gettext("No Stripe payment is recorded for this order.")
+            )
+        minor_amount = stripe_api.to_minor_units(amount, order.currency)
+        refund = stripe_api.create_refund(
+            payment_intent=session.payment_intent_id,
+            amount=minor_amount,
+            idempotency_key=f"refund-{order.public_token}-{order.refunded_amount}-{minor_amount}",
         )
-    if not order.is_paid:
-        raise order_services.OrderError(gettext("Only paid orders can be refunded."))
-    if amount <= 0 or amount > order.refundable_amount:
-        raise order_services.OrderError(
-            gettext("The refund must be more than zero and at most %(max)s.")
-            % {"max": format_price(order.refundable_amount, order.currency)}
+        record, created = Refund.objects.get_or_create(
+            refund_id=refund["id"],
+            defaults={
+                "order": order,
+                "amount": amount,
+                "currency": order.currency,
+                "requested_by": actor,
+            },
         )
-    if currencies.exponent(order.currency) is not None and not currencies.fits(
-        amount, order.currency
-    ):
-        raise order_services.OrderError(
-            gettext("%(code)s has no smaller unit than %(unit)s: refund a multiple of it.")
-            % {"code": order.currency, "unit": currencies.from_minor_units(1, order.currency)}
-        )
-    session = order.checkout_sessions.exclude(payment_intent_id="").first()
-    if session is None:
-        raise order_services.OrderError(gettext("No Stripe payment is recorded for this order."))
-    minor_amount = stripe_api.to_minor_units(amount, order.currency)
-    refund = stripe_api.create_refund(
-        payment_intent=session.payment_intent_id,
-        amount=minor_amount,
-        idempotency_key=f"refund-{order.public_token}-{order.refunded_amount}-{minor_amount}",
-    )
-    record, created = Refund.objects.get_or_create(
-        refund_id=refund["id"],
-        defaults={
-            "order": order,
-            "amount": amount,
-            "currency": order.currency,
-            "requested_by": actor,
-        },
-    )
-    if created:  # a replayed request returns the same refund: count it once
-        order = order_services.record_refund(
-            order_id=order.pk,
-            refunded_total=order.refunded_amount + amount,
-            source="admin refund",
-            note=f"Stripe refund {refund['id']}",
-            actor=actor,
-        )
-        _end_access_if_fully_refunded(order)
+        if created:  # a replayed request returns the same refund: count it once
+            order = order_services.record_refund(
+                order_id=order.pk,
+                refunded_total=order.refunded_amount + amount,
+                source="admin refund",
+                note=f"Stripe refund {refund['id']}",
+                actor=actor,
+            )
+            _end_access_if_fully_refunded(order)
     return record
