@@ -36,4 +36,5 @@ EMAIL_TIMEOUT = 5
 # Retries come within a second, so failure-and-recovery tests stay short.
 TASK_RETRY_BACKOFF_SECONDS = 1
 DELIVERY_MAX_RETRIES = 2
+PROFORMA_MAX_RETRIES = 2
 SITE_URL = "http://testserver"  # links in mail, as the in-process test client sees them
