@@ -17,7 +17,7 @@ from reports.models import LicenseOption, LicenseType
 from storefront.orders.cart import CartLine
 from storefront.orders.models import Order, OrderStatus, PaymentMethod
 from storefront.orders.services import Buyer, place_order
-from storefront.orders.tasks import send_proforma_invoice_task
+from storefront.orders.tasks import send_proforma_invoice_task, sweep_unsent_proformas_task
 from tests.factories import make_report
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -106,3 +106,30 @@ def test_worker_retries_while_smtp_refuses_and_delivers_once_it_recovers(
     wait_until_proforma_marked(order)
     assert smtp_sink.refusals >= 1
     assert len(smtp_sink) == 1
+
+
+def test_worker_flags_a_proforma_smtp_keeps_refusing_and_the_sweep_leaves_it(
+    celery_worker, smtp_sink, settings
+):
+    # given: the mail server refuses everything
+    smtp_sink.fail_mail_from()
+    try:
+        # when: an invoice order is placed
+        order = place_invoice_order("en")
+
+        # then: after its retries (PROFORMA_MAX_RETRIES=2 in the worker) the order is flagged
+        deadline = time.monotonic() + 40
+        while not Order.objects.filter(pk=order.pk, proforma_failed_at__isnull=False).exists():
+            assert time.monotonic() < deadline, "the pro-forma was never flagged"
+            time.sleep(0.1)
+    finally:
+        smtp_sink.recover()
+    order.refresh_from_db()
+    assert order.needs_attention
+    assert order.attention_reason.count("Pro-forma invoice could not be sent") == 1
+    assert smtp_sink.refusals >= 3  # the first try and two retries
+    # and, with mail back, the sweep does not send it behind staff's back
+    settings.PROFORMA_SWEEP_AFTER_MINUTES = 0
+    assert sweep_unsent_proformas_task() == 0
+    # the notice to sales went out while the sink refused; nothing reached the buyer
+    assert [m for m in smtp_sink.messages if BUYER.email in m.rcpt_tos] == []
