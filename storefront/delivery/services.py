@@ -135,6 +135,26 @@ def _delete_files(names: list[str]) -> None:
             logger.exception("could not remove the stamped file %s of a failed delivery", name)
 
 
+def deliver_again(*, order_id: int) -> bool:
+    """Staff: stamp what is missing and mail the links, exactly once per call.
+
+    An order whose links were never mailed (its delivery failed) gets them from
+    deliver_order; one mailed before gets them again. Raises AccessEnded after a
+    dispute or a full refund. Returns whether a mail went out.
+    """
+    order = Order.objects.get(pk=order_id)
+    _refuse_if_access_ended(order)
+    if order.status not in (OrderStatus.PAID, OrderStatus.DELIVERED):
+        return False
+    if order.delivery_mailed_at is None:
+        return deliver_order(order_id=order_id).delivery_mailed_at is not None
+    deliver_order(order_id=order_id)
+    return send_delivery_mail(order_id=order_id, force=True)
+
+
+deliver_again.alters_data = True
+
+
 @transaction.atomic
 def send_delivery_mail(*, order_id: int, force: bool = False) -> bool:
     """Mail the buyer their links in the order's language; once, unless forced (staff resend).

@@ -181,8 +181,7 @@ class OrderAdmin(admin.ModelAdmin):
         sent = 0
         for order in queryset.filter(status__in=[OrderStatus.PAID, OrderStatus.DELIVERED]):
             try:
-                delivery_services.deliver_order(order_id=order.pk)
-                if delivery_services.send_delivery_mail(order_id=order.pk, force=True):
+                if delivery_services.deliver_again(order_id=order.pk):
                     sent += 1
             except Exception as error:  # shown to staff; the order stays as it was
                 self.message_user(request, f"{order.number}: {error}", messages.ERROR)

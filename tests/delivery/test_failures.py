@@ -170,3 +170,27 @@ def test_a_file_left_by_an_attempt_that_died_is_replaced_not_duplicated():
     # then: one file, owned by the new row
     copy = StampedCopy.objects.get(line__order=order)
     assert stamped_files(order) == [Path(copy.file.path)]
+
+
+def test_staff_deliver_again_after_a_failed_mail_sends_exactly_one_mail(admin_client, monkeypatch):
+    # given: a delivery whose mail failed: stamped, flagged, never mailed
+    order = paid_order()
+    with monkeypatch.context() as patch:
+        patch.setattr(
+            "django.core.mail.backends.locmem.EmailBackend.send_messages",
+            lambda self, messages: (_ for _ in ()).throw(ConnectionRefusedError("smtp down")),
+        )
+        with pytest.raises(ConnectionRefusedError):
+            services.deliver_order(order_id=order.pk)
+    services.mark_delivery_failed(order_id=order.pk, reason="ConnectionRefusedError: smtp down")
+    mail.outbox.clear()
+
+    # when: mail works again and staff choose "Deliver again"
+    admin_client.post(
+        "/admin/orders/order/", {"action": "resend_delivery", "_selected_action": [order.pk]}
+    )
+
+    # then: the buyer gets one mail, not two
+    assert [m.to for m in mail.outbox] == [["buyer@example.com"]]
+    order.refresh_from_db()
+    assert order.status == OrderStatus.DELIVERED and order.delivery_failed_at is None
