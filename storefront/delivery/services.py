@@ -264,7 +264,7 @@ def claim_download(*, token: str, ip_address: str | None, user_agent: str) -> Do
     grant = DownloadGrant.objects.select_related("copy__line__order").filter(token=token).first()
     if grant is None:
         return DownloadDecision(404)
-    if grant.is_revoked or grant.is_expired:
+    if grant.is_revoked or grant.is_expired or grant.copy.line.order.access_ended_at is not None:
         return DownloadDecision(410, grant)
     claimed = DownloadGrant.objects.usable().filter(pk=grant.pk).update(
         downloads_left=F("downloads_left") - 1

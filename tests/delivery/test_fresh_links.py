@@ -247,3 +247,15 @@ def test_staff_revoking_links_can_still_issue_fresh_ones(delivered):
 
     assert len(mail.outbox) == 1
     assert DownloadGrant.objects.usable().filter(copy__line__order=order).count() == 1
+
+
+def test_a_link_missed_by_the_revocation_still_refuses_after_access_ended(client, delivered):
+    # given: access ended, and a link that (by a slip) was not revoked
+    order, grant = delivered
+    services.end_access(order_id=order.pk, reason="payment disputed (fraudulent)")
+    DownloadGrant.objects.filter(pk=grant.pk).update(revoked_at=None)
+
+    # when / then
+    response = download(client, grant)
+    assert response.status_code == 410
+    assert "E-mail me a fresh link" not in response.content.decode()
