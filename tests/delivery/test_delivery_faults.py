@@ -78,6 +78,32 @@ def delivered_order(smtp_sink) -> tuple[Order, DownloadGrant]:
     return Order.objects.get(pk=order.pk), DownloadGrant.objects.get(copy__line__order=order)
 
 
+@pytest.fixture(scope="module")
+def patient_worker(request, tmp_path_factory, smtp_sink_server, celery_test_queue):
+    """A worker of this module with enough delivery retries to outlast a fault the test
+    ends (the session worker gives up after two, possibly within milliseconds)."""
+    request.getfixturevalue("django_db_setup")
+    queue = f"{celery_test_queue}-patient"
+    redis_url = django_settings.CELERY_BROKER_URL
+    with running_worker(
+        database_name=connection.settings_dict["NAME"], email_url=smtp_sink_server.url,
+        redis_url=redis_url, queue=queue,
+        log_path=tmp_path_factory.mktemp("patient-worker") / "worker.log",
+        extra_env={
+            "PRIVATE_MEDIA_ROOT": str(django_settings.PRIVATE_MEDIA_ROOT),
+            "DELIVERY_MAX_RETRIES": "8",
+        },
+    ) as worker:
+        yield worker
+    purge_queue(redis_url, queue)
+
+
+@pytest.fixture
+def patient(real_broker, patient_worker):
+    real_broker.conf.task_default_queue = patient_worker.queue  # restored by real_broker
+    return patient_worker
+
+
 # --- SMTP refusing ---------------------------------------------------------------------------
 
 
@@ -150,7 +176,7 @@ def test_smtp_down_during_delivery_flags_then_staff_deliver_once_when_it_is_back
 
 
 def test_smtp_refusing_during_renewal_keeps_the_old_link_until_the_new_one_arrives(
-    celery_worker, smtp_sink
+    patient, smtp_sink
 ):
     # given: a delivered order whose link expired, and a mail server that refuses
     order, old = delivered_order(smtp_sink)
@@ -189,7 +215,7 @@ def test_smtp_refusing_during_renewal_keeps_the_old_link_until_the_new_one_arriv
 
 
 def test_staff_fresh_links_while_smtp_refuses_keep_the_old_link_working(
-    celery_worker, smtp_sink, admin_client
+    patient, smtp_sink, admin_client
 ):
     order, old = delivered_order(smtp_sink)
     smtp_sink.fail_mail_from()
