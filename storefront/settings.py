@@ -158,6 +158,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "storefront.delivery.tasks.sweep_undelivered_orders_task",
         "schedule": 2 * 60,
     },
+    "sweep-fresh-links": {
+        "task": "storefront.delivery.tasks.sweep_fresh_links_task",
+        "schedule": 2 * 60,
+    },
     "sweep-inquiry-mail": {
         "task": "storefront.inquiries.tasks.sweep_inquiry_mail_task",
         "schedule": 2 * 60,
@@ -196,6 +200,8 @@ DOWNLOAD_LIMIT = int(os.environ.get("DOWNLOAD_LIMIT", "5"))
 DELIVERY_SWEEP_AFTER_MINUTES = int(os.environ.get("DELIVERY_SWEEP_AFTER_MINUTES", "5"))
 # Invoice orders whose pro-forma is still unsent this long are queued again.
 PROFORMA_SWEEP_AFTER_MINUTES = int(os.environ.get("PROFORMA_SWEEP_AFTER_MINUTES", "5"))
+# Pro-forma mail retries before the order is flagged and the sweep leaves it alone.
+PROFORMA_MAX_RETRIES = int(os.environ.get("PROFORMA_MAX_RETRIES", "8"))
 DELIVERY_MAX_RETRIES = int(os.environ.get("DELIVERY_MAX_RETRIES", "6"))
 # Behind nginx: files are sent by nginx from this internal location
 # (e.g. "/protected/" aliased to PRIVATE_MEDIA_ROOT); empty: Django streams them.

@@ -14,26 +14,46 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, override
 
+from storefront.delivery import DeliveryError
 from storefront.delivery.models import DownloadGrant, DownloadLog, StampedCopy, new_licence_id
 from storefront.delivery.stamping import LicenceStamp, stamp_licence
 from storefront.orders import services as order_services
 from storefront.orders.mail import absolute_url, build_message
 from storefront.orders.models import Order, OrderLine, OrderStatus
+from storefront.queueing import delay_or_leave_to_sweep
 
 logger = logging.getLogger(__name__)
 
 
-class DeliveryFailed(Exception):
+class DeliveryFailed(DeliveryError):
     """Delivery cannot succeed by retrying (e.g. the master PDF is missing)."""
+
+
+class AccessEnded(DeliveryError):
+    """A dispute or a full refund ended the order's access: no link is handed out again."""
+
+
+def _refuse_if_access_ended(order: Order) -> None:
+    if order.access_ended_at is not None:
+        raise AccessEnded(
+            f"Access to order {order.number} has ended ({order.access_ended_reason}); "
+            f"no links are issued for it."
+        )
 
 
 # --- Stamping and delivering --------------------------------------------------------
 
 
-def _stamp_line(line: OrderLine, order: Order) -> StampedCopy:
+def _stamp_line(line: OrderLine, order: Order, written: list[str]) -> StampedCopy:
+    """Stamp one line's copy and save its row; the stored file's name goes into ``written``."""
     report = line.report
     if report is None or not report.master_pdf:
         raise DeliveryFailed(f"No master PDF for {line.product_code} (order {order.number}).")
+    if not report.master_pdf.storage.exists(report.master_pdf.name):
+        raise DeliveryFailed(
+            f"The master PDF file of {line.product_code} is missing from storage "
+            f"({report.master_pdf.name}); upload it again (order {order.number})."
+        )
     licence_id = new_licence_id()
     with override(order.language):
         stamp = LicenceStamp(
@@ -54,11 +74,14 @@ def _stamp_line(line: OrderLine, order: Order) -> StampedCopy:
         with report.master_pdf.open("rb") as master:
             result = stamp_licence(io.BytesIO(master.read()), output, stamp)
     copy = StampedCopy(line=line, licence_id=licence_id, pages=result.pages, size=result.bytes_written)
-    copy.file.save(
-        f"{order.number}/{line.product_code}-{licence_id}.pdf",
-        ContentFile(output.getvalue()),
-        save=False,
-    )
+    # One name per line: an attempt killed between writing the file and committing its
+    # row left a file that no row owns; this attempt replaces it instead of adding one.
+    name = f"{order.number}/{line.pk}-{line.product_code}.pdf"
+    stored_name = copy.file.field.generate_filename(copy, name)
+    if copy.file.storage.exists(stored_name):
+        copy.file.storage.delete(stored_name)  # the line has no copy and its order is locked
+    copy.file.save(name, ContentFile(output.getvalue()), save=False)
+    written.append(copy.file.name)
     copy.save()
     return copy
 
@@ -77,15 +100,27 @@ def deliver_order(*, order_id: int) -> Order:
     Idempotent: lines already stamped are kept, and the mail goes out only if it
     has not (delivery_mailed_at). Files are stored before the mail is sent; the
     order moves to delivered after it. Transient errors (storage, SMTP) propagate
-    for the task to retry; DeliveryFailed means retrying will not help.
+    for the task to retry; DeliveryFailed means retrying will not help. When the
+    stamping transaction fails (or its commit does), the files it wrote are removed;
+    a file left by a killed attempt is replaced, since each line has one file name.
+    Nothing is delivered for an order whose access ended.
     """
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
-        if order.status not in (OrderStatus.PAID, OrderStatus.DELIVERED):
-            logger.info("order %s is %s: nothing to deliver", order.number, order.status)
-            return order
-        for line in order.lines.select_related("report").filter(copy__isnull=True):
-            new_grant(_stamp_line(line, order))
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            order = Order.objects.select_for_update().get(pk=order_id)
+            if order.status not in (OrderStatus.PAID, OrderStatus.DELIVERED):
+                logger.info("order %s is %s: nothing to deliver", order.number, order.status)
+                return order
+            if order.access_ended_at is not None:
+                logger.info("order %s: access ended, nothing to deliver", order.number)
+                return order
+            for line in order.lines.select_related("report").filter(copy__isnull=True):
+                new_grant(_stamp_line(line, order, written))
+    except BaseException:
+        # The rows are rolled back (or never committed): no file may outlive them.
+        _delete_files(written)
+        raise
     if order.delivery_mailed_at is None:
         send_delivery_mail(order_id=order.pk)
     with transaction.atomic():
@@ -95,19 +130,64 @@ def deliver_order(*, order_id: int) -> Order:
     return order
 
 
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        try:
+            StampedCopy._meta.get_field("file").storage.delete(name)
+        except Exception:  # the original error matters more; the next attempt replaces it
+            logger.exception("could not remove the stamped file %s of a failed delivery", name)
+
+
+def deliver_again(*, order_id: int) -> bool:
+    """Staff: stamp what is missing and mail the links, exactly once per call.
+
+    An order whose links were never mailed (its delivery failed) gets them from
+    deliver_order; one mailed before gets them again. Raises AccessEnded after a
+    dispute or a full refund. Returns whether a mail went out.
+    """
+    order = Order.objects.get(pk=order_id)
+    _refuse_if_access_ended(order)
+    if order.status not in (OrderStatus.PAID, OrderStatus.DELIVERED):
+        return False
+    if order.delivery_mailed_at is None:
+        return deliver_order(order_id=order_id).delivery_mailed_at is not None
+    deliver_order(order_id=order_id)
+    return send_delivery_mail(order_id=order_id, force=True)
+
+
+deliver_again.alters_data = True
+
+
 @transaction.atomic
 def send_delivery_mail(*, order_id: int, force: bool = False) -> bool:
-    """Mail the buyer their links in the order's language; once, unless forced (staff resend)."""
+    """Mail the buyer their links in the order's language; once, unless forced (staff resend).
+
+    Raises AccessEnded for an order whose access a dispute or full refund ended.
+    """
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.delivery_mailed_at is not None and not force:
         return False
+    _refuse_if_access_ended(order)
     downloads = []
     for line in order.lines.select_related("copy"):
         grant = DownloadGrant.objects.usable().filter(copy__line=line).order_by("-expires_at").first()
         if grant is not None:
-            downloads.append({"line": line, "grant": grant, "url": download_url(grant)})
+            downloads.append({"line": line, "grant": grant})
     if not downloads:
         return False
+    _mail_links(order, downloads)
+    order.delivery_mailed_at = timezone.now()
+    order.delivery_failed_at = None
+    order.save(update_fields=["delivery_mailed_at", "delivery_failed_at", "updated_at"])
+    return True
+
+
+send_delivery_mail.alters_data = True
+
+
+def _mail_links(order: Order, downloads: list[dict]) -> None:
+    """Send the buyer the links of ``downloads`` ({"line", "grant"}); SMTP errors propagate."""
+    downloads = [{**item, "url": download_url(item["grant"])} for item in downloads]
     with override(order.language):
         subject = gettext("Your report is ready: order %(number)s") % {"number": order.number}
     message = build_message(
@@ -123,13 +203,6 @@ def send_delivery_mail(*, order_id: int, force: bool = False) -> bool:
         },
     )
     message.send()
-    order.delivery_mailed_at = timezone.now()
-    order.delivery_failed_at = None
-    order.save(update_fields=["delivery_mailed_at", "delivery_failed_at", "updated_at"])
-    return True
-
-
-send_delivery_mail.alters_data = True
 
 
 def download_url(grant: DownloadGrant) -> str:
@@ -137,9 +210,15 @@ def download_url(grant: DownloadGrant) -> str:
 
 
 def mark_delivery_failed(*, order_id: int, reason: str) -> None:
-    """After the last retry: flag the order for staff and tell them."""
+    """After the last retry, or at once when retrying cannot help: flag the order, tell staff.
+
+    Once per failure: an order already flagged as failed (a duplicated task) is left as
+    it is. The sweep no longer queues it; staff resend once the cause is fixed.
+    """
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
+        if order.delivery_failed_at is not None:
+            return
         order.delivery_failed_at = timezone.now()
         order.save(update_fields=["delivery_failed_at", "updated_at"])
         order_services.flag_order(order, f"Delivery failed: {reason}")
@@ -163,6 +242,7 @@ def orders_awaiting_delivery(*, older_than: timedelta):
     return Order.objects.filter(
         status=OrderStatus.PAID,
         delivery_failed_at__isnull=True,
+        access_ended_at__isnull=True,
         paid_at__lte=timezone.now() - older_than,
     ).values_list("pk", flat=True)
 
@@ -187,7 +267,7 @@ def claim_download(*, token: str, ip_address: str | None, user_agent: str) -> Do
     grant = DownloadGrant.objects.select_related("copy__line__order").filter(token=token).first()
     if grant is None:
         return DownloadDecision(404)
-    if grant.is_revoked or grant.is_expired:
+    if grant.is_revoked or grant.is_expired or grant.copy.line.order.access_ended_at is not None:
         return DownloadDecision(410, grant)
     claimed = DownloadGrant.objects.usable().filter(pk=grant.pk).update(
         downloads_left=F("downloads_left") - 1
@@ -200,27 +280,154 @@ def claim_download(*, token: str, ip_address: str | None, user_agent: str) -> Do
     return DownloadDecision(200, grant)
 
 
-def issue_fresh_links(*, order_id: int, reason: str) -> int:
-    """New links for every stamped copy of an order, mailed to the order's address.
+class FreshLinks:
+    """What a request for fresh links came to."""
 
-    The old links stop working. Returns how many links were issued.
+    REQUESTED = "requested"  # queued (or left to the sweep); the mail follows
+    ALREADY_REQUESTED = "already_requested"  # an earlier request is still on its way
+    NOT_DELIVERED = "not_delivered"  # nothing was delivered yet: nothing to renew
+
+
+def request_fresh_links(*, order_id: int, reason: str) -> str:
+    """Ask for new links to every stamped copy of a delivered order, mailed by a task.
+
+    The request is saved on the order before the task is queued (after commit), so a
+    broker outage leaves it to the sweep; nothing is revoked here: the old links keep
+    working until the mail with the new ones has gone out (send_fresh_links).
+    Idempotent while a request is pending. Raises AccessEnded after a dispute or a
+    full refund. Returns a FreshLinks value.
     """
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
+        _refuse_if_access_ended(order)
         if order.status != OrderStatus.DELIVERED:
+            return FreshLinks.NOT_DELIVERED
+        if order.fresh_links_requested_at is not None:
+            return FreshLinks.ALREADY_REQUESTED
+        order.fresh_links_requested_at = timezone.now()
+        order.fresh_links_reason = reason[:200]
+        order.save(update_fields=["fresh_links_requested_at", "fresh_links_reason", "updated_at"])
+        transaction.on_commit(lambda: _queue_fresh_links(order.pk))
+    return FreshLinks.REQUESTED
+
+
+request_fresh_links.alters_data = True
+
+
+def _queue_fresh_links(order_id: int) -> None:
+    from storefront.delivery.tasks import send_fresh_links_task  # tasks import this module
+
+    delay_or_leave_to_sweep(send_fresh_links_task, order_id)
+
+
+def send_fresh_links(*, order_id: int) -> int:
+    """Carry out a pending fresh-links request: new links, one mail, then the old links end.
+
+    Idempotent: the new links are made once per request (a retry mails the same ones),
+    the old links are revoked only in the transaction that records the mail as sent,
+    and a request already carried out changes nothing. SMTP errors propagate for the
+    task to retry; the old links still work meanwhile. Returns how many links were mailed.
+    """
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        requested_at = order.fresh_links_requested_at
+        if requested_at is None:
             return 0
-        copies = list(StampedCopy.objects.filter(line__order=order))
-        DownloadGrant.objects.filter(copy__in=copies, revoked_at__isnull=True).update(
-            revoked_at=timezone.now(), revoke_reason=f"replaced: {reason}"
-        )
-        for copy in copies:
+        if order.access_ended_at is not None:
+            _forget_fresh_links_request(order)
+            return 0
+        renewed = DownloadGrant.objects.filter(
+            copy__line__order=order, created_at__gte=requested_at, revoked_at__isnull=True
+        ).values("copy_id")
+        for copy in StampedCopy.objects.filter(line__order=order).exclude(pk__in=renewed):
             new_grant(copy)
-    send_delivery_mail(order_id=order.pk, force=True)
-    return len(copies)
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.fresh_links_requested_at != requested_at or order.access_ended_at is not None:
+            return 0  # carried out by a concurrent task, or access ended meanwhile
+        fresh = list(
+            DownloadGrant.objects.filter(
+                copy__line__order=order, created_at__gte=requested_at, revoked_at__isnull=True
+            ).select_related("copy__line")
+        )
+        _mail_links(order, [{"line": grant.copy.line, "grant": grant} for grant in fresh])
+        DownloadGrant.objects.filter(copy__line__order=order, revoked_at__isnull=True).exclude(
+            pk__in=[grant.pk for grant in fresh]
+        ).update(revoked_at=timezone.now(), revoke_reason=f"replaced: {order.fresh_links_reason}"[:200])
+        order.delivery_mailed_at = timezone.now()
+        _forget_fresh_links_request(order, extra_fields=["delivery_mailed_at"])
+    return len(fresh)
+
+
+def _forget_fresh_links_request(order: Order, extra_fields=()) -> None:
+    order.fresh_links_requested_at = None
+    order.fresh_links_reason = ""
+    order.save(
+        update_fields=["fresh_links_requested_at", "fresh_links_reason", *extra_fields, "updated_at"]
+    )
+
+
+def mark_fresh_links_failed(*, order_id: int, reason: str) -> None:
+    """After the last retry: drop the request, flag the order, tell sales.
+
+    The old links were never revoked, so the buyer keeps whatever access they had.
+    """
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.fresh_links_requested_at is None:
+            return
+        _forget_fresh_links_request(order)
+        order_services.flag_order(
+            order,
+            f"Fresh download links could not be mailed: {reason}. The old links still work; "
+            f"issue fresh links again once mail works.",
+        )
+    send_mail(
+        f"Fresh links not sent for order {order.number}",
+        f"Fresh download links for order {order.number} could not be mailed: {reason}",
+        settings.DEFAULT_FROM_EMAIL,
+        [settings.SALES_EMAIL],
+        fail_silently=True,
+    )
+
+
+def orders_awaiting_fresh_links(*, older_than: timedelta):
+    """Fresh-links requests still not carried out (broker down, worker lost)."""
+    return Order.objects.filter(
+        fresh_links_requested_at__lte=timezone.now() - older_than
+    ).values_list("pk", flat=True)
+
+
+def end_access(*, order_id: int, reason: str) -> int:
+    """A dispute or a full refund: record on the order that access ended, stop every link.
+
+    From then on no service hands out links for the order (AccessEnded). The first
+    reason is kept. Returns how many links were revoked.
+    """
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.access_ended_at is None:
+            order.access_ended_at = timezone.now()
+            order.access_ended_reason = reason[:200]
+            order.fresh_links_requested_at = None
+            order.fresh_links_reason = ""
+            order.save(
+                update_fields=[
+                    "access_ended_at", "access_ended_reason", "fresh_links_requested_at",
+                    "fresh_links_reason", "updated_at",
+                ]  # fmt: skip
+            )
+        return revoke_access(order_id=order.pk, reason=reason)
+
+
+end_access.alters_data = True
 
 
 def revoke_access(*, order_id: int, reason: str) -> int:
-    """Stop every link of an order (full refund, dispute, staff). Returns links revoked."""
+    """Stop every link of an order (staff). Returns links revoked.
+
+    Staff may issue fresh links afterwards; a dispute or full refund uses end_access.
+    """
     return DownloadGrant.objects.filter(
         copy__line__order_id=order_id, revoked_at__isnull=True
     ).update(revoked_at=timezone.now(), revoke_reason=reason[:200])

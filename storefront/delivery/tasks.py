@@ -7,13 +7,37 @@ from smtplib import SMTPException
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from storefront.delivery import services
 
 logger = logging.getLogger(__name__)
 
-# Worth retrying: the mail server or the storage may be back in a minute.
-TRANSIENT_ERRORS = (SMTPException, ConnectionError, TimeoutError, OSError)
+# Worth retrying: the mail server, the database or the storage may be back in a minute.
+# Anything else (a damaged master, a stamp that cannot be made, a bug) fails the same
+# way every time, so the order is flagged at once instead of being retried for ever.
+TRANSIENT_ERRORS = (SMTPException, ConnectionError, TimeoutError, OSError, OperationalError,
+                    InterfaceError)
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, services.DeliveryError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+def _retry_or_flag(task, error: Exception, flag) -> None:
+    """Retry a transient error with exponential backoff; after the last retry, flag."""
+    if task.request.retries >= settings.DELIVERY_MAX_RETRIES:
+        flag(_describe(error))
+        raise error
+    countdown = get_exponential_backoff_interval(
+        factor=settings.TASK_RETRY_BACKOFF_SECONDS,
+        retries=task.request.retries,
+        maximum=600,
+        full_jitter=True,
+    )
+    raise task.retry(exc=error, countdown=countdown)
 
 
 # Nobody reads the result; keeping it would leave a key per delivery in Redis.
@@ -22,26 +46,43 @@ def deliver_order_task(self, order_id: int) -> None:
     """Deliver a paid order; retried with exponential backoff on transient errors.
 
     After the last retry, or at once for an error retrying cannot fix, the order
-    is flagged "delivery failed" and staff are told.
+    is flagged "delivery failed" with the reason and staff are told; the sweep
+    leaves a flagged order alone.
     """
+
+    def flag(reason: str) -> None:
+        services.mark_delivery_failed(order_id=order_id, reason=reason)
+
     try:
         services.deliver_order(order_id=order_id)
-    except services.DeliveryFailed as error:
-        services.mark_delivery_failed(order_id=order_id, reason=str(error))
-        raise
     except TRANSIENT_ERRORS as error:
-        if self.request.retries >= settings.DELIVERY_MAX_RETRIES:
-            services.mark_delivery_failed(
-                order_id=order_id, reason=f"{type(error).__name__}: {error}"
-            )
-            raise
-        countdown = get_exponential_backoff_interval(
-            factor=settings.TASK_RETRY_BACKOFF_SECONDS,
-            retries=self.request.retries,
-            maximum=600,
-            full_jitter=True,
-        )
-        raise self.retry(exc=error, countdown=countdown)
+        _retry_or_flag(self, error, flag)
+    except Exception as error:
+        logger.exception("delivery of order id %s cannot succeed by retrying", order_id)
+        flag(_describe(error))
+        raise
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None, ignore_result=True)
+def send_fresh_links_task(self, order_id: int) -> None:
+    """Carry out an order's fresh-links request (new links, mail, then the old ones end).
+
+    Idempotent; transient errors retry with backoff; after the last retry, or at once
+    for an error retrying cannot fix, the request is dropped, the order flagged and
+    sales told. The old links keep working throughout.
+    """
+
+    def flag(reason: str) -> None:
+        services.mark_fresh_links_failed(order_id=order_id, reason=reason)
+
+    try:
+        services.send_fresh_links(order_id=order_id)
+    except TRANSIENT_ERRORS as error:
+        _retry_or_flag(self, error, flag)
+    except Exception as error:
+        logger.exception("fresh links of order id %s cannot be sent by retrying", order_id)
+        flag(_describe(error))
+        raise
 
 
 @shared_task(acks_late=True)
@@ -56,4 +97,19 @@ def sweep_undelivered_orders_task() -> int:
         deliver_order_task.delay(order_id)
     if order_ids:
         logger.warning("re-queued delivery of %d paid orders", len(order_ids))
+    return len(order_ids)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_fresh_links_task() -> int:
+    """Beat: fresh-links requests not carried out after a few minutes are queued again."""
+    order_ids = list(
+        services.orders_awaiting_fresh_links(
+            older_than=timedelta(minutes=settings.DELIVERY_SWEEP_AFTER_MINUTES)
+        )
+    )
+    for order_id in order_ids:
+        send_fresh_links_task.delay(order_id)
+    if order_ids:
+        logger.warning("re-queued fresh links of %d orders", len(order_ids))
     return len(order_ids)

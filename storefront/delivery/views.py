@@ -57,19 +57,30 @@ def _unavailable(request, grant: DownloadGrant, status: int):
         return render(
             request,
             "delivery/download_unavailable.html",
-            {"grant": grant, "order": order, "status": status, "renewable": status == 410 and not grant.is_revoked},
+            {
+                "grant": grant,
+                "order": order,
+                "status": status,
+                "renewable": status == 410 and not grant.is_revoked and not order.access_has_ended,
+            },
             status=status,
         )
 
 
 @require_POST
 def renew(request, token):
-    """An expired link: send fresh links to the order's own address (never elsewhere)."""
+    """An expired link: fresh links go to the order's own address (never elsewhere).
+
+    The request is saved and mailed by a task, so the page never waits on SMTP.
+    """
     grant = DownloadGrant.objects.select_related("copy__line__order").filter(token=token).first()
     if grant is None or grant.is_revoked or not grant.is_expired:
         raise Http404(_("This link cannot be renewed."))
     order = grant.copy.line.order
     if not DownloadGrant.objects.usable().filter(copy=grant.copy).exists():
-        services.issue_fresh_links(order_id=order.pk, reason="buyer asked, link expired")
+        try:
+            services.request_fresh_links(order_id=order.pk, reason="buyer asked, link expired")
+        except services.AccessEnded:
+            return _unavailable(request, grant, 410)
     with override(order.language):
         return render(request, "delivery/link_renewed.html", {"order": order})

@@ -112,6 +112,8 @@ class OrderAdmin(admin.ModelAdmin):
         "number", "public_token", "status", "currency", "total", "refunded_amount",
         "payment_method", "language", "terms_accepted_at", "created_at", "updated_at",
         "paid_at", "proforma_sent_at", "delivery_mailed_at", "delivery_failed_at",
+        "proforma_failed_at", "fresh_links_requested_at", "fresh_links_reason", "access_ended_at",
+        "access_ended_reason",
     ]  # fmt: skip
     fieldsets = [
         (_("Order"), {"fields": ["number", "status", "payment_method", "language", "public_token"]}),
@@ -119,11 +121,20 @@ class OrderAdmin(admin.ModelAdmin):
         (_("Amounts"), {"fields": ["currency", "total", "refunded_amount"]}),
         (_("Attention"), {"fields": ["needs_attention", "attention_reason"]}),
         (
+            _("Access"),
+            {
+                "fields": [
+                    "access_ended_at", "access_ended_reason", "fresh_links_requested_at",
+                    "fresh_links_reason",
+                ]  # fmt: skip
+            },
+        ),
+        (
             _("Times"),
             {
                 "fields": [
                     "created_at", "updated_at", "terms_accepted_at", "paid_at", "proforma_sent_at",
-                    "delivery_mailed_at", "delivery_failed_at",
+                    "proforma_failed_at", "delivery_mailed_at", "delivery_failed_at",
                 ]  # fmt: skip
             },
         ),
@@ -231,8 +242,7 @@ class OrderAdmin(admin.ModelAdmin):
         sent = 0
         for order in queryset.filter(status__in=[OrderStatus.PAID, OrderStatus.DELIVERED]):
             try:
-                delivery_services.deliver_order(order_id=order.pk)
-                if delivery_services.send_delivery_mail(order_id=order.pk, force=True):
+                if delivery_services.deliver_again(order_id=order.pk):
                     sent += 1
             except Exception as error:  # shown to staff; the order stays as it was
                 self.message_user(request, f"{order.number}: {error}", messages.ERROR)
@@ -246,14 +256,39 @@ class OrderAdmin(admin.ModelAdmin):
         description=_("Issue fresh download links and mail them"), permissions=["manage_downloads"]
     )
     def issue_fresh_download_links(self, request, queryset):
-        issued = sum(
-            delivery_services.issue_fresh_links(order_id=order.pk, reason=f"staff: {request.user}")
-            for order in queryset
-        )
+        requested = 0
+        for order in queryset:
+            try:
+                outcome = delivery_services.request_fresh_links(
+                    order_id=order.pk, reason=f"staff: {request.user}"
+                )
+            except delivery_services.AccessEnded:
+                self.message_user(
+                    request,
+                    _("%(number)s: access ended (%(reason)s); no links are issued.")
+                    % {"number": order.number, "reason": order.access_ended_reason},
+                    messages.ERROR,
+                )
+                continue
+            if outcome == delivery_services.FreshLinks.NOT_DELIVERED:
+                self.message_user(
+                    request,
+                    _("%(number)s: not delivered yet; use 'Deliver again' instead.")
+                    % {"number": order.number},
+                    messages.WARNING,
+                )
+            else:
+                requested += 1
         self.message_user(
             request,
-            ngettext("%(count)d fresh link issued.", "%(count)d fresh links issued.", issued)
-            % {"count": issued},
+            ngettext(
+                "Fresh links requested for %(count)d order: they are mailed in the background, "
+                "and the old links work until then.",
+                "Fresh links requested for %(count)d orders: they are mailed in the background, "
+                "and the old links work until then.",
+                requested,
+            )
+            % {"count": requested},
         )
 
     @admin.action(description=_("Revoke download access"), permissions=["manage_downloads"])

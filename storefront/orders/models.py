@@ -77,6 +77,18 @@ class Order(models.Model):
     proforma_sent_at = models.DateTimeField(_("pro-forma invoice sent"), null=True, blank=True)
     delivery_mailed_at = models.DateTimeField(_("delivery mail sent"), null=True, blank=True)
     delivery_failed_at = models.DateTimeField(_("delivery failed"), null=True, blank=True)
+    proforma_failed_at = models.DateTimeField(
+        _("pro-forma invoice could not be sent"), null=True, blank=True
+    )
+    # A buyer's or staff's request for new links, kept until the mail with them is sent,
+    # so that a broker or SMTP outage delays it but never loses it (the sweep finds it).
+    fresh_links_requested_at = models.DateTimeField(
+        _("fresh links requested"), null=True, blank=True
+    )
+    fresh_links_reason = models.CharField(_("why fresh links"), max_length=200, blank=True)
+    # Set by a dispute or a full refund: no link is ever handed out again for this order.
+    access_ended_at = models.DateTimeField(_("access ended"), null=True, blank=True)
+    access_ended_reason = models.CharField(_("why access ended"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("order")
@@ -109,6 +121,10 @@ class Order(models.Model):
     @property
     def is_paid(self) -> bool:
         return self.status in PAID_STATUSES
+
+    @property
+    def access_has_ended(self) -> bool:
+        return self.access_ended_at is not None
 
     @property
     def display_total(self) -> str:

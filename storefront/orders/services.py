@@ -5,6 +5,8 @@ import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -173,8 +175,38 @@ def orders_awaiting_proforma(*, older_than):
     return Order.objects.filter(
         status=OrderStatus.AWAITING_INVOICE,
         proforma_sent_at__isnull=True,
+        proforma_failed_at__isnull=True,
         created_at__lte=timezone.now() - older_than,
     ).values_list("pk", flat=True)
+
+
+def mark_proforma_failed(*, order_id: int, reason: str) -> Order:
+    """After the last retry: flag the order with the reason and tell sales, once.
+
+    The sweep leaves an order whose pro-forma failed alone; staff send it by hand.
+    """
+    with transaction.atomic():
+        order = _locked(order_id)
+        if order.proforma_sent_at is not None or order.proforma_failed_at is not None:
+            return order
+        order.proforma_failed_at = timezone.now()
+        order.save(update_fields=["proforma_failed_at", "updated_at"])
+        flag_order(
+            order,
+            f"Pro-forma invoice could not be sent: {reason}. Send it to {order.email} by hand.",
+        )
+    send_mail(
+        f"Pro-forma invoice not sent for order {order.number}",
+        f"The pro-forma invoice of order {order.number} ({order.email}) could not be sent: "
+        f"{reason}\nThe order is flagged in the admin.",
+        settings.DEFAULT_FROM_EMAIL,
+        [settings.SALES_EMAIL],
+        fail_silently=True,
+    )
+    return order
+
+
+mark_proforma_failed.alters_data = True
 
 
 def _locked(order_id: int) -> Order:

@@ -1,24 +1,47 @@
 """Celery tasks of orders: thin wrappers that load ids and call one service."""
 
+import logging
 from datetime import timedelta
 from smtplib import SMTPException
 
 from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from storefront.orders import mail, services
 
+logger = logging.getLogger(__name__)
 
-@shared_task(
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=settings.TASK_RETRY_BACKOFF_SECONDS,
-    retry_backoff_max=600,
-    max_retries=8,
-)
-def send_proforma_invoice_task(order_id: int) -> None:
-    mail.send_proforma_invoice(order_id=order_id)
+# Worth retrying: the mail server or the database may be back in a minute.
+TRANSIENT_ERRORS = (SMTPException, ConnectionError, TimeoutError, OSError, OperationalError,
+                    InterfaceError)
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
+def send_proforma_invoice_task(self, order_id: int) -> None:
+    """Mail the pro-forma invoice, once; retried with exponential backoff on transient errors.
+
+    After PROFORMA_MAX_RETRIES, or at once for an error retrying cannot fix, the
+    order is flagged with the reason, sales are told and the sweep leaves it alone.
+    """
+    try:
+        mail.send_proforma_invoice(order_id=order_id)
+    except TRANSIENT_ERRORS as error:
+        if self.request.retries >= settings.PROFORMA_MAX_RETRIES:
+            services.mark_proforma_failed(order_id=order_id, reason=f"{type(error).__name__}: {error}")
+            raise
+        countdown = get_exponential_backoff_interval(
+            factor=settings.TASK_RETRY_BACKOFF_SECONDS,
+            retries=self.request.retries,
+            maximum=600,
+            full_jitter=True,
+        )
+        raise self.retry(exc=error, countdown=countdown)
+    except Exception as error:
+        logger.exception("the pro-forma of order id %s cannot be sent by retrying", order_id)
+        services.mark_proforma_failed(order_id=order_id, reason=f"{type(error).__name__}: {error}")
+        raise
 
 
 @shared_task(acks_late=True, ignore_result=True)

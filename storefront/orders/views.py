@@ -201,7 +201,9 @@ def order_detail(request, token):
         "order": order,
         "lines": list(order.lines.all()),
         "downloads": selectors.downloads_of(order) if order.is_paid else [],
-        "preparing": order.status == OrderStatus.PAID and order.delivery_failed_at is None,
+        "preparing": order.status == OrderStatus.PAID
+        and order.delivery_failed_at is None
+        and order.access_ended_at is None,
         "payment_instructions": settings.INVOICE_PAYMENT_INSTRUCTIONS,
     }
     return render(request, "orders/order_detail.html", context)

@@ -250,7 +250,7 @@ def _on_charge_refunded(event: dict) -> tuple[Order | None, str]:
 def _end_access_if_fully_refunded(order: Order) -> None:
     # A partial refund keeps the buyer's access; a full one ends it.
     if order.status == OrderStatus.REFUNDED:
-        delivery_services.revoke_access(order_id=order.pk, reason="full refund")
+        delivery_services.end_access(order_id=order.pk, reason="full refund")
 
 
 def _on_dispute_created(event: dict) -> tuple[Order | None, str]:
@@ -262,7 +262,7 @@ def _on_dispute_created(event: dict) -> tuple[Order | None, str]:
     order = order_services.flag_order_by_id(
         order_id=order.pk, reason=f"Card payment disputed ({reason}); check with Stripe."
     )
-    delivery_services.revoke_access(order_id=order.pk, reason=f"payment disputed ({reason})")
+    delivery_services.end_access(order_id=order.pk, reason=f"payment disputed ({reason})")
     return order, ""
 
 

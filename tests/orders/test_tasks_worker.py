@@ -7,17 +7,20 @@ reads the committed order from the test database and talks SMTP to the sink.
 """
 
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.utils.translation import gettext, override
 
 from reports.models import LicenseOption, LicenseType
 from storefront.orders.cart import CartLine
 from storefront.orders.models import Order, OrderStatus, PaymentMethod
 from storefront.orders.services import Buyer, place_order
-from storefront.orders.tasks import send_proforma_invoice_task
+from storefront.orders.tasks import send_proforma_invoice_task, sweep_unsent_proformas_task
+from tests.celery_worker import purge_queue, running_worker
 from tests.factories import make_report
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -106,3 +109,40 @@ def test_worker_retries_while_smtp_refuses_and_delivers_once_it_recovers(
     wait_until_proforma_marked(order)
     assert smtp_sink.refusals >= 1
     assert len(smtp_sink) == 1
+
+
+def test_worker_flags_a_proforma_smtp_keeps_refusing_and_the_sweep_leaves_it(
+    real_broker, smtp_sink, settings, tmp_path
+):
+    # A worker of its own, with one retry: the session worker keeps the default retries
+    # that the recovery test above needs.
+    queue = f"storefront-test-proforma-{uuid.uuid4().hex[:12]}"
+    real_broker.conf.task_default_queue = queue  # restored by the real_broker fixture
+    # given: the mail server refuses everything
+    smtp_sink.fail_mail_from()
+    try:
+        with running_worker(
+            database_name=connection.settings_dict["NAME"], email_url=smtp_sink.url,
+            redis_url=settings.CELERY_BROKER_URL, queue=queue, log_path=tmp_path / "worker.log",
+            extra_env={"PROFORMA_MAX_RETRIES": "1"},
+        ):
+            # when: an invoice order is placed
+            order = place_invoice_order("en")
+
+            # then: after its retry the order is flagged
+            deadline = time.monotonic() + 30
+            while not Order.objects.filter(pk=order.pk, proforma_failed_at__isnull=False).exists():
+                assert time.monotonic() < deadline, "the pro-forma was never flagged"
+                time.sleep(0.1)
+    finally:
+        smtp_sink.recover()
+        purge_queue(settings.CELERY_BROKER_URL, queue)
+    order.refresh_from_db()
+    assert order.needs_attention
+    assert order.attention_reason.count("Pro-forma invoice could not be sent") == 1
+    assert smtp_sink.refusals >= 2  # the first try and its retry
+    # and, with mail back, the sweep does not send it behind staff's back
+    settings.PROFORMA_SWEEP_AFTER_MINUTES = 0
+    assert sweep_unsent_proformas_task() == 0
+    # and the buyer got nothing twice or late: no pro-forma reached them at all
+    assert [m for m in smtp_sink.messages if BUYER.email in m.rcpt_tos] == []
