@@ -13,10 +13,6 @@ the bound asserted (3 s) is generous: before the fix a contact form waited 19.7 
 """
 
 import contextlib
-import os
-import signal
-import socket
-import subprocess
 import time
 import uuid
 from datetime import timedelta
@@ -38,86 +34,12 @@ from tests.celery_worker import postgresql_or_skip, running_worker
 from tests.factories import make_report, minimal_pdf
 from tests.inquiries.conftest import form_data
 from tests.payments.conftest import BUYER, post_event, stripe  # noqa: F401 (fixture)
+from tests.redis_server import own_redis  # noqa: F401 (fixture)
 
 # Generous: a request that waited on Redis took 19.7 s before the fix.
 LONGEST_REQUEST_SECONDS = 3.0
 PRODUCT_CODE = "1994249"
 TITLE = "Continuing Medical Education Market"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class RedisServer:
-    """A redis-server of this test only: its own port and directory, nothing saved."""
-
-    def __init__(self, directory):
-        self.port = _free_port()
-        self.directory = directory
-        self.process = None
-
-    def url(self, database: int) -> str:
-        return f"redis://127.0.0.1:{self.port}/{database}"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                "--dir", str(self.directory), "--save", "", "--appendonly", "no",
-            ],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        import redis
-
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                redis.Redis(port=self.port, socket_timeout=1).ping()
-                return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGCONT)  # if frozen
-            self.process.terminate()
-            self.process.wait(10)
-
-    def freeze(self) -> None:
-        """Hung, not gone: connections are accepted, nothing is ever answered."""
-        self.process.send_signal(signal.SIGSTOP)
-
-    def thaw(self) -> None:
-        self.process.send_signal(signal.SIGCONT)
-
-    @contextlib.contextmanager
-    def down(self, how: str):
-        """Redis stopped (or frozen) inside the block, running again after it."""
-        if how == "stopped":
-            self.stop()
-        else:
-            self.freeze()
-        try:
-            yield
-        finally:
-            if how == "stopped":
-                self.start()
-            else:
-                self.thaw()
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    server = RedisServer(tmp_path / "redis")
-    server.directory.mkdir()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
