@@ -62,6 +62,7 @@ def _unavailable(request, grant: DownloadGrant, status: int):
         )
 
 
+@never_cache
 @require_POST
 def renew(request, token):
     """An expired link: send fresh links to the order's own address (never elsewhere)."""
