@@ -22,6 +22,11 @@ logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5.0
 
 
+# Per Redis location, the monotonic time until which the cache is skipped; shared
+# by the threads of a process (Django keeps a cache client per thread).
+_unavailable_until: dict[tuple[str, ...], float] = {}
+
+
 class CacheUnavailable(redis.ConnectionError):
     """Raised without touching the network while Redis is known to be down."""
 
@@ -29,12 +34,13 @@ class CacheUnavailable(redis.ConnectionError):
 def _fail_fast(method):
     @functools.wraps(method)
     def guarded(self, *args, **kwargs):
-        if time.monotonic() < self.unavailable_until:
+        location = tuple(self._servers)
+        if time.monotonic() < _unavailable_until.get(location, 0.0):
             raise CacheUnavailable("the cache is skipped after a Redis failure")
         try:
             return method(self, *args, **kwargs)
         except (redis.ConnectionError, redis.TimeoutError) as error:
-            self.unavailable_until = time.monotonic() + RETRY_AFTER_SECONDS
+            _unavailable_until[location] = time.monotonic() + RETRY_AFTER_SECONDS
             logger.warning(
                 "cache unavailable (%s); skipped for %.0f s", error, RETRY_AFTER_SECONDS
             )
@@ -44,7 +50,7 @@ def _fail_fast(method):
 
 
 class FailFastRedisCacheClient(RedisCacheClient):
-    unavailable_until = 0.0
+    pass
 
 
 for _name in (
