@@ -60,22 +60,21 @@ def shop_on_own_redis(own_redis, settings):
             },
         }
     }
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # Read before Django's setting changes: the app's configuration reads through to
+    # django.conf.settings (see tests/celery_worker.real_broker).
     saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_default_queue")}
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     queue = f"outage-{uuid.uuid4().hex[:8]}"
-    _forget_broker_connections(app)
+    # Pools are kept per broker URL by kombu for the whole process: the shared
+    # broker's pool is only put aside here (closing it would close it for every
+    # later test), this Redis's own pool is closed at the end.
+    app._pool = app.amqp._producer_pool = None
     app.conf.update(task_always_eager=False, broker_url=own_redis.url(0), task_default_queue=queue)
     yield app
-    _forget_broker_connections(app)
-    app.conf.update(saved)
-
-
-def _forget_broker_connections(app) -> None:
     if app._pool is not None:
         app._pool.force_close_all()
-        app._pool = None
-    if "amqp" in app.__dict__:
-        app.amqp._producer_pool = None
+    app._pool = app.amqp._producer_pool = None
+    app.conf.update(saved)
 
 
 @pytest.fixture
