@@ -190,6 +190,7 @@ def bench_environment(args) -> dict:
         DJANGO_SETTINGS_MODULE="bench.settings",
         DJANGO_SECRET_KEY="benchmark-only-secret-key-not-for-production-0123456789",
         DJANGO_DEBUG="0",
+        DJANGO_SECURE_SSL_REDIRECT="0",  # plain HTTP on 127.0.0.1, no TLS proxy in front
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         PRIVATE_MEDIA_ROOT=str(RESULTS / "private_media"),
         LOG_LEVEL="ERROR",  # no 404/400 warnings flooding the run

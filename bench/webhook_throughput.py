@@ -230,6 +230,7 @@ def bench_environment(args, stripe: dict, port: int, source: Path) -> dict:
         DJANGO_SETTINGS_MODULE="storefront.settings",  # the shop's own settings
         DJANGO_SECRET_KEY=SECRET_KEY,
         DJANGO_DEBUG="0",
+        DJANGO_SECURE_SSL_REDIRECT="0",  # plain HTTP on 127.0.0.1, no TLS proxy in front
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         SITE_URL=f"http://{HOST}:{port}",
         STRIPE_SECRET_KEY=stripe["api_key"],

@@ -9,9 +9,21 @@ in time for the next scheduled publication.
 
 Forms in the content carry a placeholder that is swapped for the buyer's own
 CSRF token on every request, so a cached page never shares a token.
+
+The cache fails open: when it cannot be read or written (Redis down), pages are
+built from the database and served, and nothing is stored.
+
+Keys name what a page shows, never the raw address: a page is kept under its
+canonical query (only the parameters it uses, in canonical form), and a whole page
+only for a request that spells its address exactly that way. What one visitor can
+add is bounded too: a page with a query (searches, filters: their number grows
+with what visitors type) is stored only within the visitor's budget,
+CATALOGUE_CACHE_QUERIES_PER_IP new pages per CATALOGUE_CACHE_SECONDS; past it the
+pages are still served, just not kept.
 """
 
 import hashlib
+import logging
 import time
 from dataclasses import dataclass, field
 
@@ -27,10 +39,14 @@ from django.utils.translation import get_language
 
 from reports.seo import PageHead
 
+logger = logging.getLogger(__name__)
+
 VERSION_KEY = "catalogue:version"
 CSRF_PLACEHOLDER = "csrf-token-placeholder-7d1c4f"
 # Requests rendering content for the cache get the placeholder instead of a token.
 RENDERING_FOR_CACHE = "_rendering_catalogue_content_for_cache"
+# Whether this request may store pages with a query (its visitor's budget), decided once.
+_MAY_STORE_QUERY_PAGES = "_catalogue_cache_may_store_query_pages"
 
 
 @dataclass
@@ -48,7 +64,8 @@ class CatalogueContent:
     # The catalogue version it was built from, and the Unix time after which it is
     # stale (the next scheduled publication). Both are checked on read, so expiry
     # holds whatever the backend does.
-    version: int = 0
+    # None when the cache was unavailable: such content is never stored.
+    version: int | None = 0
     stale_after: float = 0.0
 
 
@@ -60,11 +77,21 @@ class CachedPage:
 
 
 def bump_catalogue_version() -> None:
-    """Make every cached catalogue page stale; called after any catalogue edit."""
+    """Make every cached catalogue page stale; called after any catalogue edit.
+
+    With the cache down the edit goes through all the same: entries cached before
+    the outage end at their own expiry (CATALOGUE_CACHE_SECONDS at most).
+    """
     try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # no version yet (new or flushed cache)
-        cache.add(VERSION_KEY, 2, timeout=None)
+        try:
+            cache.incr(VERSION_KEY)
+        except ValueError:  # no version yet (new or flushed cache)
+            # No expiry, on purpose: with the volatile-lru policy (README, "Redis
+            # memory") a key without one is never evicted, and an evicted version
+            # would start again at 1 and revive entries built under that number.
+            cache.add(VERSION_KEY, 2, timeout=None)
+    except Exception as error:  # the cache fails open (see the module docstring)
+        logger.warning("catalogue version not bumped, cache unavailable: %s", error)
 
 
 def content_key(name: str, *parts: str) -> str:
@@ -73,17 +100,59 @@ def content_key(name: str, *parts: str) -> str:
 
 
 def _lookup(key: str):
-    """The entry under key if it is current, and the current version: one round trip."""
-    values = cache.get_many([VERSION_KEY, key])
-    version = values.get(VERSION_KEY)
-    if version is None:
-        # add() so that processes starting at once agree on the first version.
-        cache.add(VERSION_KEY, 1, timeout=None)
-        version = cache.get(VERSION_KEY, 1)
+    """The entry under key if it is current, and the current version: one round trip.
+
+    The version is None when the cache cannot be used; then nothing may be stored.
+    """
+    try:
+        values = cache.get_many([VERSION_KEY, key])
+        version = values.get(VERSION_KEY)
+        if version is None:
+            # add() so that processes starting at once agree on the first version;
+            # no expiry, for the reason given in bump_catalogue_version().
+            cache.add(VERSION_KEY, 1, timeout=None)
+            version = cache.get(VERSION_KEY, 1)
+    except Exception as error:  # the cache fails open (see the module docstring)
+        logger.warning("catalogue cache unavailable, page built from the database: %s", error)
+        return None, None
     entry = values.get(key)
     if entry is not None and entry.version == version and entry.stale_after > time.time():
         return entry, version
     return None, version
+
+
+def _store(key: str, value, timeout: int) -> None:
+    # Every entry expires (timeout >= 1): see README, "Redis memory".
+    try:
+        cache.set(key, value, timeout=max(1, timeout))
+    except Exception as error:  # the cache fails open (see the module docstring)
+        logger.warning("catalogue cache unavailable, page not stored: %s", error)
+
+
+def _may_store(request, query: str) -> bool:
+    """Whether a page built for this request may be stored.
+
+    Pages without a query are bounded by the catalogue and always kept. A page with
+    one spends one unit of the visitor's budget (per IP address, per window of
+    CATALOGUE_CACHE_SECONDS); decided once per request.
+    """
+    if not query or request is None:
+        return True
+    decided = getattr(request, _MAY_STORE_QUERY_PAGES, None)
+    if decided is not None:
+        return decided
+    window = settings.CATALOGUE_CACHE_SECONDS
+    address = request.META.get("REMOTE_ADDR", "")
+    digest = hashlib.sha256(address.encode()).hexdigest()[:32]
+    key = f"catalogue:budget:{digest}:{int(time.time()) // window}"
+    try:
+        cache.add(key, 0, timeout=window)
+        spent = cache.incr(key)
+    except Exception:  # unavailable, or the key expired in between: store nothing
+        spent = None
+    decided = spent is not None and spent <= settings.CATALOGUE_CACHE_QUERIES_PER_IP
+    setattr(request, _MAY_STORE_QUERY_PAGES, decided)
+    return decided
 
 
 def render_content(request, template: str, context: dict) -> str:
@@ -95,11 +164,15 @@ def render_content(request, template: str, context: dict) -> str:
         delattr(request, RENDERING_FOR_CACHE)
 
 
-def cached_content(key: str, build, *, seconds_until_change) -> CatalogueContent:
+def cached_content(
+    key: str, build, *, seconds_until_change, request=None, query: str = ""
+) -> CatalogueContent:
     """The content under key, built (and cached) when missing or stale.
 
     build() returns a CatalogueContent; seconds_until_change() caps how long it
-    may be kept (the next scheduled publication), asked only on a miss.
+    may be kept (the next scheduled publication), asked only on a miss. query is
+    the page's canonical query string: a page with one is stored only within the
+    budget of the request's visitor.
     """
     if settings.CATALOGUE_CACHE_SECONDS <= 0:  # caching switched off
         return build()
@@ -111,7 +184,8 @@ def cached_content(key: str, build, *, seconds_until_change) -> CatalogueContent
         # bumps the version, so this entry is already stale and never served.
         content.version = version
         content.stale_after = time.time() + timeout
-        cache.set(key, content, timeout=timeout)
+        if version is not None and _may_store(request, query):
+            _store(key, content, timeout)
     return content
 
 
@@ -127,25 +201,29 @@ def cached_document(key: str, build, *, seconds_until_change) -> str:
     if document is None:
         text = build()
         timeout = min(settings.CATALOGUE_CACHE_SECONDS, max(1, seconds_until_change()))
-        # The version read before building, as in cached_content().
-        document = CachedPage(html=text, version=version, stale_after=time.time() + timeout)
-        cache.set(key, document, timeout=timeout)
+        if version is not None:
+            # The version read before building, as in cached_content().
+            stale_after = time.time() + timeout
+            _store(key, CachedPage(html=text, version=version, stale_after=stale_after), timeout)
+        return text
     return document.html
 
 
-def _whole_page_cacheable(request, allowed_parameters) -> bool:
-    # A buyer with a session (cart) or pending messages sees a personal shell.
+def _whole_page_cacheable(request, query: str) -> bool:
+    # A buyer with a session (cart) or pending messages sees a personal shell, and
+    # the shell shows the address (language links, search box): a whole page is
+    # kept only for the canonical spelling of its address, so one entry per page.
     return (
         settings.CATALOGUE_CACHE_SECONDS > 0
         and request.method == "GET"
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
-        and set(request.GET) <= set(allowed_parameters)
+        and request.META.get("QUERY_STRING", "") == query
     )
 
 
-def _page_key(request) -> str:
-    return content_key("page", request.get_full_path())
+def _page_key(request, query: str) -> str:
+    return content_key("page", request.path, query)
 
 
 def _with_csrf_token(request, html: str) -> str:
@@ -155,19 +233,27 @@ def _with_csrf_token(request, html: str) -> str:
     return html
 
 
-def cached_page(request, *, allowed_parameters=()) -> HttpResponse | None:
-    """The whole page for a visitor without a session, if it was rendered before."""
-    if not _whole_page_cacheable(request, allowed_parameters):
+def cached_page(request, *, query: str = "") -> HttpResponse | None:
+    """The whole page for a visitor without a session, if it was rendered before.
+
+    query: the page's canonical query string ("" for pages without parameters).
+    """
+    if not _whole_page_cacheable(request, query):
         return None
-    page, _version = _lookup(_page_key(request))
+    page, _version = _lookup(_page_key(request, query))
     if page is None:
         return None
     return HttpResponse(_with_csrf_token(request, page.html))
 
 
-def render_page(request, content: CatalogueContent, *, status=200, allowed_parameters=()):
+def render_page(request, content: CatalogueContent, *, status=200, query: str = ""):
     """The page around the content; kept whole for visitors without a session."""
-    if status != 200 or not _whole_page_cacheable(request, allowed_parameters):
+    if (
+        status != 200
+        or content.version is None  # the cache was unavailable when it was built
+        or not _whole_page_cacheable(request, query)
+        or not _may_store(request, query)
+    ):
         return render(request, "catalogue_page.html", page_context(request, content), status=status)
     setattr(request, RENDERING_FOR_CACHE, True)
     try:
@@ -178,7 +264,7 @@ def render_page(request, content: CatalogueContent, *, status=200, allowed_param
         delattr(request, RENDERING_FOR_CACHE)
     timeout = max(1, int(content.stale_after - time.time()))
     page = CachedPage(html=html, version=content.version, stale_after=content.stale_after)
-    cache.set(_page_key(request), page, timeout=timeout)
+    _store(_page_key(request, query), page, timeout)
     return HttpResponse(_with_csrf_token(request, html))
 
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.sitemaps.views import x_robots_tag
 from django.core.paginator import InvalidPage, Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,33 +14,61 @@ from django.views.decorators.http import require_GET
 from reports import page_cache, selectors, seo, sitemaps
 from reports.forms import CatalogueFilterForm
 from reports.outline import outline_tree
-
-LIST_PARAMETERS = ("q", "category", "publisher", "sort", "page")
-
+from reports.services import normalise_search_text
 
 def report_list(request):
     """The catalogue: search, filter by category or publisher, sort, paginate."""
-    cached = page_cache.cached_page(request, allowed_parameters=LIST_PARAMETERS)
-    if cached is not None:
-        return cached
     form = CatalogueFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return page_cache.render_page(request, _list_content(request, form), status=400)
-    # Only the parameters the page uses make the key: junk parameters share an entry.
-    key_parts = [f"{name}={request.GET.get(name, '')}" for name in LIST_PARAMETERS]
+    # Pages are kept under the canonical query, whatever the spelling of the address.
+    query = _canonical_list_query(form, request.GET.get("page"))
+    if query is None:  # a page number that is not a plain number: built, never stored
+        return page_cache.render_page(request, _list_content(request, form))
+    cached = page_cache.cached_page(request, query=query)
+    if cached is not None:
+        return cached
     content = page_cache.cached_content(
-        page_cache.content_key("list", *key_parts),
-        lambda: _list_content(request, form),
+        page_cache.content_key("list", query),
+        lambda: _list_content(request, form, query),
         seconds_until_change=selectors.seconds_until_next_publication,
+        request=request,
+        query=query,
     )
-    return page_cache.render_page(request, content, allowed_parameters=LIST_PARAMETERS)
+    return page_cache.render_page(request, content, query=query)
 
 
-def _list_content(request, form) -> page_cache.CatalogueContent:
+def _canonical_list_query(form, page: str | None) -> str | None:
+    """The list's query string with only what changes the results, in canonical form.
+
+    The search text as the search reads it (reports.services.normalise_search_text:
+    full-width forms, case and runs of spaces make no difference), defaults left out
+    (no search, newest first, page 1), a fixed order; None for a page number that
+    is not a plain positive number.
+    """
+    data = form.cleaned_data if form.is_bound else {}
+    page = (page or "1").strip()
+    if not (page.isascii() and page.isdigit() and int(page) >= 1):
+        return None
+    sort = data.get("sort") or selectors.DEFAULT_SORT
+    parameters = [
+        ("q", normalise_search_text(data.get("q", ""))),
+        ("category", data.get("category", "")),
+        ("publisher", data.get("publisher", "")),
+        ("sort", sort if sort != selectors.DEFAULT_SORT else ""),
+        ("page", str(int(page)) if int(page) > 1 else ""),
+    ]
+    return urlencode([(name, value) for name, value in parameters if value])
+
+
+def _list_content(request, form, canonical_query: str | None = None):
+    """The list's content, built from the canonical query when there is one, so a
+    cached page shows nothing of the spelling of the request that built it."""
     categories = selectors.category_tree()
     publishers = selectors.publishers()
     query = selectors.CatalogueQuery()
     selected_category = selected_publisher = None
+    parameters = request.GET if canonical_query is None else QueryDict(canonical_query)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         if data["category"]:
@@ -50,7 +78,7 @@ def _list_content(request, form) -> page_cache.CatalogueContent:
             if selected_publisher is None:
                 raise Http404(_("There is no such publisher."))
         query = selectors.CatalogueQuery(
-            q=data["q"],
+            q=normalise_search_text(data["q"]),
             category_ids=_category_ids(selected_category),
             publisher_id=selected_publisher.pk if selected_publisher else None,
             sort=data["sort"],
@@ -58,11 +86,11 @@ def _list_content(request, form) -> page_cache.CatalogueContent:
 
     paginator = Paginator(selectors.search_reports(query), settings.REPORTS_PER_PAGE)
     try:
-        page = paginator.page(request.GET.get("page") or 1)
+        page = paginator.page(parameters.get("page") or 1)
     except InvalidPage:
         raise Http404(_("There is no such page of results."))
 
-    querystring = request.GET.copy()
+    querystring = parameters.copy()
     querystring.pop("page", None)
     if query.q:
         title = _("Search: %(q)s") % {"q": query.q}

@@ -6,10 +6,12 @@ in-process tasks and a local-memory cache.
 """
 
 import os
+from datetime import timedelta
 from urllib.parse import unquote, urlsplit
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +54,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.humanize",
     "parler",
+    "csp",
+    "axes",
     "reports",
     "storefront",
     "storefront.orders",
@@ -62,6 +66,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -72,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "storefront.urls"
@@ -110,23 +118,65 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
-if REDIS_URL:
+
+def _next_redis_database(url: str) -> str:
+    """The same Redis server, the next database number (…/0 → …/1)."""
+    parts = urlsplit(url)
+    database = int(parts.path.strip("/") or 0)
+    return parts._replace(path=f"/{database + 1}").geturl()
+
+
+# The cache lives in its own Redis database, so flushing or scanning it never
+# touches the broker's queues. Both share the server's memory, though: see README,
+# "Redis memory", for the eviction policy that keeps the broker's keys.
+CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "") or (
+    _next_redis_database(REDIS_URL) if REDIS_URL else ""
+)
+# Longest wait on one Redis call (connect, read or write) from a web request, for
+# the cache and the broker alike; past it the cache is skipped and work that could
+# not be queued is left to the sweeps.
+REDIS_TIMEOUT_SECONDS = float(os.environ.get("REDIS_TIMEOUT_SECONDS", "0.25"))
+
+if CACHE_REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            # Django's RedisCache, raising at once for a few seconds after Redis
+            # failed to answer (storefront/cache.py); callers fail open.
+            "BACKEND": "storefront.cache.FailFastRedisCache",
+            "LOCATION": CACHE_REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "storefront"),
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Celery: Redis is broker and result store when configured; otherwise every task
-# runs in-process so a local run needs nothing but Python.
+# Celery: Redis is broker (and result store for the rare caller that asks for a
+# result) when configured; otherwise every task runs in-process so a local run
+# needs nothing but Python.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Nobody reads a task's return value: with results on, every delay() subscribes to
+# the result store first and, with Redis down, sat in its reconnect loop (20 s).
+# A caller that wants a result asks for it: apply_async(..., ignore_result=False).
+CELERY_TASK_IGNORE_RESULT = True
+# Queueing from a web request waits at most about a second: short socket timeouts
+# and one retry (which reconnects a pooled connection Redis dropped on a restart);
+# then delay_or_leave_to_sweep() leaves the work to the periodic sweeps.
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT_SECONDS
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT_SECONDS
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -141,7 +191,12 @@ CELERY_TASK_TIME_LIMIT = 150
 # First retry delay of tasks that retry with exponential backoff (doubling, jittered).
 TASK_RETRY_BACKOFF_SECONDS = int(os.environ.get("TASK_RETRY_BACKOFF_SECONDS", "5"))
 # Redis redelivers an unacknowledged task after this long; longer than any task.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 60 * 60,
+    # Without a socket timeout a publish waits for ever on a hung Redis.
+    "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+    "socket_timeout": REDIS_TIMEOUT_SECONDS,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 
@@ -311,7 +366,58 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=True)
+# A load balancer probes over plain HTTP; everything else is redirected to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Content-Security-Policy (django-csp): every script and style comes from our own
+# static files; no inline script, style or handler anywhere (the admin included),
+# so injected markup cannot run. JSON-LD is a data block, which CSP does not run.
+# Checkout forms are answered with a redirect to Stripe Checkout, which
+# form-action must allow (with STRIPE_API_BASE, the pay pages add that server:
+# storefront.orders.views.allow_stripe_checkout).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF, "https://checkout.stripe.com"],
+    }
+}
+# Permissions-Policy (django-permissions-policy): the shop uses no device feature.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "camera", "geolocation", "gyroscope", "magnetometer",
+        "microphone", "payment", "usb",
+    )
+}
+
+# Admin sign-in throttling (django-axes): after ADMIN_LOGIN_FAILURE_LIMIT wrong
+# passwords for one user name from one IP address, that pair is refused for
+# ADMIN_LOGIN_COOLOFF_MINUTES. Only the pair: an attacker guessing a staff member's
+# password locks out their own address, never the staff member's, and never for
+# long. The address is REMOTE_ADDR only (never a forwarded header a client could
+# invent); behind a proxy, make sure REMOTE_ADDR is the client's address.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("ADMIN_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("ADMIN_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -326,6 +432,9 @@ SHOP_NAME = os.environ.get("SHOP_NAME", "Meridian Research Store")
 REPORTS_PER_PAGE = 24
 # Longest time a rendered catalogue page is reused; any catalogue edit ends it at once.
 CATALOGUE_CACHE_SECONDS = int(os.environ.get("CATALOGUE_CACHE_SECONDS", "300"))
+# Catalogue pages with a query (search, filter, sort, page) one IP address may add
+# to the cache per CATALOGUE_CACHE_SECONDS; past it its pages are served, not kept.
+CATALOGUE_CACHE_QUERIES_PER_IP = int(os.environ.get("CATALOGUE_CACHE_QUERIES_PER_IP", "50"))
 # Absolute address of the shop, for links in mail.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # Printed on pro-forma invoices; set the real bank details in production.

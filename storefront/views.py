@@ -53,24 +53,36 @@ def _check_database() -> str:
     return "ok"
 
 
-def _check_redis() -> str:
-    import redis
+def _redis_check(url: str):
+    def check() -> str:
+        import redis
 
-    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
-    try:
-        client.ping()
-    finally:
-        client.close()
-    return "ok"
+        # A load balancer's probe must not hang on a hung Redis either.
+        timeout = settings.REDIS_TIMEOUT_SECONDS
+        client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+        try:
+            client.ping()
+        finally:
+            client.close()
+        return "ok"
+
+    return check
 
 
 @never_cache
 @require_GET
 def healthz(request):
-    """Liveness for load balancers: 200 when every configured backend answers, else 503."""
+    """Health for load balancers: 503 when the database fails, else 200.
+
+    Redis (broker and cache) is checked and reported, but its failure only makes
+    the status "degraded": the shop still serves every page from the database and
+    leaves queued work to the sweeps, so a load balancer must not take it out.
+    """
     checks = {"database": _check_database}
     if settings.REDIS_URL:
-        checks["redis"] = _check_redis
+        checks["redis"] = _redis_check(settings.REDIS_URL)
+    if settings.CACHE_REDIS_URL and settings.CACHE_REDIS_URL != settings.REDIS_URL:
+        checks["cache"] = _redis_check(settings.CACHE_REDIS_URL)
     results = {}
     for name, check in checks.items():
         try:
@@ -78,10 +90,14 @@ def healthz(request):
         except Exception as error:  # any failure is a failed check, reported, not raised
             logger.warning("health check %s failed: %s", name, error)
             results[name] = "error"
-    healthy = all(value == "ok" for value in results.values())
+    if results["database"] != "ok":
+        status = "error"
+    elif all(value == "ok" for value in results.values()):
+        status = "ok"
+    else:
+        status = "degraded"
     return JsonResponse(
-        {"status": "ok" if healthy else "error", "checks": results},
-        status=200 if healthy else 503,
+        {"status": status, "checks": results}, status=503 if status == "error" else 200
     )
 
 

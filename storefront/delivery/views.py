@@ -67,6 +67,7 @@ def _unavailable(request, grant: DownloadGrant, status: int):
         )
 
 
+@never_cache
 @require_POST
 def renew(request, token):
     """An expired link: fresh links go to the order's own address (never elsewhere).

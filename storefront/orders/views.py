@@ -1,4 +1,5 @@
 import logging
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -6,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from reports.formatting import format_price
@@ -112,6 +114,7 @@ def _mixed_currency_message(lines) -> str:
     }
 
 
+@never_cache  # the buyer's details
 @require_http_methods(["GET", "POST"])
 def checkout(request):
     cart = Cart(request.session)
@@ -163,7 +166,20 @@ def checkout(request):
             return redirect(order)
         return _redirect_to_payment(request, order)
     context = {"form": form, "lines": lines, "total": _total(lines)}
-    return render(request, "orders/checkout.html", context, status=400 if form.errors else 200)
+    response = render(request, "orders/checkout.html", context, status=400 if form.errors else 200)
+    return allow_stripe_checkout(response)
+
+
+def allow_stripe_checkout(response):
+    """Let the page's pay form be answered with a redirect to STRIPE_API_BASE's checkout.
+
+    The Content-Security-Policy's form-action names Stripe Checkout; another
+    Stripe-compatible server (tests, a staging mock) serves its checkout itself.
+    """
+    if settings.STRIPE_API_BASE:
+        base = urlsplit(settings.STRIPE_API_BASE)
+        response._csp_update = {"form-action": [f"{base.scheme}://{base.netloc}"]}
+    return response
 
 
 def _redirect_to_payment(request, order):
@@ -183,6 +199,7 @@ def _redirect_to_payment(request, order):
         return redirect(order)
 
 
+@never_cache
 @require_POST
 def order_pay(request, token):
     order = selectors.order_for_buyer(token)
@@ -193,6 +210,7 @@ def order_pay(request, token):
     return _redirect_to_payment(request, order)
 
 
+@never_cache  # the buyer's details and download links: never kept by a browser or proxy
 def order_detail(request, token):
     order = selectors.order_for_buyer(token)
     if order is None:
@@ -206,7 +224,7 @@ def order_detail(request, token):
         and order.access_ended_at is None,
         "payment_instructions": settings.INVOICE_PAYMENT_INSTRUCTIONS,
     }
-    return render(request, "orders/order_detail.html", context)
+    return allow_stripe_checkout(render(request, "orders/order_detail.html", context))
 
 
 def licence_terms(request):

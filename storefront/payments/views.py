@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -40,6 +41,7 @@ def stripe_webhook(request):
     return HttpResponse("ok")
 
 
+@never_cache  # its address carries the order token
 def checkout_success(request, token):
     """Where Stripe sends the buyer back; confirms the payment if the webhook is late."""
     order = get_object_or_404(Order, public_token=token)
@@ -54,6 +56,7 @@ def checkout_success(request, token):
     return redirect(order)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def development_gateway(request, token):
     """A stand-in for Stripe Checkout on a local run: no money moves.

@@ -82,7 +82,9 @@ def test_worker_mails_one_proforma_in_the_buyers_language_and_never_twice(
     wait_until_proforma_marked(order)
 
     # A duplicated task (a redelivery, a second click) finds the mark and sends nothing.
-    assert send_proforma_invoice_task.delay(order.pk).get(timeout=15) is None
+    # Tasks keep no results unless the caller asks (CELERY_TASK_IGNORE_RESULT).
+    result = send_proforma_invoice_task.apply_async((order.pk,), ignore_result=False)
+    assert result.get(timeout=15) is None
     assert len(smtp_sink) == 1
 
 

@@ -85,3 +85,39 @@ def test_redis_is_broker_result_store_and_cache_when_configured(settings):
     assert settings.CELERY_BROKER_URL == os.environ["REDIS_URL"]
     cache.set("storefront-test-key", "值", 10)
     assert cache.get("storefront-test-key") == "值"
+
+
+def test_the_cache_gets_its_own_redis_database_and_short_timeouts():
+    # given production settings with one Redis URL
+    env = {
+        "PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "storefront.settings",
+        "DJANGO_SECRET_KEY": "x" * 50, "DJANGO_ALLOWED_HOSTS": "shop.example.com",
+        "REDIS_URL": "redis://:secret@cache.internal:6379/2",
+    }
+    script = (
+        "import json, django; from django.conf import settings; c = settings.CACHES['default']; "
+        "print(json.dumps({'location': c['LOCATION'], 'options': c['OPTIONS'], "
+        "'broker': settings.CELERY_BROKER_URL, "
+        "'transport': settings.CELERY_BROKER_TRANSPORT_OPTIONS}))"
+    )
+    # when they are loaded
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    # then the broker keeps the URL's database and the cache takes the next one
+    assert values["broker"] == "redis://:secret@cache.internal:6379/2"
+    assert values["location"] == "redis://:secret@cache.internal:6379/3"
+    # and neither waits long on a hung Redis
+    assert values["options"]["socket_timeout"] <= 1
+    assert values["options"]["socket_connect_timeout"] <= 1
+    assert values["transport"]["socket_timeout"] <= 1
+    assert values["transport"]["socket_connect_timeout"] <= 1
+
+
+def test_tasks_keep_no_results_and_queueing_retries_once():
+    # A result nobody reads made every delay() wait on the result store (20 s with Redis down).
+    conf = celery_app.conf
+    assert conf.task_ignore_result is True
+    assert conf.task_publish_retry_policy["max_retries"] <= 1
