@@ -38,9 +38,9 @@ class RejectNulCharactersMiddleware:
     PostgreSQL cannot hold NUL in text, so such a value reaching any query (a
     converter's lookup, a form's cleaned data, an admin filter, the session
     cookie, a stored User-Agent) is a 500; and no address, form field, cookie or
-    header of the shop ever needs one. One check in front of every view also covers the views and admin pages
-    written tomorrow, where converters and form validators would each have to be
-    remembered.
+    header of the shop ever needs one. One check in front of every view also covers
+    the views and admin pages written tomorrow, where converters and form validators
+    would each have to be remembered.
     """
 
     def __init__(self, get_response):
