@@ -2,7 +2,12 @@
 
 import logging
 import time
+from smtplib import SMTPException
 
+from celery.utils.time import get_exponential_backoff_interval
+from django.conf import settings
+from django.db import InterfaceError
+from django.db import OperationalError as DatabaseError
 from kombu.exceptions import OperationalError
 
 logger = logging.getLogger(__name__)
@@ -11,6 +16,13 @@ logger = logging.getLogger(__name__)
 # that queues two tasks (an inquiry's acknowledgement and sales notice) waits on a
 # hung broker once, and the requests after it not at all.
 RETRY_AFTER_SECONDS = 5.0
+
+# Worth retrying: the mail server, the database or the storage may be back in a minute.
+# Anything else (a damaged master, a stamp that cannot be made, a bug) fails the same
+# way every time, so its object is flagged at once instead of being retried for ever.
+TRANSIENT_ERRORS = (
+    SMTPException, ConnectionError, TimeoutError, OSError, DatabaseError, InterfaceError,
+)  # fmt: skip
 
 # Per broker URL, the monotonic time until which queueing is skipped.
 _broker_unavailable_until: dict[str, float] = {}
@@ -37,3 +49,20 @@ def delay_or_leave_to_sweep(task, *args) -> None:
         logger.exception("could not queue %s%r; the periodic sweep will", task.name, args)
     except Exception:
         logger.exception("could not queue %s%r; the periodic sweep will", task.name, args)
+
+
+def retry_or_give_up(task, error: Exception, *, max_retries: int, give_up, reason: str = ""):
+    """From a bound task's handler of a transient error: retry with jittered exponential
+    backoff (TASK_RETRY_BACKOFF_SECONDS doubling, at most 10 minutes); after
+    ``max_retries``, call ``give_up(reason)`` (flag the object for staff) and re-raise.
+    """
+    if task.request.retries >= max_retries:
+        give_up(reason or f"{type(error).__name__}: {error}")
+        raise error
+    countdown = get_exponential_backoff_interval(
+        factor=settings.TASK_RETRY_BACKOFF_SECONDS,
+        retries=task.request.retries,
+        maximum=600,
+        full_jitter=True,
+    )
+    raise task.retry(exc=error, countdown=countdown)

@@ -2,42 +2,20 @@
 
 import logging
 from datetime import timedelta
-from smtplib import SMTPException
 
 from celery import shared_task
-from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 
 from storefront.delivery import services
+from storefront.queueing import TRANSIENT_ERRORS, retry_or_give_up
 
 logger = logging.getLogger(__name__)
-
-# Worth retrying: the mail server, the database or the storage may be back in a minute.
-# Anything else (a damaged master, a stamp that cannot be made, a bug) fails the same
-# way every time, so the order is flagged at once instead of being retried for ever.
-TRANSIENT_ERRORS = (SMTPException, ConnectionError, TimeoutError, OSError, OperationalError,
-                    InterfaceError)
 
 
 def _describe(error: Exception) -> str:
     if isinstance(error, services.DeliveryError):
         return str(error)
     return f"{type(error).__name__}: {error}"
-
-
-def _retry_or_flag(task, error: Exception, flag) -> None:
-    """Retry a transient error with exponential backoff; after the last retry, flag."""
-    if task.request.retries >= settings.DELIVERY_MAX_RETRIES:
-        flag(_describe(error))
-        raise error
-    countdown = get_exponential_backoff_interval(
-        factor=settings.TASK_RETRY_BACKOFF_SECONDS,
-        retries=task.request.retries,
-        maximum=600,
-        full_jitter=True,
-    )
-    raise task.retry(exc=error, countdown=countdown)
 
 
 # Nobody reads the result; keeping it would leave a key per delivery in Redis.
@@ -56,7 +34,10 @@ def deliver_order_task(self, order_id: int) -> None:
     try:
         services.deliver_order(order_id=order_id)
     except TRANSIENT_ERRORS as error:
-        _retry_or_flag(self, error, flag)
+        retry_or_give_up(
+            self, error, max_retries=settings.DELIVERY_MAX_RETRIES, give_up=flag,
+            reason=_describe(error),
+        )
     except Exception as error:
         logger.exception("delivery of order id %s cannot succeed by retrying", order_id)
         flag(_describe(error))
@@ -78,7 +59,10 @@ def send_fresh_links_task(self, order_id: int) -> None:
     try:
         services.send_fresh_links(order_id=order_id)
     except TRANSIENT_ERRORS as error:
-        _retry_or_flag(self, error, flag)
+        retry_or_give_up(
+            self, error, max_retries=settings.DELIVERY_MAX_RETRIES, give_up=flag,
+            reason=_describe(error),
+        )
     except Exception as error:
         logger.exception("fresh links of order id %s cannot be sent by retrying", order_id)
         flag(_describe(error))

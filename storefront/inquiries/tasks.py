@@ -7,31 +7,18 @@ after INQUIRY_MAIL_MAX_RETRIES the inquiry or reply is flagged in the admin.
 
 import logging
 from datetime import timedelta
-from smtplib import SMTPException
 
 from celery import shared_task
-from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
 from storefront.inquiries import services
+from storefront.queueing import TRANSIENT_ERRORS, retry_or_give_up
 
 logger = logging.getLogger(__name__)
 
-# Worth retrying: the mail server may be back in a minute.
-TRANSIENT_ERRORS = (SMTPException, ConnectionError, TimeoutError, OSError)
-
 
 def _retry_or_give_up(task, error, give_up) -> None:
-    if task.request.retries >= settings.INQUIRY_MAIL_MAX_RETRIES:
-        give_up(f"{type(error).__name__}: {error}")
-        raise error
-    countdown = get_exponential_backoff_interval(
-        factor=settings.TASK_RETRY_BACKOFF_SECONDS,
-        retries=task.request.retries,
-        maximum=600,
-        full_jitter=True,
-    )
-    raise task.retry(exc=error, countdown=countdown)
+    retry_or_give_up(task, error, max_retries=settings.INQUIRY_MAIL_MAX_RETRIES, give_up=give_up)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)

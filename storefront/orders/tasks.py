@@ -2,21 +2,14 @@
 
 import logging
 from datetime import timedelta
-from smtplib import SMTPException
 
 from celery import shared_task
-from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 
 from storefront.orders import mail, services
+from storefront.queueing import TRANSIENT_ERRORS, retry_or_give_up
 
 logger = logging.getLogger(__name__)
-
-# Worth retrying: the mail server or the database may be back in a minute.
-TRANSIENT_ERRORS = (SMTPException, ConnectionError, TimeoutError, OSError, OperationalError,
-                    InterfaceError)
-
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
 def send_proforma_invoice_task(self, order_id: int) -> None:
@@ -28,16 +21,10 @@ def send_proforma_invoice_task(self, order_id: int) -> None:
     try:
         mail.send_proforma_invoice(order_id=order_id)
     except TRANSIENT_ERRORS as error:
-        if self.request.retries >= settings.PROFORMA_MAX_RETRIES:
-            services.mark_proforma_failed(order_id=order_id, reason=f"{type(error).__name__}: {error}")
-            raise
-        countdown = get_exponential_backoff_interval(
-            factor=settings.TASK_RETRY_BACKOFF_SECONDS,
-            retries=self.request.retries,
-            maximum=600,
-            full_jitter=True,
+        retry_or_give_up(
+            self, error, max_retries=settings.PROFORMA_MAX_RETRIES,
+            give_up=lambda reason: services.mark_proforma_failed(order_id=order_id, reason=reason),
         )
-        raise self.retry(exc=error, countdown=countdown)
     except Exception as error:
         logger.exception("the pro-forma of order id %s cannot be sent by retrying", order_id)
         services.mark_proforma_failed(order_id=order_id, reason=f"{type(error).__name__}: {error}")
