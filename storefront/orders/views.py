@@ -108,7 +108,9 @@ def _mixed_currency_message(lines) -> str:
         "one: please remove %(reports)s from your cart, or check them out separately."
     ) % {
         "reports": ", ".join(
-            f"{line.report.product_code} ({line.currency})"
+            # Chinese brackets are full-width: a translated pattern, not an f-string.
+            _("%(code)s (%(currency)s)")
+            % {"code": line.report.product_code, "currency": line.currency}
             for line in selectors.lines_in_other_currencies(lines)
         )
     }

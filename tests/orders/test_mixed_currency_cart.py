@@ -67,5 +67,5 @@ def test_mixed_cart_message_is_in_the_buyers_language(client, mixed_cart):
     response = client.post("/zh-hans/checkout/", {**BUYER, "payment_method": PaymentMethod.INVOICE})
 
     assert response.status_code == 409
-    assert "2000001 (EUR)" in response.content.decode()
+    assert "2000001（EUR）" in response.content.decode()  # full-width brackets in Chinese
     assert "不同币种" in response.content.decode()
