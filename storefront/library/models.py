@@ -66,7 +66,8 @@ class SignInRequest(models.Model):
 
     @property
     def code(self) -> str:
-        value = int(salted_hmac("library.sign-in.code", self.nonce, algorithm="sha256").hexdigest(), 16)
+        digest = salted_hmac("library.sign-in.code", self.nonce, algorithm="sha256").hexdigest()
+        value = int(digest, 16)
         return f"{value % 10**CODE_DIGITS:0{CODE_DIGITS}d}"
 
     @property

@@ -1,7 +1,7 @@
 """The library's pages: thin, they call services and read the session's proven address."""
 
-from django.contrib import messages
 from django.conf import settings
+from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -110,16 +110,25 @@ def fresh_links(request, number):
     try:
         outcome = services.request_fresh_links(email=email, order_number=number)
     except AccessEnded:
-        messages.error(request, _("Access to the files of order %(number)s has ended.") % {"number": number})
+        messages.error(
+            request, _("Access to the files of order %(number)s has ended.") % {"number": number}
+        )
         return redirect("library:home")
     if outcome is None:
         raise Http404(_("There is no such order in your library."))
     if outcome == FreshLinks.NOT_DELIVERED:
-        messages.info(request, _("Order %(number)s is still being prepared; its links will be e-mailed to you.") % {"number": number})
+        messages.info(
+            request,
+            _("Order %(number)s is still being prepared; its links will be e-mailed to you.")
+            % {"number": number},
+        )
     else:
         messages.success(
             request,
-            _("Fresh links for order %(number)s are on their way to the order's e-mail address. "
-              "Your current links work until they arrive.") % {"number": number},
+            _(
+                "Fresh links for order %(number)s are on their way to the order's e-mail "
+                "address. Your current links work until they arrive."
+            )
+            % {"number": number},
         )
     return redirect("library:home")

@@ -16,7 +16,7 @@ CODE_IN_SUBJECT = re.compile(r"(\d{6})")
 LINK_IN_BODY = re.compile(r"https?://[^/\s]+(/[a-z-]+/account/sign-in/[0-9a-f]{64}/)")
 
 
-def bought(*, email, language="en", lines=1, deliver=True, title="Continuing Medical Education Market"):
+def bought(*, email, language="en", lines=1, deliver=True, title="Medical Education Market"):
     """An order bought with ``email``, paid and (by default) delivered; mail from it is eager."""
     reports = [
         make_report(

@@ -83,7 +83,8 @@ def test_no_fresh_links_after_access_ended(signed_in, django_capture_on_commit_c
     assert "Access has ended" in page
     assert "E-mail me fresh links" not in page
     assert mail.outbox == []
-    assert not DownloadGrant.objects.filter(copy__line__order=order, revoked_at__isnull=True).exists()
+    live = DownloadGrant.objects.filter(copy__line__order=order, revoked_at__isnull=True)
+    assert not live.exists()
 
 
 def test_fresh_links_need_a_signed_in_address(client, django_capture_on_commit_callbacks):
