@@ -373,3 +373,36 @@ def test_neither_code_nor_link_is_stored(ask_for_sign_in):
     stored = " ".join(str(value) for value in row.values())
     assert code not in stored
     assert link.rstrip("/").rsplit("/", 1)[1] not in stored
+
+
+def test_a_sign_in_mail_the_server_refused_is_retried_and_sent_once(
+    client, ask_for_sign_in, monkeypatch
+):
+    # given: a mail server that refuses the first message (eager retries run in place)
+    from smtplib import SMTPServerDisconnected
+
+    from django.core.mail.backends.locmem import EmailBackend
+
+    from storefront.celery import app
+
+    monkeypatch.setattr(app.conf, "task_eager_propagates", False)
+    send = EmailBackend.send_messages
+    refusals = []
+
+    def refuse_once(self, messages):
+        if not refusals:
+            refusals.append(messages)
+            raise SMTPServerDisconnected("mail server went away")
+        return send(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", refuse_once)
+
+    # when
+    response = ask_for_sign_in(BUYER)
+
+    # then: the page answered; the retry sent one mail, whose code works
+    assert response.status_code == 302
+    assert len(refusals) == 1
+    [message] = mail.outbox
+    assert SignInRequest.objects.get().mailed_at is not None
+    assert client.post("/en/account/sign-in/code/", {"code": code_in(message)}).status_code == 302
