@@ -53,7 +53,7 @@ def enter_code(request):
     email = session.pending_email(request)
     if email is None:
         return redirect("library:home")
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     context = {"form": form, "email": email, "minutes": settings.LIBRARY_SIGN_IN_CODE_MINUTES}
     if request.method == "GET":
         return render(request, "library/enter_code.html", context)

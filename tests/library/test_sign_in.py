@@ -312,6 +312,9 @@ def test_a_mistyped_code_is_explained(client, ask_for_sign_in):
     for code in ("12a456", "１２３４５６", "9" * 21, ""):
         response = client.post("/en/account/sign-in/code/", {"code": code})
         assert response.status_code == 400
+    nothing = client.post("/en/account/sign-in/code/", {})
+    assert nothing.status_code == 400
+    assert "This field is required." in nothing.content.decode()
     assert SignInRequest.objects.get().failed_attempts == 0  # a typo in form is not a guess
 
 
