@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "storefront.payments",
     "storefront.delivery",
     "storefront.inquiries",
+    "storefront.library",
 ]
 
 MIDDLEWARE = [
@@ -217,6 +218,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "storefront.delivery.tasks.sweep_fresh_links_task",
         "schedule": 2 * 60,
     },
+    "sweep-library-sign-in-mail": {
+        "task": "storefront.library.tasks.sweep_sign_in_mail_task",
+        "schedule": 60,
+    },
     "sweep-inquiry-mail": {
         "task": "storefront.inquiries.tasks.sweep_inquiry_mail_task",
         "schedule": 2 * 60,
@@ -277,6 +282,23 @@ INQUIRY_MAIL_MAX_RETRIES = int(os.environ.get("INQUIRY_MAIL_MAX_RETRIES", "6"))
 INQUIRY_SWEEP_AFTER_MINUTES = int(os.environ.get("INQUIRY_SWEEP_AFTER_MINUTES", "5"))
 # How long a sample link in a reply works.
 INQUIRY_SAMPLE_LINK_DAYS = int(os.environ.get("INQUIRY_SAMPLE_LINK_DAYS", "14"))
+
+# --- Buyer's library ----------------------------------------------------------
+
+# A mailed sign-in link and code work once, for this long, and stop after this many
+# wrong codes (counted across every code the address was sent).
+LIBRARY_SIGN_IN_CODE_MINUTES = int(os.environ.get("LIBRARY_SIGN_IN_CODE_MINUTES", "15"))
+LIBRARY_SIGN_IN_CODE_ATTEMPTS = int(os.environ.get("LIBRARY_SIGN_IN_CODE_ATTEMPTS", "5"))
+# Sign-in mails asked for per window, per IP address and per e-mail address; past them a 429.
+LIBRARY_SIGN_IN_RATE_LIMIT_PER_IP = int(os.environ.get("LIBRARY_SIGN_IN_RATE_LIMIT_PER_IP", "10"))
+LIBRARY_SIGN_IN_RATE_LIMIT_PER_EMAIL = int(
+    os.environ.get("LIBRARY_SIGN_IN_RATE_LIMIT_PER_EMAIL", "5")
+)
+LIBRARY_SIGN_IN_RATE_LIMIT_WINDOW_SECONDS = int(
+    os.environ.get("LIBRARY_SIGN_IN_RATE_LIMIT_WINDOW_SECONDS", "3600")
+)
+# A sign-in mail's retries; the code expires soon, so few.
+LIBRARY_SIGN_IN_MAIL_MAX_RETRIES = int(os.environ.get("LIBRARY_SIGN_IN_MAIL_MAX_RETRIES", "4"))
 
 # --- Payments -----------------------------------------------------------------
 

@@ -110,6 +110,7 @@ def robots_txt(request):
         "Disallow: /*/cart/",
         "Disallow: /*/checkout/",
         "Disallow: /*/orders/",
+        "Disallow: /*/account/",
         "Disallow: /*/reports/preview/",
         "Allow: /",
         "",

@@ -19,6 +19,10 @@ PRIVATE_VIEWS = frozenset(
         "orders:pay",
         "payments:success",
         "payments:development_gateway",
+        "library:home",
+        "library:request_sign_in",
+        "library:code",
+        "library:link",
     }
 )
 

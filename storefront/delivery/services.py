@@ -190,6 +190,7 @@ def _mail_links(order: Order, downloads: list[dict]) -> None:
     downloads = [{**item, "url": download_url(item["grant"])} for item in downloads]
     with override(order.language):
         subject = gettext("Your report is ready: order %(number)s") % {"number": order.number}
+        library_url = absolute_url(reverse("library:home"))
     message = build_message(
         template="delivery",
         subject=subject,
@@ -199,6 +200,7 @@ def _mail_links(order: Order, downloads: list[dict]) -> None:
             "order": order,
             "downloads": downloads,
             "order_url": absolute_url(order.get_absolute_url()),
+            "library_url": library_url,
             "download_limit": settings.DOWNLOAD_LIMIT,
         },
     )

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
@@ -94,7 +95,12 @@ class Order(models.Model):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "created_at"], name="order_status_created_idx")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="order_status_created_idx"),
+            # The buyer's library finds orders by address in any case (email__iexact,
+            # which PostgreSQL runs as UPPER(email) = UPPER(%s)).
+            models.Index(Upper("email"), name="order_email_upper_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
             models.CheckConstraint(
