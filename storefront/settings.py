@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.humanize",
+    "django_countries",
     "parler",
     "csp",
     "axes",
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "storefront.payments",
     "storefront.delivery",
     "storefront.inquiries",
+    "storefront.pages",
 ]
 
 MIDDLEWARE = [
@@ -446,6 +448,11 @@ INVOICE_PAYMENT_INSTRUCTIONS = os.environ.get(
 )
 # The sales inbox: inquiry notices, failed deliveries; the Reply-To of mail to buyers.
 SALES_EMAIL = os.environ.get("SALES_EMAIL", "sales@localhost")
+# The seller: footer, imprint, invoices. A system check warns when DEBUG is off and
+# the legal name is unset or a shop address is still @localhost.
+SELLER_LEGAL_NAME = os.environ.get("SELLER_LEGAL_NAME", "")
+SELLER_ADDRESS = os.environ.get("SELLER_ADDRESS", "")
+SELLER_TAX_ID = os.environ.get("SELLER_TAX_ID", "")
 
 LOGGING = {
     "version": 1,

@@ -35,5 +35,6 @@ urlpatterns += i18n_patterns(
     path("", include("storefront.orders.urls")),
     path("", include("storefront.payments.urls")),
     path("contact/", include("storefront.inquiries.urls")),
+    path("", include("storefront.pages.urls")),
     prefix_default_language=True,
 )

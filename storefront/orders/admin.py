@@ -105,19 +105,29 @@ class OrderAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     list_filter = [
         "status", DeliveryFailedFilter, "payment_method", "needs_attention", "currency", "language",
+        "country",
     ]  # fmt: skip
-    search_fields = ["number", "email", "company", "full_name", "po_number"]
+    search_fields = ["number", "email", "company", "full_name", "po_number", "vat_id"]
     date_hierarchy = "created_at"
     readonly_fields = [
         "number", "public_token", "status", "currency", "total", "refunded_amount",
         "payment_method", "language", "terms_accepted_at", "created_at", "updated_at",
         "paid_at", "proforma_sent_at", "delivery_mailed_at", "delivery_failed_at",
         "proforma_failed_at", "fresh_links_requested_at", "fresh_links_reason", "access_ended_at",
-        "access_ended_reason",
+        "access_ended_reason", "country_as_typed",
     ]  # fmt: skip
     fieldsets = [
         (_("Order"), {"fields": ["number", "status", "payment_method", "language", "public_token"]}),
-        (_("Buyer"), {"fields": ["full_name", "email", "company", "country", "vat_id", "po_number"]}),
+        (_("Buyer"), {"fields": ["full_name", "email", "company", "vat_id", "po_number"]}),
+        (
+            _("Billing address"),
+            {
+                "fields": [
+                    "billing_line1", "billing_line2", "billing_postcode", "billing_city", "country",
+                    "country_as_typed",
+                ]  # fmt: skip
+            },
+        ),
         (_("Amounts"), {"fields": ["currency", "total", "refunded_amount"]}),
         (_("Attention"), {"fields": ["needs_attention", "attention_reason"]}),
         (
