@@ -5,12 +5,12 @@ registered (VIES, HMRC) is for whoever issues a reverse-charge invoice to decide
 """
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from stdnum import exceptions
-from stdnum.util import clean
 from stdnum.au import abn
 from stdnum.ch import vat as ch_vat
 from stdnum.cn import uscc
@@ -22,6 +22,7 @@ from stdnum.kr import brn
 from stdnum.no import mva
 from stdnum.nz import ird
 from stdnum.tw import ubn
+from stdnum.util import clean
 
 # Countries whose business tax id has a checkable format outside the EU scheme.
 SCHEMES = {
@@ -55,15 +56,12 @@ def _refusal(country: str, error: exceptions.ValidationError) -> ValidationError
     )
 
 
-def has_scheme(country: str) -> bool:
-    return country in SCHEMES or country in EU_PREFIXES
-
-
 def normalise_tax_id(country: str, value: str) -> str:
     """The tax id in its compact form (python-stdnum) when the country has a known
     scheme, with the EU country prefix added when it was left out; elsewhere the id
     as typed, if it looks like one. Raises ValidationError with the reason."""
-    value = " ".join(value.split())
+    # Full-width letters and digits (typed with a Chinese input method) are plain ones.
+    value = " ".join(unicodedata.normalize("NFKC", value).split())
     if not value:
         return ""
     try:
@@ -76,7 +74,10 @@ def normalise_tax_id(country: str, value: str) -> str:
                 number = prefix + number
             elif number[:2] != prefix:
                 raise ValidationError(
-                    _("This VAT number starts with %(prefix)s; VAT numbers of %(country)s start with %(expected)s."),
+                    _(
+                        "This VAT number starts with %(prefix)s; VAT numbers of %(country)s "
+                        "start with %(expected)s."
+                    ),
                     code="invalid_tax_id",
                     params={
                         "prefix": number[:2], "country": countries.name(country), "expected": prefix,
@@ -89,7 +90,10 @@ def normalise_tax_id(country: str, value: str) -> str:
         raise _refusal(country, error) from None
     if not REASONABLE_ID.match(value):
         raise ValidationError(
-            _("A VAT / tax ID has letters and digits only (with spaces, dots, dashes or slashes between them)."),
+            _(
+                "A VAT / tax ID has letters and digits only (with spaces, dots, dashes or "
+                "slashes between them)."
+            ),
             code="invalid_tax_id",
         )
     return value

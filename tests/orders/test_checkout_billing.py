@@ -30,6 +30,9 @@ COMPANY = {
 }
 
 
+FULL_WIDTH_USCC = "".join(chr(ord(char) + 0xFEE0) for char in "91110000600037341L")
+
+
 def checkout(client, language="en", **changes):
     add_to_cart(client, option(make_report()), language)
     return client.post(f"/{language}/checkout/", {**COMPANY, **changes})
@@ -115,6 +118,7 @@ def test_an_invalid_vat_id_is_refused_with_the_reason_and_the_typed_values_kept(
         ("NO", "NO 995 525 828 MVA", "995525828MVA"),
         ("AU", "51 824 753 556", "51824753556"),
         ("CN", "91110000600037341L", "91110000600037341L"),
+        ("CN", FULL_WIDTH_USCC, "91110000600037341L"),  # typed with a Chinese input method
         ("US", " 12-3456789 ", "12-3456789"),  # no known scheme: any reasonable id
     ],
 )
