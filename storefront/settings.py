@@ -249,6 +249,11 @@ CHECKOUT_RATE_LIMIT_WINDOW_SECONDS = int(
     os.environ.get("CHECKOUT_RATE_LIMIT_WINDOW_SECONDS", "3600")
 )
 
+# The country list (django-countries) is in English alphabetical order in every
+# language, so a Chinese page starts with the places its buyers mostly are.
+COUNTRIES_FIRST_BY_LANGUAGE = {"zh-hans": ["CN", "HK", "MO", "TW", "SG"]}
+COUNTRIES_FIRST_BREAK = "──────────"
+
 # --- Delivery -----------------------------------------------------------------
 
 DOWNLOAD_EXPIRY_DAYS = int(os.environ.get("DOWNLOAD_EXPIRY_DAYS", "30"))

@@ -125,7 +125,6 @@ class OrderAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     list_filter = [
         "status", DeliveryFailedFilter, "payment_method", "needs_attention", "currency", "language",
-        "country",
     ]  # fmt: skip
     search_fields = ["number", "email", "company", "full_name", "po_number", "vat_id"]
     date_hierarchy = "created_at"

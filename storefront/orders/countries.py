@@ -1,5 +1,6 @@
 """Countries as ISO 3166-1 alpha-2 codes (django-countries), from what people type."""
 
+import functools
 import unicodedata
 
 from django.utils import translation
@@ -28,6 +29,7 @@ def _key(text: str) -> str:
     return " ".join(text.replace(".", " ").replace(",", " ").split())
 
 
+@functools.cache
 def _names() -> dict[str, str]:
     names: dict[str, str] = {}
     for language in ("en", "zh-hans", "zh-hant"):

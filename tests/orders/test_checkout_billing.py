@@ -60,6 +60,9 @@ def test_country_list_names_countries_in_the_buyers_language(client):
     assert '<option value="CN">China</option>' in english
     assert '<option value="DE">Germany</option>' in english
     assert "Friedrichstraße" not in english  # nothing pre-filled for a new buyer
+    # and a Chinese buyer finds China at the top, not under Z (for Zhongguo) or C
+    first = re.findall(r'<option value="([A-Z]{2})"', chinese)[:2]
+    assert first == ["CN", "HK"]
 
 
 @pytest.mark.parametrize("country", ["China", "x", "XX", "<script>alert(1)</script>", ""])
