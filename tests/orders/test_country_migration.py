@@ -32,11 +32,17 @@ def test_existing_country_texts_become_codes_and_the_text_is_kept(back_to_latest
     Order = old_apps.get_model("orders", "Order")
     typed = ["United Kingdom", "UK", " china ", "中国", "Deutschland", "DE", "x", "英国"]
     for index, country in enumerate(typed):
-        Order.objects.create(
+        order = Order.objects.create(
             number=f"MR-OLD-{index}", public_token=f"token-{index}", email="a@example.com",
             full_name="Ann Lee", company="Acme", country=country, language="en",
             currency="USD", total=100, payment_method="invoice", status="awaiting_invoice",
             terms_accepted_at=timezone.now(),
+        )
+        # Rows pointing at the order: PostgreSQL refuses to alter a table with pending
+        # foreign-key checks, so the migration must not leave any behind.
+        old_apps.get_model("orders", "OrderLine").objects.create(
+            order=order, product_code="1994249", title="CME", license_type="single_user",
+            unit_price=100, currency="USD",
         )
 
     # when the migration runs
