@@ -17,6 +17,19 @@ class RemoveFromCartForm(forms.Form):
     report = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
 
+class AddressLineField(NameField):
+    """One line of the billing address, printed on invoices: one line, normalised and
+    visible, as a name is."""
+
+    default_error_messages = {
+        "invisible": _(
+            "Please enter at least one letter or digit: spaces and invisible characters "
+            "alone do not count."
+        ),
+        "web_address": _("Please enter a postal address here, not a web address."),
+    }
+
+
 class CheckoutForm(forms.Form):
     email = forms.EmailField(label=_("Work email"), max_length=254)
     # Printed on every page of the licensed PDF: normalised, visible, no web address.
@@ -26,12 +39,12 @@ class CheckoutForm(forms.Form):
     country = CountryField(blank_label=_("Choose a country")).formfield(
         label=_("Country"), error_messages={"invalid_choice": _("Choose a country from the list.")}
     )
-    billing_line1 = forms.CharField(label=_("Street and number"), max_length=200)
-    billing_line2 = forms.CharField(
+    billing_line1 = AddressLineField(label=_("Street and number"), max_length=200)
+    billing_line2 = AddressLineField(
         label=_("Address line 2 (optional)"), max_length=200, required=False
     )
-    billing_postcode = forms.CharField(label=_("Postcode"), max_length=20, required=False)
-    billing_city = forms.CharField(label=_("City"), max_length=100)
+    billing_postcode = AddressLineField(label=_("Postcode"), max_length=20, required=False)
+    billing_city = AddressLineField(label=_("City"), max_length=100)
     vat_id = forms.CharField(label=_("VAT / tax ID (optional)"), max_length=50, required=False)
     po_number = forms.CharField(
         label=_("Purchase order number (optional)"), max_length=50, required=False

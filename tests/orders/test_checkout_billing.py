@@ -183,6 +183,20 @@ def test_street_and_city_are_required(client, field, value):
     assert not Order.objects.exists()
 
 
+def test_billing_address_lines_are_one_visible_line_each(client):
+    # a line break (header injection, a paste gone wrong) is refused, not guessed at
+    refused = checkout(client, billing_line1="Friedrichstraße 123\r\nBcc: x@example.com")
+    assert refused.status_code == 400
+    assert "remove line breaks" in refused.content.decode()
+    assert not Order.objects.exists()
+
+    # invisible characters are dropped and spaces collapse, as in names
+    accepted = checkout(client, billing_line1="Friedrich\u200bstraße  123\u202e", billing_city=" Berlin ")
+    assert accepted.status_code == 302
+    order = Order.objects.get()
+    assert (order.billing_line1, order.billing_city) == ("Friedrichstraße 123", "Berlin")
+
+
 def test_a_postcode_is_required_where_the_country_has_postcodes(client):
     refused = checkout(client, country="GB", billing_postcode="")
     assert refused.status_code == 400
