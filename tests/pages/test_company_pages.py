@@ -125,6 +125,9 @@ def test_sales_staff_edit_a_page_in_chinese_and_the_shop_shows_it_cleaned(client
     assert "<h1>Terms of sale</h1>" in client.get("/en/terms-of-sale/").content.decode()
     page.refresh_from_db()
     assert page.needs_review is False
+    # and what is stored is already clean, for any other reader of the table
+    stored = page.translations.get(language_code="zh-hans").body
+    assert "<script" not in stored and "onclick" not in stored
 
 
 def test_the_admin_list_reminds_staff_of_pages_still_unreviewed(client):
