@@ -11,6 +11,13 @@ def shop(request):
     context = {
         "shop_name": settings.SHOP_NAME,
         "sales_email": settings.SALES_EMAIL,
+        # The seller's identity, printed in every footer (and on invoices).
+        "seller_legal_name": settings.SELLER_LEGAL_NAME,
+        "seller_address": settings.SELLER_ADDRESS,
+        "seller_address_lines": [
+            line.strip() for line in settings.SELLER_ADDRESS.splitlines() if line.strip()
+        ],
+        "seller_tax_id": settings.SELLER_TAX_ID,
         "cart_count": cart_count,
     }
     if getattr(request, RENDERING_FOR_CACHE, False):

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.humanize",
+    "django_countries",
     "parler",
     "csp",
     "axes",
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "storefront.delivery",
     "storefront.inquiries",
     "storefront.library",
+    "storefront.pages",
 ]
 
 MIDDLEWARE = [
@@ -251,6 +253,11 @@ CHECKOUT_RATE_LIMIT_PER_EMAIL = int(os.environ.get("CHECKOUT_RATE_LIMIT_PER_EMAI
 CHECKOUT_RATE_LIMIT_WINDOW_SECONDS = int(
     os.environ.get("CHECKOUT_RATE_LIMIT_WINDOW_SECONDS", "3600")
 )
+
+# The country list (django-countries) is in English alphabetical order in every
+# language, so a Chinese page starts with the places its buyers mostly are.
+COUNTRIES_FIRST_BY_LANGUAGE = {"zh-hans": ["CN", "HK", "MO", "TW", "SG"]}
+COUNTRIES_FIRST_BREAK = "──────────"
 
 # --- Delivery -----------------------------------------------------------------
 
@@ -470,6 +477,11 @@ INVOICE_PAYMENT_INSTRUCTIONS = os.environ.get(
 )
 # The sales inbox: inquiry notices, failed deliveries; the Reply-To of mail to buyers.
 SALES_EMAIL = os.environ.get("SALES_EMAIL", "sales@localhost")
+# The seller: footer, imprint, invoices. A system check warns when DEBUG is off and
+# the legal name is unset or a shop address is still @localhost.
+SELLER_LEGAL_NAME = os.environ.get("SELLER_LEGAL_NAME", "")
+SELLER_ADDRESS = os.environ.get("SELLER_ADDRESS", "")
+SELLER_TAX_ID = os.environ.get("SELLER_TAX_ID", "")
 
 LOGGING = {
     "version": 1,

@@ -36,5 +36,6 @@ urlpatterns += i18n_patterns(
     path("", include("storefront.payments.urls")),
     path("contact/", include("storefront.inquiries.urls")),
     path("account/", include("storefront.library.urls")),
+    path("", include("storefront.pages.urls")),
     prefix_default_language=True,
 )

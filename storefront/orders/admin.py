@@ -1,5 +1,6 @@
 from decimal import Decimal, InvalidOperation
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
@@ -11,7 +12,7 @@ from django.utils.translation import ngettext
 
 from storefront.delivery import services as delivery_services
 from storefront.forms import NameField
-from storefront.orders import services
+from storefront.orders import services, tax_ids
 from storefront.orders.models import Order, OrderLine, OrderStatus, OrderStatusChange, PaymentMethod
 from storefront.payments import services as payment_services
 from storefront.payments import stripe_api
@@ -97,8 +98,27 @@ class RefundInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class OrderAdminForm(forms.ModelForm):
+    """Staff correcting a buyer's VAT id follow the checkout's rules: invoices print it."""
+
+    class Meta:
+        model = Order
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        country, vat_id = cleaned.get("country"), cleaned.get("vat_id")
+        if vat_id and country:
+            try:
+                cleaned["vat_id"] = tax_ids.normalise_tax_id(country, vat_id)
+            except forms.ValidationError as error:
+                self.add_error("vat_id", error)
+        return cleaned
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
+    form = OrderAdminForm
     list_display = [
         "number", "created_at", "email", "company", "display_total", "payment_method",
         "status", "needs_attention",
@@ -106,18 +126,27 @@ class OrderAdmin(admin.ModelAdmin):
     list_filter = [
         "status", DeliveryFailedFilter, "payment_method", "needs_attention", "currency", "language",
     ]  # fmt: skip
-    search_fields = ["number", "email", "company", "full_name", "po_number"]
+    search_fields = ["number", "email", "company", "full_name", "po_number", "vat_id"]
     date_hierarchy = "created_at"
     readonly_fields = [
         "number", "public_token", "status", "currency", "total", "refunded_amount",
         "payment_method", "language", "terms_accepted_at", "created_at", "updated_at",
         "paid_at", "proforma_sent_at", "delivery_mailed_at", "delivery_failed_at",
         "proforma_failed_at", "fresh_links_requested_at", "fresh_links_reason", "access_ended_at",
-        "access_ended_reason",
+        "access_ended_reason", "country_as_typed",
     ]  # fmt: skip
     fieldsets = [
         (_("Order"), {"fields": ["number", "status", "payment_method", "language", "public_token"]}),
-        (_("Buyer"), {"fields": ["full_name", "email", "company", "country", "vat_id", "po_number"]}),
+        (_("Buyer"), {"fields": ["full_name", "email", "company", "vat_id", "po_number"]}),
+        (
+            _("Billing address"),
+            {
+                "fields": [
+                    "billing_line1", "billing_line2", "billing_postcode", "billing_city", "country",
+                    "country_as_typed",
+                ]  # fmt: skip
+            },
+        ),
         (_("Amounts"), {"fields": ["currency", "total", "refunded_amount"]}),
         (_("Attention"), {"fields": ["needs_attention", "attention_reason"]}),
         (

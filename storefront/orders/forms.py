@@ -1,7 +1,11 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 from storefront.forms import NameField
+from storefront.orders import tax_ids
+from storefront.orders.countries import needs_postcode
 from storefront.orders.models import PaymentMethod
 
 
@@ -13,12 +17,34 @@ class RemoveFromCartForm(forms.Form):
     report = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
 
+class AddressLineField(NameField):
+    """One line of the billing address, printed on invoices: one line, normalised and
+    visible, as a name is."""
+
+    default_error_messages = {
+        "invisible": _(
+            "Please enter at least one letter or digit: spaces and invisible characters "
+            "alone do not count."
+        ),
+        "web_address": _("Please enter a postal address here, not a web address."),
+    }
+
+
 class CheckoutForm(forms.Form):
     email = forms.EmailField(label=_("Work email"), max_length=254)
     # Printed on every page of the licensed PDF: normalised, visible, no web address.
     full_name = NameField(label=_("Full name"), max_length=200)
     company = NameField(label=_("Company"), max_length=200)
-    country = forms.CharField(label=_("Country"), max_length=100)
+    # Names in the page's language (django-countries); the order keeps the ISO code.
+    country = CountryField(blank_label=_("Choose a country")).formfield(
+        label=_("Country"), error_messages={"invalid_choice": _("Choose a country from the list.")}
+    )
+    billing_line1 = AddressLineField(label=_("Street and number"), max_length=200)
+    billing_line2 = AddressLineField(
+        label=_("Address line 2 (optional)"), max_length=200, required=False
+    )
+    billing_postcode = AddressLineField(label=_("Postcode"), max_length=20, required=False)
+    billing_city = AddressLineField(label=_("City"), max_length=100)
     vat_id = forms.CharField(label=_("VAT / tax ID (optional)"), max_length=50, required=False)
     po_number = forms.CharField(
         label=_("Purchase order number (optional)"), max_length=50, required=False
@@ -33,7 +59,7 @@ class CheckoutForm(forms.Form):
         initial=PaymentMethod.CARD,
     )
     accept_terms = forms.BooleanField(
-        label=_("I accept the licence terms of the licences in my cart."),
+        label=_("I accept the terms of sale and the licence terms of the licences in my cart."),
         error_messages={"required": _("Please accept the licence terms to continue.")},
     )
 
@@ -49,8 +75,16 @@ class CheckoutForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        for name in ("full_name", "company", "country"):
+        for name in ("full_name", "company", "billing_line1", "billing_city"):
             value = cleaned.get(name)
             if value is not None and not value.strip():
                 self.add_error(name, _("This field is required."))
+        country = cleaned.get("country")
+        if country and needs_postcode(country) and not cleaned.get("billing_postcode", "x").strip():
+            self.add_error("billing_postcode", _("Enter the postcode of the billing address."))
+        if country and cleaned.get("vat_id"):
+            try:
+                cleaned["vat_id"] = tax_ids.normalise_tax_id(country, cleaned["vat_id"])
+            except ValidationError as error:
+                self.add_error("vat_id", error)
         return cleaned

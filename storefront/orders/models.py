@@ -11,6 +11,7 @@ from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
+from django_countries.fields import CountryField
 
 from reports.formatting import format_price
 from reports.models import LicenseOption, LicenseType, Report
@@ -54,7 +55,16 @@ class Order(models.Model):
     email = models.EmailField(_("email"))
     full_name = models.CharField(_("full name"), max_length=200)
     company = models.CharField(_("company"), max_length=200)
-    country = models.CharField(_("country"), max_length=100)
+    # ISO 3166-1 code; blank only on orders from before the code, whose free text
+    # could not be matched to a country (kept in country_as_typed).
+    country = CountryField(_("country"), blank=True)
+    country_as_typed = models.CharField(
+        _("country as typed (before the country list)"), max_length=100, blank=True
+    )
+    billing_line1 = models.CharField(_("billing address"), max_length=200, blank=True)
+    billing_line2 = models.CharField(_("billing address, line 2"), max_length=200, blank=True)
+    billing_postcode = models.CharField(_("postcode"), max_length=20, blank=True)
+    billing_city = models.CharField(_("city"), max_length=100, blank=True)
     vat_id = models.CharField(_("VAT / tax ID"), max_length=50, blank=True)
     po_number = models.CharField(_("purchase order number"), max_length=50, blank=True)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
@@ -131,6 +141,15 @@ class Order(models.Model):
     @property
     def access_has_ended(self) -> bool:
         return self.access_ended_at is not None
+
+    @property
+    def billing_address_lines(self) -> list[str]:
+        """The billing address as printed: street lines, postcode and city, country."""
+        place = " ".join(part for part in (self.billing_postcode, self.billing_city) if part)
+        country = self.country.name if self.country else self.country_as_typed
+        return [
+            line for line in (self.billing_line1, self.billing_line2, place, country) if line
+        ]
 
     @property
     def display_total(self) -> str:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 
 from reports import currencies as currency_facts
 from storefront.orders.cart import CartLine
+from storefront.orders.countries import country_code
 from storefront.orders.models import (
     ALLOWED_TRANSITIONS,
     PAID_STATUSES,
@@ -44,9 +45,14 @@ class Buyer:
     email: str
     full_name: str
     company: str
+    # An ISO 3166-1 code; a country's name in English or Chinese is taken too.
     country: str
     vat_id: str = ""
     po_number: str = ""
+    billing_line1: str = ""
+    billing_line2: str = ""
+    billing_postcode: str = ""
+    billing_city: str = ""
 
 
 def _new_order_number() -> str:
@@ -99,6 +105,9 @@ def place_order(
 ) -> Order:
     """Save a pending order with price and title snapshots from the given cart lines.
 
+    The buyer's country is stored as its ISO code (an unknown one is refused); the
+    VAT id and billing address are stored as given: the checkout form checks them.
+
     Card orders wait for Stripe; invoice orders wait for sales staff, and the buyer
     is mailed a pro-forma invoice once the order is committed.
     """
@@ -108,6 +117,9 @@ def place_order(
     if len(currencies) != 1:
         raise OrderError("A cart must hold one currency.")
     _check_prices(lines)
+    country = country_code(buyer.country)
+    if country is None:
+        raise OrderError(f"Unknown country: {buyer.country!r}.")
     status = (
         OrderStatus.AWAITING_INVOICE
         if payment_method == PaymentMethod.INVOICE
@@ -117,9 +129,13 @@ def place_order(
         email=buyer.email,
         full_name=buyer.full_name,
         company=buyer.company,
-        country=buyer.country,
+        country=country,
         vat_id=buyer.vat_id,
         po_number=buyer.po_number,
+        billing_line1=buyer.billing_line1,
+        billing_line2=buyer.billing_line2,
+        billing_postcode=buyer.billing_postcode,
+        billing_city=buyer.billing_city,
         language=language,
         currency=currencies.pop(),
         total=sum((line.price for line in lines), Decimal("0")),

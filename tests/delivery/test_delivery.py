@@ -177,7 +177,7 @@ def test_broker_down_while_paying_keeps_the_payment_and_the_sweep_delivers(
     report = make_report(master_pdf=master_pdf(3))
     order = order_services.place_order(
         lines=[CartLine(report.license_options.order_by("price").first())],
-        buyer=order_services.Buyer(email="b@example.com", full_name="B", company="C", country="D"),
+        buyer=order_services.Buyer(email="b@example.com", full_name="B", company="C", country="DE"),
         language="en",
         payment_method=PaymentMethod.CARD,
     )

@@ -108,3 +108,36 @@ def test_the_sales_group_marks_invoice_orders_paid_but_cannot_refund(client):
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
     assert client.get(f"{CHANGELIST}{order.pk}/refund/").status_code == 403
+
+
+# --- Billing address and VAT id --------------------------------------------------------
+
+
+def test_the_order_page_in_the_admin_shows_the_billing_address(admin_client):
+    order = place(PaymentMethod.INVOICE)
+    order.billing_line1, order.billing_postcode, order.billing_city = "1 King's Road", "SW3 4RP", "London"
+    order.save()
+
+    page = admin_client.get(f"{CHANGELIST}{order.pk}/change/").content.decode()
+
+    assert "Billing address" in page
+    assert 'value="1 King&#x27;s Road"' in page
+    assert 'value="SW3 4RP"' in page
+    assert '<option value="GB" selected>United Kingdom</option>' in page
+
+
+def test_staff_cannot_save_an_invalid_vat_id_on_an_order(admin_client):
+    from tests.reports.test_admin import post_data
+
+    order = place(PaymentMethod.INVOICE)
+    url = f"{CHANGELIST}{order.pk}/change/"
+    data = post_data(admin_client.get(url))
+
+    refused = admin_client.post(url, {**data, "vat_id": "GB 123 4567 89"})
+    saved = admin_client.post(url, {**data, "vat_id": "GB 980 7806 84"})
+
+    assert refused.status_code == 200  # the form again, with the message
+    assert "not a valid VAT / tax ID for United Kingdom" in refused.content.decode()
+    assert saved.status_code == 302
+    order.refresh_from_db()
+    assert order.vat_id == "980780684"

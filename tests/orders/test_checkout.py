@@ -18,7 +18,10 @@ BUYER = {
     "email": "li.wei@example.cn",
     "full_name": "李伟",
     "company": "上海医学教育咨询有限公司",
-    "country": "China",
+    "billing_line1": "南京西路 1266 号 恒隆广场 30 楼",
+    "billing_postcode": "200040",
+    "billing_city": "上海",
+    "country": "CN",
     "vat_id": "",
     "po_number": "PO-7781",
     "accept_terms": "on",
@@ -177,7 +180,9 @@ def test_checkout_form_requires_terms_and_details(client):
     add_to_cart(client, option(make_report()))
     response = client.post("/en/checkout/", {"payment_method": PaymentMethod.INVOICE})
     form = response.context["form"]
-    assert set(form.errors) >= {"email", "full_name", "company", "country", "accept_terms"}
+    assert set(form.errors) >= {
+        "email", "full_name", "company", "country", "billing_line1", "billing_city", "accept_terms",
+    }
     assert "Please accept the licence terms" in response.content.decode()
 
 

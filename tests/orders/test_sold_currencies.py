@@ -74,7 +74,8 @@ def test_a_licence_the_shop_cannot_charge_leaves_the_cart_and_checkout_orders_no
     # when
     response = client.post("/en/checkout/", {
         "email": "ann.lee@example.com", "full_name": "Ann Lee", "company": "Acme",
-        "country": "United Kingdom", "accept_terms": "on", "payment_method": "invoice",
+        "country": "GB", "billing_line1": "1 King's Road", "billing_postcode": "SW3 4RP",
+        "billing_city": "London", "accept_terms": "on", "payment_method": "invoice",
     })
 
     # then: no order, and the buyer is back at an empty cart

@@ -8,7 +8,10 @@ BUYER = {
     "email": "ann.lee@example.com",
     "full_name": "Ann Lee",
     "company": "Acme Medical Ltd",
-    "country": "United Kingdom",
+    "country": "GB",
+    "billing_line1": "1 King's Road",
+    "billing_postcode": "SW3 4RP",
+    "billing_city": "London",
     "accept_terms": "on",
     "payment_method": "card",
 }

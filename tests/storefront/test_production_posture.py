@@ -36,6 +36,11 @@ def production_environment() -> dict:
         "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(12),
         "SITE_URL": "https://shop.example.com",
         "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
+        "DEFAULT_FROM_EMAIL": "Meridian Research Store <orders@shop.example.com>",
+        "SALES_EMAIL": "sales@shop.example.com",
+        "SELLER_LEGAL_NAME": "Meridian Research Ltd",
+        "SELLER_ADDRESS": "1 Example Street\nLondon EC1A 1AA\nUnited Kingdom",
+        "SELLER_TAX_ID": "GB980780684",
     }
 
 
