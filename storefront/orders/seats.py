@@ -112,6 +112,10 @@ def reassign_seat(*, seat_id: int, holder: Holder, source: str, actor=None) -> S
 reassign_seat.alters_data = True
 
 
+def can_change_seats(order: Order) -> bool:
+    return order.status in OPEN_STATUSES and order.access_ended_at is None
+
+
 def reassignments_left(seat: Seat) -> int:
     return max(settings.SEAT_REASSIGNMENT_LIMIT - seat.reassignments, 0)
 
@@ -120,7 +124,7 @@ def _open_order(order_id: int) -> Order:
     # The order's row lock serialises every seat change of the order: two buyers'
     # tabs naming "the last seat" at once cannot both get it.
     order = Order.objects.select_for_update().get(pk=order_id)
-    if order.status not in OPEN_STATUSES or order.access_ended_at is not None:
+    if not can_change_seats(order):
         raise SeatError(gettext("Seats of this order can no longer be changed."))
     return order
 
