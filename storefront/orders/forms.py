@@ -93,11 +93,12 @@ class CheckoutForm(forms.Form):
                 elif cleaned.get(email) and not cleaned.get(name):
                     self.add_error(name, _("Please give this person's name too."))
                 elif cleaned.get(email):
-                    if cleaned[email].casefold() in seen:
+                    address = cleaned[email].casefold()
+                    if address in seen:
                         self.add_error(
                             email, _("This address already has a seat: each seat is for another person.")
                         )
-                    seen.add(cleaned[email].casefold())
+                    seen.add(address)
 
     def bound_seat_groups(self):
         """The seat fields per licence, for the template: [(group, [(n, name, email)])]."""

@@ -322,9 +322,14 @@ def _seats_page(request, order, lines, editable, posted, status=200):
                 "prefix": f"line-{line.pk}",
             }
         )
+    shown = {g["prefix"] for g in groups if g["free"] and g["form"]} | {
+        item["prefix"] for g in groups for item in g["seats"] if item["form"] and item["left"]
+    }
     context = {
         "order": order,
         "groups": groups,
+        # A refusal for a form the page no longer shows (the last seat taken meanwhile).
+        "orphan_errors": posted_form.errors.values() if posted_form and posted_prefix not in shown else (),
         "editable": editable,
         "reassignment_limit": settings.SEAT_REASSIGNMENT_LIMIT,
         "error": status == 400 and posted_form is None,
