@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -272,12 +273,13 @@ def test_seats_of_a_cancelled_order_can_no_longer_be_changed(client):
 # --- Admin ----------------------------------------------------------------------------
 
 
-def test_staff_see_the_seats_and_their_log_on_the_order(client):
+def test_sales_staff_see_the_seats_and_their_log_on_the_order(client):
     order = order_with_seats(("Ann Lee", "ann@example.com"))
     seat = Seat.objects.get(order=order)
     seat_services.reassign_seat(seat_id=seat.pk, holder=Holder(name="Eve Park", email="eve@example.com"), source="buyer")
-    admin = get_user_model().objects.create_superuser("boss", "boss@example.com", "pw-123456789")
-    client.force_login(admin)
+    sales = get_user_model().objects.create_user("sam", "sam@example.com", "pw", is_staff=True)
+    sales.groups.add(Group.objects.get(name="Sales"))  # made by the data migrations
+    client.force_login(sales)
 
     page = client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
 
