@@ -87,7 +87,8 @@ def send_fresh_links_task(self, order_id: int) -> None:
 
 @shared_task(acks_late=True)
 def sweep_undelivered_orders_task() -> int:
-    """Beat: paid orders still undelivered after a few minutes are queued again."""
+    """Beat: paid orders still undelivered after a few minutes are queued again, and so
+    are delivered orders with a seat holder named (or a seat link renewed) but not mailed."""
     older_than = timedelta(minutes=settings.DELIVERY_SWEEP_AFTER_MINUTES)
     order_ids = list(services.orders_awaiting_delivery(older_than=older_than))
     # Seat holders named or renewed on a delivered order whose delivery was not queued.
