@@ -300,3 +300,28 @@ def test_an_expired_seat_link_is_renewed_to_the_seat_holder(django_capture_on_co
         [token] = links_in(message)
         assert token != old.token
         assert Client().get(f"/downloads/{token}/").status_code == 200
+
+
+def test_a_seat_whose_delivery_was_never_queued_is_delivered_by_the_sweep(
+    settings, django_capture_on_commit_callbacks
+):
+    # given a delivered order, and a seat named while the broker was down (nothing queued)
+    order = seat_order()
+    services.deliver_order(order_id=order.pk)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=False):
+        seat_services.name_seat(
+            order_id=order.pk, line_id=order.lines.get().pk,
+            holder=Holder(name="Ann Lee", email="ann@example.com"), source="buyer",
+        )  # fmt: skip
+
+    # when the beat's sweep runs
+    from storefront.delivery.tasks import sweep_undelivered_orders_task
+
+    settings.DELIVERY_SWEEP_AFTER_MINUTES = 0
+    assert sweep_undelivered_orders_task() == 1
+
+    # then the holder is invited once, and a second sweep finds nothing
+    [message] = mail.outbox
+    assert message.to == ["ann@example.com"]
+    assert sweep_undelivered_orders_task() == 0
