@@ -70,8 +70,10 @@ name_seat.alters_data = True
 def reassign_seat(*, seat_id: int, holder: Holder, source: str, actor=None) -> Seat:
     """Give a seat to another person, at most SEAT_REASSIGNMENT_LIMIT times, logged.
 
-    The new holder gets their own copy and links; the old holder's links end when
-    that copy has been delivered (delivery.seats.send_seat_invitation), not before.
+    Only a change away from a holder who was sent their copy counts against the limit:
+    correcting a holder before the order is paid hands no extra copy to anyone. The
+    new holder gets their own copy and links; the old holder's links end when that
+    copy has been delivered (delivery.seats.send_seat_invitation), not before.
     """
     with transaction.atomic():
         order_id = Seat.objects.values_list("order_id", flat=True).filter(pk=seat_id).first()
@@ -80,7 +82,8 @@ def reassign_seat(*, seat_id: int, holder: Holder, source: str, actor=None) -> S
         order = _open_order(order_id)
         seat = Seat.objects.select_for_update().get(pk=seat_id)
         limit = settings.SEAT_REASSIGNMENT_LIMIT
-        if seat.reassignments >= limit:
+        counts = seat.is_invited
+        if counts and seat.reassignments >= limit:
             raise SeatError(
                 gettext(
                     "Seat %(number)s has been reassigned %(limit)s times, as often as the "
@@ -98,7 +101,7 @@ def reassign_seat(*, seat_id: int, holder: Holder, source: str, actor=None) -> S
         seat.holder_name = holder.name
         seat.holder_email = holder.email
         seat.revision += 1
-        seat.reassignments += 1
+        seat.reassignments += 1 if counts else 0
         seat.assigned_at = timezone.now()
         seat.save(
             update_fields=[

@@ -162,24 +162,48 @@ def test_reassigning_a_seat_delivers_the_new_holder_then_ends_the_old_links(
     assert Order.objects.get(pk=order.pk).status == OrderStatus.DELIVERED
 
 
-def test_a_seat_is_reassigned_at_most_the_set_number_of_times(settings):
+def test_a_seat_is_reassigned_at_most_the_set_number_of_times(
+    settings, django_capture_on_commit_callbacks
+):
+    # given a delivered seat and a limit of two changes
     settings.SEAT_REASSIGNMENT_LIMIT = 2
-    order = seat_order(holders=FIVE[:1], paid=False)
+    order = seat_order(holders=FIVE[:1])
+    services.deliver_order(order_id=order.pk)
     seat = Seat.objects.get(order=order)
 
-    seat_services.reassign_seat(seat_id=seat.pk, holder=Holder(name="B", email="b@example.com"), source="buyer")
-    seat_services.reassign_seat(seat_id=seat.pk, holder=Holder(name="C", email="c@example.com"), source="buyer")
+    # when it is given on twice (each new holder delivered), then a third time
+    for name in ("B", "C"):
+        with django_capture_on_commit_callbacks(execute=True):
+            seat_services.reassign_seat(
+                seat_id=seat.pk, holder=Holder(name=name, email=f"{name.lower()}@example.com"),
+                source="buyer",
+            )  # fmt: skip
     with pytest.raises(seat_services.SeatError) as refused:
         seat_services.reassign_seat(
             seat_id=seat.pk, holder=Holder(name="D", email="d@example.com"), source="buyer"
         )
 
+    # then the third is refused with the reason, and the log shows every holder
     assert "reassigned 2 times" in str(refused.value)
     seat.refresh_from_db()
     assert (seat.holder_email, seat.reassignments, seat.revision) == ("c@example.com", 2, 3)
     assert list(SeatChange.objects.filter(seat=seat).values_list("to_email", flat=True)) == [
         "ann@example.com", "b@example.com", "c@example.com",
     ]  # fmt: skip
+    assert DownloadGrant.objects.filter(copy__seat=seat, revoked_at__isnull=True).count() == 1
+
+
+def test_correcting_a_holder_before_their_copy_is_sent_uses_no_change(settings):
+    settings.SEAT_REASSIGNMENT_LIMIT = 1
+    order = seat_order(holders=FIVE[:1], paid=False)
+    seat = Seat.objects.get(order=order)
+
+    for email in ("ann.lee@example.com", "a.lee@example.com", "lee@example.com"):
+        seat_services.reassign_seat(seat_id=seat.pk, holder=Holder(name="Ann Lee", email=email), source="buyer")
+
+    seat.refresh_from_db()
+    assert (seat.holder_email, seat.reassignments) == ("lee@example.com", 0)
+    assert SeatChange.objects.filter(seat=seat).count() == 4
 
 
 def test_a_seat_named_after_delivery_is_delivered_without_mailing_the_buyer_again(
