@@ -118,12 +118,13 @@ def deliver_order(*, order_id: int) -> Order:
     for each named seat's current holder (their own copy, links and invitation).
 
     Idempotent: lines and seat holders already stamped are kept, and the mail goes
-    out only if it has not (delivery_mailed_at; a seat's invited_revision). Files are stored before the mail is sent; the
-    order moves to delivered after it. Transient errors (storage, SMTP) propagate
-    for the task to retry; DeliveryFailed means retrying will not help. When the
-    stamping transaction fails (or its commit does), the files it wrote are removed;
-    a file left by a killed attempt is replaced, since each line has one file name.
-    Nothing is delivered for an order whose access ended.
+    out only if it has not (delivery_mailed_at; a seat's invited_revision). Files
+    are stored before the mail is sent; the order moves to delivered after it.
+    Transient errors (storage, SMTP) propagate for the task to retry; DeliveryFailed
+    means retrying will not help. When the stamping transaction fails (or its commit
+    does), the files it wrote are removed; a file left by a killed attempt is
+    replaced, since each copy (a line's, a seat holder's) has one file name. Nothing
+    is delivered for an order whose access ended.
     """
     written: list[str] = []
     try:

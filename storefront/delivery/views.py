@@ -89,7 +89,8 @@ def renew(request, token):
         except services.AccessEnded:
             return _unavailable(request, grant, 410)
         with override(order.language):
-            return render(request, "delivery/link_renewed.html", {"order": order, "seat": grant.copy.seat})
+            context = {"order": order, "seat": grant.copy.seat}
+            return render(request, "delivery/link_renewed.html", context)
     if not DownloadGrant.objects.usable().filter(copy=grant.copy).exists():
         try:
             services.request_fresh_links(order_id=order.pk, reason="buyer asked, link expired")

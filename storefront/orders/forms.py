@@ -38,7 +38,9 @@ class CheckoutForm(forms.Form):
         error_messages={"required": _("Please accept the licence terms to continue.")},
     )
 
-    def __init__(self, *args, card_available: bool = True, seat_lines=(), needs_site=False, **kwargs):
+    def __init__(
+        self, *args, card_available: bool = True, seat_lines=(), needs_site=False, **kwargs
+    ):
         """``seat_lines``: (report id, title, licence label, seats) of the cart's licences
         with named seats; ``needs_site``: the cart holds a site licence."""
         super().__init__(*args, **kwargs)
@@ -96,7 +98,8 @@ class CheckoutForm(forms.Form):
                     address = cleaned[email].casefold()
                     if address in seen:
                         self.add_error(
-                            email, _("This address already has a seat: each seat is for another person.")
+                            email,
+                            _("This address already has a seat: each seat is for another person."),
                         )
                     seen.add(address)
 

@@ -92,7 +92,9 @@ def reassign_seat(*, seat_id: int, holder: Holder, source: str, actor=None) -> S
                 % {"number": seat.number, "limit": limit}
             )
         if seat.holder_email.casefold() == holder.email.casefold():
-            raise SeatError(gettext("This seat is already held by %(email)s.") % {"email": holder.email})
+            raise SeatError(
+                gettext("This seat is already held by %(email)s.") % {"email": holder.email}
+            )
         _refuse_second_seat(seat.line, holder, except_seat=seat)
         SeatChange.objects.create(
             seat=seat, source=source, actor=actor, from_name=seat.holder_name,
@@ -163,7 +165,9 @@ def _refuse_second_seat(line: OrderLine, holder: Holder, except_seat: Seat | Non
         others = others.exclude(pk=except_seat.pk)
     if others.exists():
         raise SeatError(
-            gettext("%(email)s already holds a seat of this licence: each seat is for another person.")
+            gettext(
+                "%(email)s already holds a seat of this licence: each seat is for another person."
+            )
             % {"email": holder.email}
         )
 

@@ -329,7 +329,9 @@ def _seats_page(request, order, lines, editable, posted, status=200):
         "order": order,
         "groups": groups,
         # A refusal for a form the page no longer shows (the last seat taken meanwhile).
-        "orphan_errors": posted_form.errors.values() if posted_form and posted_prefix not in shown else (),
+        "orphan_errors": (
+            posted_form.errors.values() if posted_form and posted_prefix not in shown else ()
+        ),
         "editable": editable,
         "reassignment_limit": settings.SEAT_REASSIGNMENT_LIMIT,
         "error": status == 400 and posted_form is None,
