@@ -145,12 +145,14 @@ def deliver_order(*, order_id: int) -> Order:
         raise
     if order.delivery_mailed_at is None:
         send_delivery_mail(order_id=order.pk)
-    for seat_id in seat_ids:
-        seats.send_seat_invitation(seat_id=seat_id)
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         if order.status == OrderStatus.PAID:
             order_services.set_status(order, OrderStatus.DELIVERED, source="delivery")
+    # After the buyer's own delivery: a holder's mailbox refusing mail must not keep
+    # the buyer's order "being prepared"; a retry (or the sweep) invites them.
+    for seat_id in seat_ids:
+        seats.send_seat_invitation(seat_id=seat_id)
     return order
 
 

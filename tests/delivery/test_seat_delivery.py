@@ -349,3 +349,28 @@ def test_a_seat_whose_delivery_was_never_queued_is_delivered_by_the_sweep(
     [message] = mail.outbox
     assert message.to == ["ann@example.com"]
     assert sweep_undelivered_orders_task() == 0
+
+
+def test_a_holder_whose_mail_fails_does_not_hold_back_the_buyers_delivery(monkeypatch):
+    # given a paid order with one named seat, and the holder's mail server refusing
+    from smtplib import SMTPRecipientsRefused
+
+    from storefront.delivery import seats as seat_delivery
+
+    order = seat_order(holders=FIVE[:1])
+
+    def refuse(order, seat, grant):
+        raise SMTPRecipientsRefused({seat.holder_email: (450, b"mailbox busy")})
+
+    monkeypatch.setattr(seat_delivery, "_mail_invitation", refuse)
+
+    # when the delivery runs
+    with pytest.raises(SMTPRecipientsRefused):
+        services.deliver_order(order_id=order.pk)
+
+    # then the buyer has their copy and the order is delivered; the retry invites the holder
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.DELIVERED
+    assert [message.to for message in mail.outbox] == [["buyer@example.com"]]
+    monkeypatch.undo()
+    services.deliver_order(order_id=order.pk)
+    assert [message.to for message in mail.outbox] == [["buyer@example.com"], ["ann@example.com"]]

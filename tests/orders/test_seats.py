@@ -126,7 +126,9 @@ def test_checkout_of_a_site_licence_asks_for_the_site(client):
     response = client.post("/en/checkout/", {**BUYER, "site": "Berlin office"})
 
     assert response.status_code == 302
-    assert Order.objects.get().site == "Berlin office"
+    order = Order.objects.get()
+    assert order.site == "Berlin office"
+    assert "Berlin office" in client.get(f"/en/orders/{order.public_token}/").content.decode()
 
 
 def test_checkout_without_seats_or_sites_shows_no_seat_fields(client):
