@@ -409,6 +409,16 @@ class LicenseType(models.TextChoices):
     SITE = "site", _("Site licence")
     ENTERPRISE = "enterprise", _("Enterprise licence")
 
+    @property
+    def named_seats(self) -> int:
+        """How many named people the licence covers, each with their own stamped copy
+        (0: the licence is not for named people: one buyer, a site, a company)."""
+        return NAMED_SEATS.get(self, 0)
+
+
+# The "N" of a multi-user licence; order lines keep their own snapshot of it.
+NAMED_SEATS = {LicenseType.MULTI_USER: 5}
+
 
 LICENSE_TERMS = {
     LicenseType.SINGLE_USER: _("One named person may read and print the report."),

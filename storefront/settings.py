@@ -263,6 +263,9 @@ COUNTRIES_FIRST_BREAK = "──────────"
 
 DOWNLOAD_EXPIRY_DAYS = int(os.environ.get("DOWNLOAD_EXPIRY_DAYS", "30"))
 DOWNLOAD_LIMIT = int(os.environ.get("DOWNLOAD_LIMIT", "5"))
+# How often a named seat of a multi-user licence may be given to another person once
+# its holder was sent their copy (corrections before that are free).
+SEAT_REASSIGNMENT_LIMIT = int(os.environ.get("SEAT_REASSIGNMENT_LIMIT", "2"))
 # Paid but undelivered this long: the sweep queues the delivery again.
 DELIVERY_SWEEP_AFTER_MINUTES = int(os.environ.get("DELIVERY_SWEEP_AFTER_MINUTES", "5"))
 # Invoice orders whose pro-forma is still unsent this long are queued again.

@@ -20,8 +20,11 @@ class DownloadLogInline(admin.TabularInline):
 class DownloadGrantAdmin(admin.ModelAdmin):
     list_display = ["copy", "order_number", "expires_at", "downloads_left", "revoked_at", "created_at"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
-    search_fields = ["copy__licence_id", "copy__line__order__number", "copy__line__order__email"]
-    list_select_related = ["copy__line__order"]
+    search_fields = [
+        "copy__licence_id", "copy__line__order__number", "copy__line__order__email",
+        "copy__seat__order__number", "copy__seat__holder_email",
+    ]  # fmt: skip
+    list_select_related = ["copy__line__order", "copy__seat__order"]
     readonly_fields = ["copy", "token", "created_at", "revoked_at", "revoke_reason"]
     fields = ["copy", "token", "expires_at", "downloads_left", "revoked_at", "revoke_reason", "created_at"]
     inlines = [DownloadLogInline]
@@ -42,6 +45,6 @@ class DownloadGrantAdmin(admin.ModelAdmin):
         # The token is the download link itself.
         return [field for field in fields if field != "token"]
 
-    @admin.display(description=_("order"), ordering="copy__line__order__number")
+    @admin.display(description=_("order"))
     def order_number(self, grant):
-        return grant.copy.line.order.number
+        return grant.copy.order.number

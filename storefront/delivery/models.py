@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reports.storage import private_storage
-from storefront.orders.models import OrderLine
+from storefront.orders.models import Order, OrderLine, Seat
 
 
 def new_download_token() -> str:
@@ -19,28 +19,78 @@ def new_licence_id() -> str:
     return f"L-{secrets.token_hex(6).upper()}"
 
 
+class StampedCopyQuerySet(models.QuerySet):
+    def of_order(self, order_id: int):
+        """The buyer's copies and the seat holders' copies of an order."""
+        return self.filter(Q(line__order_id=order_id) | Q(seat__order_id=order_id))
+
+
 class StampedCopy(models.Model):
-    """The PDF of one order line, stamped with its licence; made once."""
+    """The PDF of one order line, stamped with its licence; made once.
+
+    Either the buyer's copy of a line (``line``) or a seat holder's (``seat``, one per
+    holder the seat has had: ``seat_revision``), never both.
+    """
 
     line = models.OneToOneField(
-        OrderLine, verbose_name=_("order line"), on_delete=models.CASCADE, related_name="copy"
+        OrderLine,
+        verbose_name=_("order line"),
+        on_delete=models.CASCADE,
+        related_name="copy",
+        null=True,
+        blank=True,
     )
+    seat = models.ForeignKey(
+        Seat,
+        verbose_name=_("named seat"),
+        on_delete=models.CASCADE,
+        related_name="copies",
+        null=True,
+        blank=True,
+    )
+    seat_revision = models.PositiveIntegerField(_("holder number"), null=True, blank=True)
     licence_id = models.CharField(_("licence id"), max_length=20, unique=True)
     file = models.FileField(_("file"), storage=private_storage, upload_to="stamped/")
     pages = models.PositiveIntegerField(_("pages"))
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    objects = StampedCopyQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("stamped copy")
         verbose_name_plural = _("stamped copies")
         ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(line__isnull=False, seat__isnull=True, seat_revision__isnull=True)
+                    | Q(line__isnull=True, seat__isnull=False, seat_revision__isnull=False)
+                ),
+                name="stampedcopy_buyer_or_seat",
+            ),
+            models.UniqueConstraint(
+                fields=["seat", "seat_revision"], name="stampedcopy_one_per_seat_holder"
+            ),
+        ]
 
     def __str__(self):
         return self.licence_id
 
+    @property
+    def order_line(self) -> OrderLine:
+        return self.line if self.line_id else self.seat.line
+
+    @property
+    def order(self) -> Order:
+        return self.line.order if self.line_id else self.seat.order
+
 
 class DownloadGrantQuerySet(models.QuerySet):
+    def of_order(self, order_id: int):
+        """Links to the buyer's and the seat holders' copies of an order."""
+        return self.filter(Q(copy__line__order_id=order_id) | Q(copy__seat__order_id=order_id))
+
     def usable(self, now=None):
         now = now or timezone.now()
         return self.filter(revoked_at__isnull=True, expires_at__gt=now, downloads_left__gt=0)

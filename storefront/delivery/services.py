@@ -19,7 +19,8 @@ from storefront.delivery.models import DownloadGrant, DownloadLog, StampedCopy, 
 from storefront.delivery.stamping import LicenceStamp, stamp_licence
 from storefront.orders import services as order_services
 from storefront.orders.mail import absolute_url, build_message
-from storefront.orders.models import Order, OrderLine, OrderStatus
+from reports.models import LicenseType
+from storefront.orders.models import Order, OrderLine, OrderStatus, Seat
 from storefront.queueing import delay_or_leave_to_sweep
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,14 @@ def _refuse_if_access_ended(order: Order) -> None:
 
 
 def _stamp_line(line: OrderLine, order: Order, written: list[str]) -> StampedCopy:
-    """Stamp one line's copy and save its row; the stored file's name goes into ``written``."""
+    """Stamp the buyer's copy of a line and save its row; the file's name goes into ``written``."""
+    return _stamp_copy(order=order, line=line, licensee=order.full_name, written=written)
+
+
+def _stamp_copy(
+    *, order: Order, line: OrderLine, licensee: str, written: list[str], seat: Seat | None = None
+) -> StampedCopy:
+    """Stamp one copy of a line for ``licensee`` (the buyer, or a seat's holder)."""
     report = line.report
     if report is None or not report.master_pdf:
         raise DeliveryFailed(f"No master PDF for {line.product_code} (order {order.number}).")
@@ -57,8 +65,9 @@ def _stamp_line(line: OrderLine, order: Order, written: list[str]) -> StampedCop
     licence_id = new_licence_id()
     with override(order.language):
         stamp = LicenceStamp(
-            licensee=order.full_name,
+            licensee=licensee,
             company=order.company,
+            site=order.site if line.license_type == LicenseType.SITE else "",
             licence_type=str(line.get_license_type_display()),
             order_number=order.number,
             licence_id=licence_id,
@@ -73,10 +82,20 @@ def _stamp_line(line: OrderLine, order: Order, written: list[str]) -> StampedCop
     except NotImplementedError:  # a storage without local paths (e.g. a bucket)
         with report.master_pdf.open("rb") as master:
             result = stamp_licence(io.BytesIO(master.read()), output, stamp)
-    copy = StampedCopy(line=line, licence_id=licence_id, pages=result.pages, size=result.bytes_written)
-    # One name per line: an attempt killed between writing the file and committing its
-    # row left a file that no row owns; this attempt replaces it instead of adding one.
+    copy = StampedCopy(
+        line=None if seat else line,
+        seat=seat,
+        seat_revision=seat.revision if seat else None,
+        licence_id=licence_id,
+        pages=result.pages,
+        size=result.bytes_written,
+    )
+    # One name per copy (a line's, or a seat holder's): an attempt killed between writing
+    # the file and committing its row left a file that no row owns; this attempt
+    # replaces it instead of adding one.
     name = f"{order.number}/{line.pk}-{line.product_code}.pdf"
+    if seat is not None:
+        name = f"{order.number}/{line.pk}-{line.product_code}-seat{seat.number}-{seat.revision}.pdf"
     stored_name = copy.file.field.generate_filename(copy, name)
     if copy.file.storage.exists(stored_name):
         copy.file.storage.delete(stored_name)  # the line has no copy and its order is locked
@@ -95,15 +114,17 @@ def new_grant(copy: StampedCopy) -> DownloadGrant:
 
 
 def deliver_order(*, order_id: int) -> Order:
-    """Stamp every line of a paid order, create its links and mail them, once.
+    """Stamp every line of a paid order, create its links and mail them, once; the same
+    for each named seat's current holder (their own copy, links and invitation).
 
-    Idempotent: lines already stamped are kept, and the mail goes out only if it
-    has not (delivery_mailed_at). Files are stored before the mail is sent; the
-    order moves to delivered after it. Transient errors (storage, SMTP) propagate
-    for the task to retry; DeliveryFailed means retrying will not help. When the
-    stamping transaction fails (or its commit does), the files it wrote are removed;
-    a file left by a killed attempt is replaced, since each line has one file name.
-    Nothing is delivered for an order whose access ended.
+    Idempotent: lines and seat holders already stamped are kept, and the mail goes
+    out only if it has not (delivery_mailed_at; a seat's invited_revision). Files
+    are stored before the mail is sent; the order moves to delivered after it.
+    Transient errors (storage, SMTP) propagate for the task to retry; DeliveryFailed
+    means retrying will not help. When the stamping transaction fails (or its commit
+    does), the files it wrote are removed; a file left by a killed attempt is
+    replaced, since each copy (a line's, a seat holder's) has one file name. Nothing
+    is delivered for an order whose access ended.
     """
     written: list[str] = []
     try:
@@ -117,6 +138,7 @@ def deliver_order(*, order_id: int) -> Order:
                 return order
             for line in order.lines.select_related("report").filter(copy__isnull=True):
                 new_grant(_stamp_line(line, order, written))
+            seat_ids = seats.stamp_seat_copies(order=order, written=written)
     except BaseException:
         # The rows are rolled back (or never committed): no file may outlive them.
         _delete_files(written)
@@ -127,6 +149,10 @@ def deliver_order(*, order_id: int) -> Order:
         order = Order.objects.select_for_update().get(pk=order_id)
         if order.status == OrderStatus.PAID:
             order_services.set_status(order, OrderStatus.DELIVERED, source="delivery")
+    # After the buyer's own delivery: a holder's mailbox refusing mail must not keep
+    # the buyer's order "being prepared"; a retry (or the sweep) invites them.
+    for seat_id in seat_ids:
+        seats.send_seat_invitation(seat_id=seat_id)
     return order
 
 
@@ -266,10 +292,14 @@ def claim_download(*, token: str, ip_address: str | None, user_agent: str) -> Do
     The count is a conditional UPDATE, so ten simultaneous requests on a link with
     five downloads left serve exactly five.
     """
-    grant = DownloadGrant.objects.select_related("copy__line__order").filter(token=token).first()
+    grant = (
+        DownloadGrant.objects.select_related("copy__line__order", "copy__seat__order", "copy__seat__line")
+        .filter(token=token)
+        .first()
+    )
     if grant is None:
         return DownloadDecision(404)
-    if grant.is_revoked or grant.is_expired or grant.copy.line.order.access_ended_at is not None:
+    if grant.is_revoked or grant.is_expired or grant.copy.order.access_ended_at is not None:
         return DownloadDecision(410, grant)
     claimed = DownloadGrant.objects.usable().filter(pk=grant.pk).update(
         downloads_left=F("downloads_left") - 1
@@ -426,10 +456,24 @@ end_access.alters_data = True
 
 
 def revoke_access(*, order_id: int, reason: str) -> int:
-    """Stop every link of an order (staff). Returns links revoked.
+    """Stop every link of an order, the seat holders' included (staff). Returns links revoked.
 
     Staff may issue fresh links afterwards; a dispute or full refund uses end_access.
     """
-    return DownloadGrant.objects.filter(
-        copy__line__order_id=order_id, revoked_at__isnull=True
-    ).update(revoked_at=timezone.now(), revoke_reason=reason[:200])
+    return DownloadGrant.objects.of_order(order_id).filter(revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoke_reason=reason[:200]
+    )
+
+
+def renew_seat_link(*, seat_id: int) -> bool:
+    """A seat holder's expired link: a fresh one is mailed to the seat's current holder.
+
+    See storefront.delivery.seats.renew_seat_link.
+    """
+    return seats.renew_seat_link(seat_id=seat_id)
+
+
+renew_seat_link.alters_data = True
+
+# Seat delivery uses the helpers above; imported last, as it imports this module.
+from storefront.delivery import seats  # noqa: E402

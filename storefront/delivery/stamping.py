@@ -101,6 +101,8 @@ WORDING = {
         "licensed_to_company": "Licensed to {licensee}, {company}",
         "order": "Order {order_number}",
         "licence": "Licence {licence_id}",
+        "site_segment": "Site: {site}",
+        "site": "Site",
         "heading": "Licensed copy",
         "report": "Report",
         "licensee": "Licensee",
@@ -129,6 +131,8 @@ WORDING = {
         "licensed_to_company": "授权给 {licensee}（{company}）",
         "order": "订单 {order_number}",
         "licence": "许可编号 {licence_id}",
+        "site_segment": "地点：{site}",
+        "site": "地点",
         "heading": "授权副本",
         "report": "报告",
         "licensee": "被许可人",
@@ -177,9 +181,10 @@ class LicenceStamp:
     licence_id: str
     issued_on: date
     language: str = "en"  # "en" or "zh-hans": wording of the stamp's fixed texts
+    site: str = ""  # the company location a site licence covers
 
     def __post_init__(self):
-        for name in ("licensee", "company", "licence_type", "order_number", "licence_id"):
+        for name in ("licensee", "company", "licence_type", "order_number", "licence_id", "site"):
             object.__setattr__(self, name, _clean(getattr(self, name)))
         for name in ("licensee", "licence_type", "order_number", "licence_id"):
             if not getattr(self, name):
@@ -209,8 +214,10 @@ class LicenceStamp:
         who = (
             wording["licensed_to_company"] if self.company else wording["licensed_to"]
         ).format(licensee=self.licensee, company=self.company)
+        site = [wording["site_segment"].format(site=self.site)] if self.site else []
         return [
             who,
+            *site,
             self.licence_type,
             wording["order"].format(order_number=self.order_number),
             self.issued_on.isoformat(),
@@ -465,6 +472,7 @@ def _cover_layout(stamp: LicenceStamp, title: str, width: float):
     facts = [
         (wording["licensee"], stamp.licensee),
         (wording["company"], stamp.company),
+        (wording["site"], stamp.site),
         (wording["licence_type"], stamp.licence_type),
         (wording["order_number"], stamp.order_number),
         (wording["licence_id"], stamp.licence_id),
@@ -688,7 +696,7 @@ def _write_metadata(pdf: Pdf, stamp: LicenceStamp):
     statement = stamp.rights_statement()
     keywords_added = "; ".join(
         filter(None, [f"Licence {stamp.licence_id}", f"Order {stamp.order_number}",
-                      f"Licensee {stamp.licensee}", stamp.company])
+                      f"Licensee {stamp.licensee}", stamp.company, stamp.site])
     )
     info = pdf.docinfo
     subject = _append_text(info.get(Name.Subject), statement, " — ")
@@ -698,6 +706,8 @@ def _write_metadata(pdf: Pdf, stamp: LicenceStamp):
     info[Name("/Licensee")] = String(stamp.licensee)
     if stamp.company:
         info[Name("/LicenseeCompany")] = String(stamp.company)
+    if stamp.site:
+        info[Name("/LicenceSite")] = String(stamp.site)
     info[Name("/LicenceType")] = String(stamp.licence_type)
     info[Name("/OrderNumber")] = String(stamp.order_number)
     info[Name("/LicenceId")] = String(stamp.licence_id)

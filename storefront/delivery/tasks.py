@@ -6,7 +6,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 
-from storefront.delivery import services
+from storefront.delivery import seats, services
 from storefront.queueing import TRANSIENT_ERRORS, retry_or_give_up
 
 logger = logging.getLogger(__name__)
@@ -71,12 +71,16 @@ def send_fresh_links_task(self, order_id: int) -> None:
 
 @shared_task(acks_late=True)
 def sweep_undelivered_orders_task() -> int:
-    """Beat: paid orders still undelivered after a few minutes are queued again."""
-    order_ids = list(
-        services.orders_awaiting_delivery(
-            older_than=timedelta(minutes=settings.DELIVERY_SWEEP_AFTER_MINUTES)
-        )
-    )
+    """Beat: paid orders still undelivered after a few minutes are queued again, and so
+    are delivered orders with a seat holder named (or a seat link renewed) but not mailed."""
+    older_than = timedelta(minutes=settings.DELIVERY_SWEEP_AFTER_MINUTES)
+    order_ids = list(services.orders_awaiting_delivery(older_than=older_than))
+    # Seat holders named or renewed on a delivered order whose delivery was not queued.
+    order_ids += [
+        order_id
+        for order_id in seats.orders_with_seats_awaiting_delivery(older_than=older_than)
+        if order_id not in order_ids
+    ]
     for order_id in order_ids:
         deliver_order_task.delay(order_id)
     if order_ids:

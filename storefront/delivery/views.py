@@ -17,7 +17,7 @@ def _client_ip(request) -> str | None:
 
 
 def _attachment_name(grant: DownloadGrant) -> str:
-    line = grant.copy.line
+    line = grant.copy.order_line
     return f"{line.product_code} {line.title}"[:150].strip() + ".pdf"
 
 
@@ -52,7 +52,7 @@ def download(request, token):
 
 
 def _unavailable(request, grant: DownloadGrant, status: int):
-    order = grant.copy.line.order
+    order = grant.copy.order
     with override(order.language):
         return render(
             request,
@@ -74,10 +74,23 @@ def renew(request, token):
 
     The request is saved and mailed by a task, so the page never waits on SMTP.
     """
-    grant = DownloadGrant.objects.select_related("copy__line__order").filter(token=token).first()
+    grant = (
+        DownloadGrant.objects.select_related("copy__line__order", "copy__seat__order")
+        .filter(token=token)
+        .first()
+    )
     if grant is None or grant.is_revoked or not grant.is_expired:
         raise Http404(_("This link cannot be renewed."))
-    order = grant.copy.line.order
+    order = grant.copy.order
+    if grant.copy.seat_id:
+        # A seat holder's link: a fresh one goes to the seat's holder, not the buyer.
+        try:
+            services.renew_seat_link(seat_id=grant.copy.seat_id)
+        except services.AccessEnded:
+            return _unavailable(request, grant, 410)
+        with override(order.language):
+            context = {"order": order, "seat": grant.copy.seat}
+            return render(request, "delivery/link_renewed.html", context)
     if not DownloadGrant.objects.usable().filter(copy=grant.copy).exists():
         try:
             services.request_fresh_links(order_id=order.pk, reason="buyer asked, link expired")

@@ -7,13 +7,22 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from storefront.delivery import services as delivery_services
 from storefront.forms import NameField
 from storefront.orders import services, tax_ids
-from storefront.orders.models import Order, OrderLine, OrderStatus, OrderStatusChange, PaymentMethod
+from storefront.orders.models import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    OrderStatusChange,
+    PaymentMethod,
+    Seat,
+)
 from storefront.payments import services as payment_services
 from storefront.payments import stripe_api
 from storefront.payments.models import CheckoutSession, PaymentEvent, Refund
@@ -72,6 +81,35 @@ class OrderLineInline(ReadOnlyInline):
     model = OrderLine
     fields = ["product_code", "title", "license_type", "unit_price", "currency"]
     readonly_fields = fields
+
+
+class SeatInline(ReadOnlyInline):
+    """The named seats of the order's multi-user licences, each with its log."""
+
+    model = Seat
+    fields = [
+        "line", "number", "holder_name", "holder_email", "reassignments", "invited_at", "history",
+    ]  # fmt: skip
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("line").prefetch_related("changes")
+
+    @admin.display(description=_("changes (who, when, from, to)"))
+    def history(self, seat):
+        return format_html_join(
+            mark_safe("<br>"),
+            "{} · {} · {} → {}",
+            (
+                (
+                    f"{change.changed_at:%Y-%m-%d %H:%M}",
+                    str(change.actor or change.source),
+                    f"{change.from_name} <{change.from_email}>" if change.from_email else "—",
+                    f"{change.to_name} <{change.to_email}>",
+                )
+                for change in seat.changes.all()
+            ),
+        )
 
 
 class StatusChangeInline(ReadOnlyInline):
@@ -137,7 +175,7 @@ class OrderAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     fieldsets = [
         (_("Order"), {"fields": ["number", "status", "payment_method", "language", "public_token"]}),
-        (_("Buyer"), {"fields": ["full_name", "email", "company", "vat_id", "po_number"]}),
+        (_("Buyer"), {"fields": ["full_name", "email", "company", "site", "vat_id", "po_number"]}),
         (
             _("Billing address"),
             {
@@ -169,7 +207,7 @@ class OrderAdmin(admin.ModelAdmin):
         ),
     ]
     inlines = [
-        OrderLineInline, StatusChangeInline, CheckoutSessionInline, PaymentEventInline,
+        OrderLineInline, SeatInline, StatusChangeInline, CheckoutSessionInline, PaymentEventInline,
         RefundInline,
     ]  # fmt: skip
     actions = [
@@ -182,7 +220,7 @@ class OrderAdmin(admin.ModelAdmin):
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         # Staff correcting a licensee follow the checkout's rules: the stamp prints it.
-        if db_field.name in ("full_name", "company"):
+        if db_field.name in ("full_name", "company", "site"):
             kwargs["form_class"] = NameField
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 

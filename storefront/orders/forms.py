@@ -7,6 +7,7 @@ from storefront.forms import NameField
 from storefront.orders import tax_ids
 from storefront.orders.countries import needs_postcode
 from storefront.orders.models import PaymentMethod
+from storefront.orders.seats import Holder
 
 
 class AddToCartForm(forms.Form):
@@ -63,8 +64,34 @@ class CheckoutForm(forms.Form):
         error_messages={"required": _("Please accept the licence terms to continue.")},
     )
 
-    def __init__(self, *args, card_available: bool = True, **kwargs):
+    def __init__(
+        self, *args, card_available: bool = True, seat_lines=(), needs_site=False, **kwargs
+    ):
+        """``seat_lines``: (report id, title, licence label, seats) of the cart's licences
+        with named seats; ``needs_site``: the cart holds a site licence."""
         super().__init__(*args, **kwargs)
+        if needs_site:
+            self.fields["site"] = NameField(
+                label=_("Site covered by the site licence"),
+                max_length=200,
+            )
+        self.seat_groups = []
+        for report_id, title, licence, seats in seat_lines:
+            rows = []
+            for number in range(1, seats + 1):
+                prefix = f"seat_{report_id}_{number}"
+                self.fields[f"{prefix}_name"] = NameField(
+                    label=_("Seat %(number)s: name") % {"number": number}, max_length=200,
+                    required=False,
+                )  # fmt: skip
+                self.fields[f"{prefix}_email"] = forms.EmailField(
+                    label=_("Seat %(number)s: email") % {"number": number}, max_length=254,
+                    required=False,
+                )  # fmt: skip
+                rows.append((number, prefix))
+            self.seat_groups.append(
+                {"report_id": report_id, "title": title, "licence": licence, "rows": rows}
+            )
         if not card_available:
             self.fields["payment_method"].choices = [
                 choice
@@ -87,4 +114,55 @@ class CheckoutForm(forms.Form):
                 cleaned["vat_id"] = tax_ids.normalise_tax_id(country, cleaned["vat_id"])
             except ValidationError as error:
                 self.add_error("vat_id", error)
+        self._clean_seats(cleaned)
         return cleaned
+
+    def _clean_seats(self, cleaned):
+        for group in self.seat_groups:
+            seen = set()
+            for _number, prefix in group["rows"]:
+                name, email = f"{prefix}_name", f"{prefix}_email"
+                if name in self.errors or email in self.errors:
+                    continue
+                if cleaned.get(name) and not cleaned.get(email):
+                    self.add_error(email, _("Please give this person's e-mail address too."))
+                elif cleaned.get(email) and not cleaned.get(name):
+                    self.add_error(name, _("Please give this person's name too."))
+                elif cleaned.get(email):
+                    address = cleaned[email].casefold()
+                    if address in seen:
+                        self.add_error(
+                            email,
+                            _("This address already has a seat: each seat is for another person."),
+                        )
+                    seen.add(address)
+
+    def bound_seat_groups(self):
+        """The seat fields per licence, for the template: [(group, [(n, name, email)])]."""
+        return [
+            (group, [(n, self[f"{p}_name"], self[f"{p}_email"]) for n, p in group["rows"]])
+            for group in self.seat_groups
+        ]
+
+    def seat_holders(self) -> dict[int, list[Holder]]:
+        """{report id: holders named}, after is_valid()."""
+        holders = {}
+        for group in self.seat_groups:
+            named = [
+                Holder(name=self.cleaned_data[f"{p}_name"], email=self.cleaned_data[f"{p}_email"])
+                for _n, p in group["rows"]
+                if self.cleaned_data.get(f"{p}_email")
+            ]
+            if named:
+                holders[group["report_id"]] = named
+        return holders
+
+
+class SeatHolderForm(forms.Form):
+    """Name a seat, or give it to another person, from the order's seats page."""
+
+    name = NameField(label=_("Name"), max_length=200)
+    email = forms.EmailField(label=_("Email"), max_length=254)
+
+    def holder(self) -> Holder:
+        return Holder(name=self.cleaned_data["name"], email=self.cleaned_data["email"])

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 from django_countries.fields import CountryField
@@ -67,6 +68,8 @@ class Order(models.Model):
     billing_city = models.CharField(_("city"), max_length=100, blank=True)
     vat_id = models.CharField(_("VAT / tax ID"), max_length=50, blank=True)
     po_number = models.CharField(_("purchase order number"), max_length=50, blank=True)
+    # The company location a site licence covers; stamped with the company on its copies.
+    site = models.CharField(_("site"), max_length=200, blank=True)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
     currency = models.CharField(_("currency"), max_length=3)
     total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
@@ -183,6 +186,8 @@ class OrderLine(models.Model):
         _("price"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
     )
     currency = models.CharField(_("currency"), max_length=3)
+    # How many named seats the licence bought had (a snapshot, as the price is).
+    seat_limit = models.PositiveSmallIntegerField(_("named seats"), default=0)
 
     class Meta:
         verbose_name = _("order line")
@@ -224,3 +229,73 @@ class OrderStatusChange(models.Model):
 
     def __str__(self):
         return f"{self.order} {self.from_status or '-'} → {self.to_status}"
+
+
+class Seat(models.Model):
+    """One named person of a multi-user licence, with their own stamped copy.
+
+    ``revision`` counts the holders the seat has had; delivery stamps one copy per
+    revision and ``invited_revision`` records which holder was mailed their links.
+    """
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="seats"
+    )
+    line = models.ForeignKey(
+        OrderLine, verbose_name=_("order line"), on_delete=models.CASCADE, related_name="seats"
+    )
+    number = models.PositiveSmallIntegerField(_("seat"))
+    holder_name = models.CharField(_("name"), max_length=200)
+    holder_email = models.EmailField(_("email"))
+    revision = models.PositiveIntegerField(_("holder number"), default=1)
+    invited_revision = models.PositiveIntegerField(_("holder invited"), default=0)
+    invited_at = models.DateTimeField(_("invitation sent"), null=True, blank=True)
+    assigned_at = models.DateTimeField(_("holder named"), default=timezone.now)
+    reassignments = models.PositiveSmallIntegerField(_("reassignments"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("named seat")
+        verbose_name_plural = _("named seats")
+        ordering = ["line_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "number"], name="seat_one_per_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="seat_number_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.holder_name} <{self.holder_email}>"
+
+    @property
+    def is_invited(self) -> bool:
+        return self.invited_revision == self.revision
+
+
+class SeatChange(models.Model):
+    """The log of a seat: who named or reassigned it, when, from whom to whom."""
+
+    seat = models.ForeignKey(
+        Seat, verbose_name=_("named seat"), on_delete=models.CASCADE, related_name="changes"
+    )
+    changed_at = models.DateTimeField(_("time"), auto_now_add=True)
+    source = models.CharField(_("by"), max_length=100)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    from_name = models.CharField(_("from (name)"), max_length=200, blank=True)
+    from_email = models.EmailField(_("from (email)"), blank=True)
+    to_name = models.CharField(_("to (name)"), max_length=200)
+    to_email = models.EmailField(_("to (email)"))
+
+    class Meta:
+        verbose_name = _("seat change")
+        verbose_name_plural = _("seat changes")
+        ordering = ["changed_at", "id"]
+
+    def __str__(self):
+        return f"{self.seat_id}: {self.from_email or '-'} → {self.to_email}"

@@ -9,7 +9,7 @@ from reports import currencies
 from reports.models import LicenseOption, Report
 from reports.selectors import translations_of
 from storefront.orders.cart import Cart, CartLine
-from storefront.orders.models import Order, OrderLine
+from storefront.orders.models import Order, OrderLine, Seat
 
 
 def cart_lines(cart: Cart) -> list[CartLine]:
@@ -83,3 +83,12 @@ def downloads_of(order: Order) -> list[dict]:
         ]
         rows.append({"line": line, "grant": max(grants, key=lambda g: g.expires_at, default=None)})
     return rows
+
+
+def order_with_seats(token: str) -> Order | None:
+    """An order with its lines and their seats, in three queries."""
+    return (
+        Order.objects.filter(public_token=token)
+        .prefetch_related(Prefetch("lines__seats", queryset=Seat.objects.order_by("number")))
+        .first()
+    )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from reports import currencies as currency_facts
+from reports.models import LicenseType
 from storefront.orders.cart import CartLine
 from storefront.orders.countries import country_code
 from storefront.orders.models import (
@@ -53,6 +54,7 @@ class Buyer:
     billing_line2: str = ""
     billing_postcode: str = ""
     billing_city: str = ""
+    site: str = ""  # the company location of site licences
 
 
 def _new_order_number() -> str:
@@ -101,12 +103,19 @@ def _check_prices(lines: list[CartLine]) -> None:
 
 @transaction.atomic
 def place_order(
-    *, lines: list[CartLine], buyer: Buyer, language: str, payment_method: str
+    *,
+    lines: list[CartLine],
+    buyer: Buyer,
+    language: str,
+    payment_method: str,
+    seat_holders: dict | None = None,
 ) -> Order:
     """Save a pending order with price and title snapshots from the given cart lines.
 
     The buyer's country is stored as its ISO code (an unknown one is refused); the
     VAT id and billing address are stored as given: the checkout form checks them.
+    ``seat_holders`` ({report id: [seats.Holder]}) names seats of multi-user licences;
+    more than a licence's seats is refused (seats.SeatError) and nothing is saved.
 
     Card orders wait for Stripe; invoice orders wait for sales staff, and the buyer
     is mailed a pro-forma invoice once the order is committed.
@@ -136,6 +145,7 @@ def place_order(
         billing_line2=buyer.billing_line2,
         billing_postcode=buyer.billing_postcode,
         billing_city=buyer.billing_city,
+        site=buyer.site,
         language=language,
         currency=currencies.pop(),
         total=sum((line.price for line in lines), Decimal("0")),
@@ -170,9 +180,14 @@ def place_order(
             license_type=line.option.license_type,
             unit_price=line.price,
             currency=line.currency,
+            seat_limit=LicenseType(line.option.license_type).named_seats,
         )
         for line in lines
     )
+    if seat_holders:
+        from storefront.orders.seats import name_seats_at_checkout  # it imports this module
+
+        name_seats_at_checkout(order=order, holders=seat_holders)
     OrderStatusChange.objects.create(
         order=order, from_status="", to_status=status, source="checkout"
     )

@@ -17,4 +17,5 @@ urlpatterns = [
     path("licence-terms/", views.licence_terms, name="licence_terms"),
     path("orders/<str:token>/", views.order_detail, name="detail"),
     path("orders/<str:token>/pay/", views.order_pay, name="pay"),
+    path("orders/<str:token>/seats/", views.order_seats, name="seats"),
 ]

@@ -1,4 +1,5 @@
 import logging
+import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -13,9 +14,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from reports.formatting import format_price
 from reports.models import LICENSE_TERMS, LicenseOption, LicenseType, Report
 from storefront import throttle
-from storefront.orders import selectors, services
+from storefront.orders import seats, selectors, services
 from storefront.orders.cart import Cart, MixedCurrencyError
-from storefront.orders.forms import AddToCartForm, CheckoutForm, RemoveFromCartForm
+from storefront.orders.forms import AddToCartForm, CheckoutForm, RemoveFromCartForm, SeatHolderForm
 from storefront.orders.models import OrderStatus, PaymentMethod
 from storefront.payments import services as payment_services
 from storefront.payments import stripe_api
@@ -127,7 +128,12 @@ def checkout(request):
     if request.method == "GET" and selectors.lines_in_other_currencies(lines):
         messages.error(request, _mixed_currency_message(lines))
         return redirect("orders:cart")
-    form = CheckoutForm(request.POST or None, card_available=card_payment_available())
+    form = CheckoutForm(
+        request.POST or None,
+        card_available=card_payment_available(),
+        seat_lines=_seat_lines(lines),
+        needs_site=any(line.option.license_type == LicenseType.SITE for line in lines),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         # Each order mails a pro-forma to the address typed in or opens a Stripe
@@ -150,10 +156,16 @@ def checkout(request):
                     billing_line2=data["billing_line2"].strip(),
                     billing_postcode=data["billing_postcode"].strip(),
                     billing_city=data["billing_city"].strip(),
+                    site=data.get("site", ""),
                 ),
                 language=get_language(),
                 payment_method=data["payment_method"],
+                seat_holders=form.seat_holders(),
             )
+        except seats.SeatError as error:  # the form allows no more seats than the licence
+            form.add_error(None, str(error))
+            context = {"form": form, "lines": lines, "total": _total(lines)}
+            return render(request, "orders/checkout.html", context, status=400)
         except services.OrderError:
             # place_order() refuses a cart it cannot charge as one amount (a licence
             # re-priced in another currency while it sat in the cart); nothing is saved.
@@ -174,6 +186,15 @@ def checkout(request):
     context = {"form": form, "lines": lines, "total": _total(lines)}
     response = render(request, "orders/checkout.html", context, status=400 if form.errors else 200)
     return allow_stripe_checkout(response)
+
+
+def _seat_lines(lines) -> list[tuple]:
+    """The cart's licences with named seats: (report id, title, licence, seats)."""
+    return [
+        (line.report.pk, line.report.title, line.option.get_license_type_display(), seats_count)
+        for line in lines
+        if (seats_count := LicenseType(line.option.license_type).named_seats)
+    ]
 
 
 def allow_stripe_checkout(response):
@@ -221,9 +242,11 @@ def order_detail(request, token):
     order = selectors.order_for_buyer(token)
     if order is None:
         raise Http404(_("There is no order at this address."))
+    lines = list(order.lines.all())
     context = {
         "order": order,
-        "lines": list(order.lines.all()),
+        "lines": lines,
+        "has_seats": any(line.seat_limit for line in lines),
         "downloads": selectors.downloads_of(order) if order.is_paid else [],
         "preparing": order.status == OrderStatus.PAID
         and order.delivery_failed_at is None
@@ -231,6 +254,95 @@ def order_detail(request, token):
         "payment_instructions": settings.INVOICE_PAYMENT_INSTRUCTIONS,
     }
     return allow_stripe_checkout(render(request, "orders/order_detail.html", context))
+
+
+SEAT_FORM_PREFIX = re.compile(r"^(line|seat)-(\d{1,18})$")
+
+
+@never_cache  # seat holders' names and addresses
+@require_http_methods(["GET", "POST"])
+def order_seats(request, token):
+    """The named seats of an order's multi-user licences: name one, or give one to
+    someone else; the forms post here and the page comes back with what was typed."""
+    order = selectors.order_with_seats(token)
+    if order is None:
+        raise Http404(_("There is no order at this address."))
+    lines = [line for line in order.lines.all() if line.seat_limit]
+    if not lines:
+        raise Http404(_("This order has no licence with named seats."))
+    editable = seats.can_change_seats(order)
+    posted = None
+    if request.method == "POST":
+        match = SEAT_FORM_PREFIX.match(request.POST.get("form", ""))
+        if not editable or match is None:
+            return _seats_page(request, order, lines, editable, None, status=400)
+        kind, pk = match.group(1), int(match.group(2))
+        posted = (f"{kind}-{pk}", SeatHolderForm(request.POST, prefix=f"{kind}-{pk}"))
+        form = posted[1]
+        if form.is_valid():
+            try:
+                if kind == "line":
+                    seat = seats.name_seat(
+                        order_id=order.pk, line_id=pk, holder=form.holder(), source="buyer"
+                    )
+                else:
+                    if not any(seat.pk == pk for line in lines for seat in line.seats.all()):
+                        raise seats.SeatError(_("This seat does not exist."))
+                    seat = seats.reassign_seat(seat_id=pk, holder=form.holder(), source="buyer")
+            except seats.SeatError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request,
+                    _("Seat %(number)s is now held by %(name)s. We will e-mail them their own copy.")
+                    % {"number": seat.number, "name": seat.holder_name},
+                )
+                return redirect("orders:seats", token=order.public_token)
+        return _seats_page(request, order, lines, editable, posted, status=400)
+    return _seats_page(request, order, lines, editable, None)
+
+
+def _seats_page(request, order, lines, editable, posted, status=200):
+    posted_prefix, posted_form = posted or (None, None)
+
+    def form_for(prefix):
+        return posted_form if prefix == posted_prefix else SeatHolderForm(prefix=prefix)
+
+    groups = []
+    for line in lines:
+        line_seats = list(line.seats.all())
+        groups.append(
+            {
+                "line": line,
+                "seats": [
+                    {
+                        "seat": seat,
+                        "left": seats.reassignments_left(seat),
+                        "form": form_for(f"seat-{seat.pk}") if editable else None,
+                        "prefix": f"seat-{seat.pk}",
+                    }
+                    for seat in line_seats
+                ],
+                "free": line.seat_limit - len(line_seats),
+                "form": form_for(f"line-{line.pk}") if editable else None,
+                "prefix": f"line-{line.pk}",
+            }
+        )
+    shown = {g["prefix"] for g in groups if g["free"] and g["form"]} | {
+        item["prefix"] for g in groups for item in g["seats"] if item["form"] and item["left"]
+    }
+    context = {
+        "order": order,
+        "groups": groups,
+        # A refusal for a form the page no longer shows (the last seat taken meanwhile).
+        "orphan_errors": (
+            posted_form.errors.values() if posted_form and posted_prefix not in shown else ()
+        ),
+        "editable": editable,
+        "reassignment_limit": settings.SEAT_REASSIGNMENT_LIMIT,
+        "error": status == 400 and posted_form is None,
+    }
+    return render(request, "orders/seats.html", context, status=status)
 
 
 def licence_terms(request):
