@@ -7,6 +7,7 @@ in-process tasks and a local-memory cache.
 
 import os
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from urllib.parse import unquote, urlsplit
 from pathlib import Path
 
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "storefront.payments",
     "storefront.delivery",
     "storefront.inquiries",
+    "storefront.invoicing",
 ]
 
 MIDDLEWARE = [
@@ -220,6 +222,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-inquiry-mail": {
         "task": "storefront.inquiries.tasks.sweep_inquiry_mail_task",
         "schedule": 2 * 60,
+    },
+    "issue-missing-invoices": {
+        "task": "storefront.invoicing.tasks.issue_missing_documents_task",
+        "schedule": 10 * 60,
     },
     "publish-due-reports": {
         "task": "reports.tasks.publish_due_reports",
@@ -442,8 +448,32 @@ INVOICE_PAYMENT_INSTRUCTIONS = os.environ.get(
     "INVOICE_PAYMENT_INSTRUCTIONS",
     "Bank transfer to: Meridian Research Ltd (example account)\n"
     "IBAN: GB00 EXAM 0000 0000 0000 00 · SWIFT/BIC: EXAMGB2L\n"
-    "Reference: your order number",
+    "Reference: {order_number}",
 )
+
+# --- Invoicing ----------------------------------------------------------------
+
+# The seller printed on invoices, receipts, pro-formas and credit notes; a "\n"
+# in SELLER_ADDRESS starts a new line (an environment value is often one line).
+SELLER_LEGAL_NAME = os.environ.get("SELLER_LEGAL_NAME", "Meridian Research Ltd")
+SELLER_ADDRESS = os.environ.get(
+    "SELLER_ADDRESS", "1 Example Street\nLondon EC1A 1AA\nUnited Kingdom"
+).replace("\\n", "\n")
+SELLER_TAX_ID = os.environ.get("SELLER_TAX_ID", "GB000000000")
+# ISO 3166 code of the seller's country: a business buyer with a VAT id elsewhere
+# is invoiced under the reverse charge, without tax.
+SELLER_COUNTRY = os.environ.get("SELLER_COUNTRY", "GB").strip().upper()
+# The tax included in prices otherwise, in percent, and its name on documents.
+try:
+    INVOICE_TAX_RATE = Decimal(os.environ.get("INVOICE_TAX_RATE", "0").strip())
+except InvalidOperation as error:
+    raise ImproperlyConfigured("INVOICE_TAX_RATE must be a percentage, e.g. 20 or 7.5.") from error
+if not INVOICE_TAX_RATE.is_finite() or not 0 <= INVOICE_TAX_RATE < 100:
+    raise ImproperlyConfigured("INVOICE_TAX_RATE must be a percentage from 0 to under 100.")
+INVOICE_TAX_LABEL = os.environ.get("INVOICE_TAX_LABEL", "VAT")
+# Days a pro-forma gives to pay.
+INVOICE_DUE_DAYS = int(os.environ.get("INVOICE_DUE_DAYS", "14"))
+
 # The sales inbox: inquiry notices, failed deliveries; the Reply-To of mail to buyers.
 SALES_EMAIL = os.environ.get("SALES_EMAIL", "sales@localhost")
 

@@ -39,6 +39,11 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 }
 PAID_STATUSES = {OrderStatus.PAID, OrderStatus.DELIVERED}
 
+# Where INVOICE_PAYMENT_INSTRUCTIONS names the payment reference: "{order_number}",
+# or the wording of the old default ("Reference: your order number"), which
+# deployments may still carry in their environment.
+PAYMENT_REFERENCE_PLACEHOLDERS = ("{order_number}", "your order number")
+
 
 class PaymentMethod(models.TextChoices):
     CARD = "card", _("Card (Stripe)")
@@ -125,6 +130,14 @@ class Order(models.Model):
     @property
     def access_has_ended(self) -> bool:
         return self.access_ended_at is not None
+
+    @property
+    def payment_instructions(self) -> str:
+        """INVOICE_PAYMENT_INSTRUCTIONS with this order's number as the payment reference."""
+        text = settings.INVOICE_PAYMENT_INSTRUCTIONS
+        for placeholder in PAYMENT_REFERENCE_PLACEHOLDERS:
+            text = text.replace(placeholder, self.number)
+        return text
 
     @property
     def display_total(self) -> str:
