@@ -7,7 +7,6 @@ from django.http import Http404
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import never_cache
 
 from storefront.invoicing import documents, selectors
 from storefront.invoicing.models import CreditNote, Invoice
@@ -65,6 +64,7 @@ class InvoiceAdmin(ReadOnlyAdmin):
         return _pdf_links(obj)
 
     def get_urls(self):
+        # admin_view() also marks the responses never_cache (private, no-store).
         return [
             path("<int:pk>/pdf/", self.admin_site.admin_view(self.pdf_view), name="invoicing_invoice_pdf"),
             path(
@@ -83,11 +83,9 @@ class InvoiceAdmin(ReadOnlyAdmin):
             raise Http404
         return invoice
 
-    @never_cache
     def pdf_view(self, request, pk):
         return pdf_response(documents.invoice(self._invoice(request, pk)))
 
-    @never_cache
     def proforma_view(self, request, pk):
         invoice = self._invoice(request, pk)
         return pdf_response(documents.proforma(invoice.order, invoice=invoice))
@@ -116,7 +114,6 @@ class CreditNoteAdmin(ReadOnlyAdmin):
             *super().get_urls(),
         ]
 
-    @never_cache
     def pdf_view(self, request, pk):
         if not self.has_view_permission(request):
             raise PermissionDenied
