@@ -264,8 +264,7 @@ def mark_order_paid(
         return flag_order(order, f"Payment received after the order was cancelled ({source}).")
     set_status(order, OrderStatus.PAID, source=source, note=note, actor=actor)
     order_id = order.pk
-    transaction.on_commit(lambda: hand_off_for_delivery(order_id=order_id))
-    transaction.on_commit(lambda: announce_order_paid(order_id=order_id))
+    transaction.on_commit(lambda: after_paid_commit(order_id=order_id))
     return order
 
 
@@ -279,6 +278,12 @@ def hand_off_for_delivery(*, order_id: int) -> None:
     # Never raises: the paid state is committed, so a webhook still succeeds and
     # the delivery sweep picks the order up if queueing fails.
     delay_or_leave_to_sweep(deliver_order_task, order_id)
+
+
+def after_paid_commit(*, order_id: int) -> None:
+    """Once the paid state is committed: delivery first, then the subscribers."""
+    hand_off_for_delivery(order_id=order_id)
+    announce_order_paid(order_id=order_id)
 
 
 def announce_order_paid(*, order_id: int) -> None:
