@@ -4,6 +4,8 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from storefront.invoicing import services
 from storefront.invoicing.models import CreditNote, Invoice
@@ -13,6 +15,9 @@ from storefront.payments.models import Refund
 from tests.invoicing.conftest import CHINESE_BUYER, pay, pdf_text, place
 
 pytestmark = pytest.mark.django_db
+
+# Session, user and permissions included; counted once and kept fixed.
+ADMIN_QUERIES = {"order": 13, "invoices": 9, "credit_notes": 9}
 
 
 def refunded(order, amount="1000.00", refund_id="re_test_1"):
@@ -173,3 +178,62 @@ def test_staff_without_the_view_permission_get_no_pdf(client):
     invoice = services.issue_invoice(order_id=order.pk)
     assert client.get(f"/admin/invoicing/invoice/{invoice.pk}/pdf/").status_code == 403
     assert CreditNote.objects.count() == 0
+
+
+def admin_query_counts(client, order) -> dict[str, int]:
+    counts = {}
+    for name, url in (
+        ("order", f"/admin/orders/order/{order.pk}/change/"),
+        ("invoices", "/admin/invoicing/invoice/"),
+        ("credit_notes", "/admin/invoicing/creditnote/"),
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts[name] = len(queries)
+    return counts
+
+
+def test_admin_order_page_and_document_lists_run_a_fixed_number_of_queries(admin_client, seller):
+    # given: a refunded order with its invoice and one credit note
+    order = pay(place())
+    refunded(order, amount="100.00", refund_id="re_1")
+    one = admin_query_counts(admin_client, order)
+
+    # when: more documents exist, of this order and others
+    refunded(order, amount="300.00", refund_id="re_2")
+    refunded(order, amount="600.00", refund_id="re_3")
+    other = pay(place())
+    refunded(other, amount="50.00", refund_id="re_4")
+
+    # then
+    assert admin_query_counts(admin_client, order) == one
+    assert one == ADMIN_QUERIES
+
+
+@pytest.mark.parametrize(
+    "company",
+    ["<para>Acme & <b>Sons</b></para>", "Ｍｅｒｉｄｉａｎ 株式会社 😀", "A" * 200, "O'Brien \"&\" Co"],
+)
+def test_hostile_buyer_text_is_printed_as_typed_never_a_500(client, seller, company):
+    from dataclasses import replace
+
+    from tests.invoicing.conftest import BUYER
+
+    order = pay(place(buyer=replace(BUYER, company=company, po_number="<PO>&1")))
+
+    response = client.get(f"/en/orders/{order.public_token}/invoice/")
+
+    assert_private_pdf(response)
+    text = pdf_text(response.content)
+    assert "<PO>&1" in text
+    if company.isascii():
+        assert company[:60] in "".join(text.split("\n")) or "Sons" in text
+
+
+def test_an_order_of_many_lines_runs_over_pages(client, seller):
+    order = pay(place(lines=40))
+    response = client.get(f"/en/orders/{order.public_token}/invoice/")
+    assert_private_pdf(response)
+    text = pdf_text(response.content)
+    assert text.count("\f") >= 2  # two pages at least
+    assert "Continuing Medical Education Market 39" in text and "USD 157,560.00" in text
