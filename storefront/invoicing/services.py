@@ -210,15 +210,28 @@ issue_credit_note.alters_data = True
 
 def issue_missing_documents() -> dict[str, int]:
     """Sweep: an invoice for every paid order and a credit note for every refund that
-    lack one (a subscriber that failed after commit). Idempotent."""
-    counts = {"invoices": 0, "credit_notes": 0}
+    lack one (a subscriber that failed after commit). Idempotent; one document that
+    cannot be issued is logged and counted, and the others are still issued."""
+    counts = {"invoices": 0, "credit_notes": 0, "errors": 0}
     unpaid = Order.objects.filter(
         status__in=[*PAID_STATUSES, OrderStatus.REFUNDED], invoice__isnull=True
     )
-    for order_id in unpaid.values_list("pk", flat=True):
-        issue_invoice(order_id=order_id)
-        counts["invoices"] += 1
-    for refund_id in Refund.objects.filter(credit_note__isnull=True).values_list("pk", flat=True):
-        issue_credit_note(refund_id=refund_id)
-        counts["credit_notes"] += 1
+    steps = [("invoices", issue_invoice, "order_id", unpaid.values_list("pk", flat=True))]
+    steps.append(
+        (
+            "credit_notes",
+            issue_credit_note,
+            "refund_id",
+            Refund.objects.filter(credit_note__isnull=True).values_list("pk", flat=True),
+        )
+    )
+    for kind, issue, argument, ids in steps:
+        for pk in list(ids):
+            try:
+                issue(**{argument: pk})
+            except Exception:
+                logger.exception("could not issue the missing %s for %s %s", kind, argument, pk)
+                counts["errors"] += 1
+            else:
+                counts[kind] += 1
     return counts

@@ -2,15 +2,17 @@
 
 import threading
 import time
+from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
 from storefront.invoicing import services
-from storefront.invoicing.models import DocumentCounter, Invoice, Series
+from storefront.invoicing.models import CreditNote, DocumentCounter, Invoice, Series
 from storefront.orders import services as order_services
 from storefront.orders.models import Order, PaymentMethod
+from storefront.payments.models import Refund
 from tests.invoicing.conftest import pay, place
 
 
@@ -110,9 +112,13 @@ def test_each_year_has_its_own_series():
 
 
 @pytest.mark.django_db
-def test_sweep_invoices_paid_orders_whose_subscriber_never_ran():
-    # given: a paid order without its invoice (its order_paid subscriber failed)
+def test_sweep_issues_the_documents_whose_subscribers_never_ran():
+    # given: a paid order and a refund of another, without their documents (their
+    # subscribers failed after commit), and a cancelled order that needs none
     order = pay(place())
+    refunded = pay(place())
+    refund = Refund.objects.create(order=refunded, refund_id="re_sweep", amount=Decimal("100"),
+                                   currency="USD")  # fmt: skip
     cancelled = place(payment_method=PaymentMethod.INVOICE)
     order_services.cancel_order(order_id=cancelled.pk, source="test")
 
@@ -122,9 +128,12 @@ def test_sweep_invoices_paid_orders_whose_subscriber_never_ran():
     counts = issue_missing_documents_task.delay().get()
 
     # then
-    assert counts == {"invoices": 1, "credit_notes": 0}
-    assert Invoice.objects.get().order_id == order.pk
-    assert issue_missing_documents_task.delay().get() == {"invoices": 0, "credit_notes": 0}
+    assert counts == {"invoices": 2, "credit_notes": 1, "errors": 0}
+    assert set(Invoice.objects.values_list("order_id", flat=True)) == {order.pk, refunded.pk}
+    assert CreditNote.objects.get().refund == refund
+    assert issue_missing_documents_task.delay().get() == {
+        "invoices": 0, "credit_notes": 0, "errors": 0,
+    }  # fmt: skip
 
 
 @pytest.mark.django_db(transaction=True)
