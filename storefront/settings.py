@@ -468,8 +468,14 @@ try:
     INVOICE_TAX_RATE = Decimal(os.environ.get("INVOICE_TAX_RATE", "0").strip())
 except InvalidOperation as error:
     raise ImproperlyConfigured("INVOICE_TAX_RATE must be a percentage, e.g. 20 or 7.5.") from error
-if not INVOICE_TAX_RATE.is_finite() or not 0 <= INVOICE_TAX_RATE < 100:
-    raise ImproperlyConfigured("INVOICE_TAX_RATE must be a percentage from 0 to under 100.")
+if (
+    not INVOICE_TAX_RATE.is_finite()
+    or not 0 <= INVOICE_TAX_RATE < 100
+    or INVOICE_TAX_RATE.as_tuple().exponent < -2
+):
+    raise ImproperlyConfigured(
+        "INVOICE_TAX_RATE must be a percentage from 0 to under 100, with at most two decimals."
+    )
 INVOICE_TAX_LABEL = os.environ.get("INVOICE_TAX_LABEL", "VAT")
 # Days a pro-forma gives to pay.
 INVOICE_DUE_DAYS = int(os.environ.get("INVOICE_DUE_DAYS", "14"))

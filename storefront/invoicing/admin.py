@@ -66,7 +66,11 @@ class InvoiceAdmin(ReadOnlyAdmin):
     def get_urls(self):
         # admin_view() also marks the responses never_cache (private, no-store).
         return [
-            path("<int:pk>/pdf/", self.admin_site.admin_view(self.pdf_view), name="invoicing_invoice_pdf"),
+            path(
+                "<int:pk>/pdf/",
+                self.admin_site.admin_view(self.pdf_view),
+                name="invoicing_invoice_pdf",
+            ),
             path(
                 "<int:pk>/proforma/",
                 self.admin_site.admin_view(self.proforma_view),
@@ -110,7 +114,11 @@ class CreditNoteAdmin(ReadOnlyAdmin):
 
     def get_urls(self):
         return [
-            path("<int:pk>/pdf/", self.admin_site.admin_view(self.pdf_view), name="invoicing_creditnote_pdf"),
+            path(
+                "<int:pk>/pdf/",
+                self.admin_site.admin_view(self.pdf_view),
+                name="invoicing_creditnote_pdf",
+            ),
             *super().get_urls(),
         ]
 

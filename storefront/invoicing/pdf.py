@@ -9,6 +9,7 @@ map so the text can be copied and searched.
 from io import BytesIO
 from xml.sax.saxutils import escape
 
+from django.conf import settings
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -56,7 +57,12 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
 
 
 def _block(rows: list[str], styles) -> list[Paragraph]:
-    return [_p(row, styles["bold"] if index == 0 else styles["base"]) for index, row in enumerate(rows)]
+    """A name in bold, then its lines."""
+    return [_p(row, styles["bold" if index == 0 else "base"]) for index, row in enumerate(rows)]
+
+
+# Tables of the layout: top-aligned cells, flush with the margin.
+LAYOUT = TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
 
 
 def render(document: Document) -> bytes:
@@ -67,7 +73,7 @@ def render(document: Document) -> bytes:
     buffer = BytesIO()
     page = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=18 * mm,
-        bottomMargin=18 * mm, title=document.title, author=document.seller[0] if document.seller else "",
+        bottomMargin=18 * mm, title=document.title, author=settings.SELLER_LEGAL_NAME,
     )  # fmt: skip
     width = page.width
     story = []
@@ -75,13 +81,12 @@ def render(document: Document) -> bytes:
     facts = Table(
         [[_p(label, styles["small"]), _p(value, styles["bold"])] for label, value in document.facts],
         colWidths=[width * 0.22, width * 0.28],
+        style=LAYOUT,
     )
-    facts.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
-    header = Table(
-        [[[_p(document.title, styles["title"]), Spacer(1, 4 * mm), *_block(document.seller, styles)], facts]],
-        colWidths=[width * 0.5, width * 0.5],
-    )
-    header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    title_and_seller = [
+        _p(document.title, styles["title"]), Spacer(1, 4 * mm), *_block(document.seller, styles)
+    ]  # fmt: skip
+    header = Table([[title_and_seller, facts]], colWidths=[width * 0.5, width * 0.5], style=LAYOUT)
     story += [header, Spacer(1, 8 * mm)]
 
     story.append(_p(document.buyer_heading, styles["small"]))
