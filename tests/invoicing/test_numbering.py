@@ -16,7 +16,19 @@ from storefront.payments.models import Refund
 from tests.invoicing.conftest import pay, place
 
 
+@pytest.fixture
+def eager_tasks_in_threads():
+    """Tasks run eagerly here (delivery after payment); Celery's eager apply() sets and
+    restores one process-wide "join would block" flag, and threads doing so at once can
+    leave it set, which would refuse every later result.get() of the session."""
+    from celery._state import _set_task_join_will_block
+
+    yield
+    _set_task_join_will_block(False)
+
+
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("eager_tasks_in_threads")
 def test_fifty_concurrent_payments_get_fifty_consecutive_invoice_numbers():
     # given: 50 card orders waiting for payment
     orders = [place(with_master=True) for _ in range(50)]

@@ -101,3 +101,27 @@ def test_worker_mails_the_proforma_pdf_through_smtp(celery_worker, smtp_sink):
     invoice = Invoice.objects.get(order=order)
     assert invoice.number in text and order.number in text
     assert invoice.number == f"INV-{timezone.now().year}-000001"
+
+
+@pytest.mark.django_db
+def test_invoice_order_keeps_its_proforma_number_when_paid_and_its_invoice_becomes_a_receipt(
+    client, seller, django_capture_on_commit_callbacks
+):
+    # given: an invoice order whose pro-forma was mailed (numbering its invoice)
+    with django_capture_on_commit_callbacks(execute=True):
+        order = place(payment_method=PaymentMethod.INVOICE)
+    invoice = Invoice.objects.get(order=order)
+
+    # when: sales staff mark it paid
+    from storefront.orders import services as order_services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order_services.mark_order_paid(order_id=order.pk, source="admin")
+
+    # then: the same number, printed as a receipt with the paid date
+    assert list(Invoice.objects.filter(order=order)) == [invoice]
+    response = client.get(f"/en/orders/{order.public_token}/invoice/")
+    text = " ".join(pdf_text(response.content).split())
+    assert invoice.number in text
+    assert "Paid on" in text and "This invoice is also your receipt." in text
+    assert "Bank details" not in text
