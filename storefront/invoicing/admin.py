@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from storefront.invoicing import documents, selectors
 from storefront.invoicing.models import CreditNote, Invoice
 from storefront.invoicing.views import pdf_response
-from storefront.orders.models import Order
+from storefront.orders.models import Order, PaymentMethod
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -37,7 +37,7 @@ def _pdf_links(document) -> str:
         '<a href="{}">{}</a>', reverse("admin:invoicing_invoice_pdf", args=[document.pk]),
         _("Invoice (PDF)"),
     )  # fmt: skip
-    if document.order.payment_method == "invoice":
+    if document.order.payment_method == PaymentMethod.INVOICE:
         links += format_html(
             ' · <a href="{}">{}</a>',
             reverse("admin:invoicing_invoice_proforma", args=[document.pk]),

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from reports import currencies as currency_facts
-from storefront.orders.cart import CartLine
 from storefront.orders import signals
+from storefront.orders.cart import CartLine
 from storefront.orders.models import (
     ALLOWED_TRANSITIONS,
     PAID_STATUSES,
