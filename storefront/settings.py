@@ -7,6 +7,7 @@ in-process tasks and a local-memory cache.
 
 import os
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from urllib.parse import unquote, urlsplit
 from pathlib import Path
 
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "storefront.inquiries",
     "storefront.library",
     "storefront.pages",
+    "storefront.invoicing",
 ]
 
 MIDDLEWARE = [
@@ -227,6 +229,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-inquiry-mail": {
         "task": "storefront.inquiries.tasks.sweep_inquiry_mail_task",
         "schedule": 2 * 60,
+    },
+    "issue-missing-invoices": {
+        "task": "storefront.invoicing.tasks.issue_missing_documents_task",
+        "schedule": 10 * 60,
     },
     "publish-due-reports": {
         "task": "reports.tasks.publish_due_reports",
@@ -476,15 +482,44 @@ INVOICE_PAYMENT_INSTRUCTIONS = os.environ.get(
     "INVOICE_PAYMENT_INSTRUCTIONS",
     "Bank transfer to: Meridian Research Ltd (example account)\n"
     "IBAN: GB00 EXAM 0000 0000 0000 00 · SWIFT/BIC: EXAMGB2L\n"
-    "Reference: your order number",
+    "Reference: {order_number}",
 )
+
+# --- Invoicing ----------------------------------------------------------------
+
+# The seller printed on invoices, receipts, pro-formas, credit notes, the footer and
+# the imprint; a "\n" in SELLER_ADDRESS starts a new line (an environment value is
+# often one line). A local run shows an example seller; in production they are empty
+# until set, and a system check (pages.W002) warns.
+SELLER_LEGAL_NAME = os.environ.get(
+    "SELLER_LEGAL_NAME", "Meridian Research Ltd (example)" if DEBUG else ""
+)
+SELLER_ADDRESS = os.environ.get(
+    "SELLER_ADDRESS", "1 Example Street\nLondon EC1A 1AA\nUnited Kingdom" if DEBUG else ""
+).replace("\\n", "\n")
+SELLER_TAX_ID = os.environ.get("SELLER_TAX_ID", "GB000000000" if DEBUG else "")
+# ISO 3166 code of the seller's country: a business buyer with a VAT id elsewhere
+# is invoiced under the reverse charge, without tax.
+SELLER_COUNTRY = os.environ.get("SELLER_COUNTRY", "GB").strip().upper()
+# The tax included in prices otherwise, in percent, and its name on documents.
+try:
+    INVOICE_TAX_RATE = Decimal(os.environ.get("INVOICE_TAX_RATE", "0").strip())
+except InvalidOperation as error:
+    raise ImproperlyConfigured("INVOICE_TAX_RATE must be a percentage, e.g. 20 or 7.5.") from error
+if (
+    not INVOICE_TAX_RATE.is_finite()
+    or not 0 <= INVOICE_TAX_RATE < 100
+    or INVOICE_TAX_RATE.as_tuple().exponent < -2
+):
+    raise ImproperlyConfigured(
+        "INVOICE_TAX_RATE must be a percentage from 0 to under 100, with at most two decimals."
+    )
+INVOICE_TAX_LABEL = os.environ.get("INVOICE_TAX_LABEL", "VAT")
+# Days a pro-forma gives to pay.
+INVOICE_DUE_DAYS = int(os.environ.get("INVOICE_DUE_DAYS", "14"))
+
 # The sales inbox: inquiry notices, failed deliveries; the Reply-To of mail to buyers.
 SALES_EMAIL = os.environ.get("SALES_EMAIL", "sales@localhost")
-# The seller: footer, imprint, invoices. A system check warns when DEBUG is off and
-# the legal name is unset or a shop address is still @localhost.
-SELLER_LEGAL_NAME = os.environ.get("SELLER_LEGAL_NAME", "")
-SELLER_ADDRESS = os.environ.get("SELLER_ADDRESS", "")
-SELLER_TAX_ID = os.environ.get("SELLER_TAX_ID", "")
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, override
 
 from storefront.orders.models import Order
+from storefront.orders.signals import proforma_mail_prepared
 
 
 def absolute_url(path: str) -> str:
@@ -32,7 +33,10 @@ def build_message(*, template: str, subject: str, to: list[str], context: dict, 
 def send_proforma_invoice(*, order_id: int) -> bool:
     """Mail the buyer a pro-forma invoice with payment instructions, once.
 
-    Returns False when it was sent before (a retried or duplicated task).
+    The order number is the payment reference. Subscribers of proforma_mail_prepared
+    attach their documents (the pro-forma PDF) in this transaction, so what they
+    record is kept only when the mail went out. Returns False when it was sent
+    before (a retried or duplicated task).
     """
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.proforma_sent_at is not None:
@@ -48,9 +52,10 @@ def send_proforma_invoice(*, order_id: int) -> bool:
             "order": order,
             "lines": list(order.lines.all()),
             "order_url": absolute_url(order.get_absolute_url()),
-            "payment_instructions": settings.INVOICE_PAYMENT_INSTRUCTIONS,
+            "payment_instructions": order.payment_instructions,
         },
     )
+    proforma_mail_prepared.send(sender=Order, order=order, message=message)
     message.send()
     order.proforma_sent_at = timezone.now()
     order.save(update_fields=["proforma_sent_at", "updated_at"])

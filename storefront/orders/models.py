@@ -42,6 +42,11 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 }
 PAID_STATUSES = {OrderStatus.PAID, OrderStatus.DELIVERED}
 
+# Where INVOICE_PAYMENT_INSTRUCTIONS names the payment reference: "{order_number}",
+# or the wording of the old default ("Reference: your order number"), which
+# deployments may still carry in their environment.
+PAYMENT_REFERENCE_PLACEHOLDERS = ("{order_number}", "your order number")
+
 
 class PaymentMethod(models.TextChoices):
     CARD = "card", _("Card (Stripe)")
@@ -153,6 +158,14 @@ class Order(models.Model):
         return [
             line for line in (self.billing_line1, self.billing_line2, place, country) if line
         ]
+
+    @property
+    def payment_instructions(self) -> str:
+        """INVOICE_PAYMENT_INSTRUCTIONS with this order's number as the payment reference."""
+        text = settings.INVOICE_PAYMENT_INSTRUCTIONS
+        for placeholder in PAYMENT_REFERENCE_PLACEHOLDERS:
+            text = text.replace(placeholder, self.number)
+        return text
 
     @property
     def display_total(self) -> str:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 
 from reports import currencies as currency_facts
 from reports.models import LicenseType
+from storefront.orders import signals
 from storefront.orders.cart import CartLine
 from storefront.orders.countries import country_code
 from storefront.orders.models import (
@@ -267,7 +268,8 @@ def mark_order_paid(
     note: str = "",
     actor=None,
 ) -> Order:
-    """Record that an order is paid, once; hand it to delivery after commit.
+    """Record that an order is paid, once; after commit, hand it to delivery and send
+    signals.order_paid.
 
     Idempotent: an order already paid (or delivered, or refunded later) is
     returned unchanged. When the amount or currency received differs from the
@@ -293,7 +295,7 @@ def mark_order_paid(
         return flag_order(order, f"Payment received after the order was cancelled ({source}).")
     set_status(order, OrderStatus.PAID, source=source, note=note, actor=actor)
     order_id = order.pk
-    transaction.on_commit(lambda: hand_off_for_delivery(order_id=order_id))
+    transaction.on_commit(lambda: after_paid_commit(order_id=order_id))
     return order
 
 
@@ -307,6 +309,23 @@ def hand_off_for_delivery(*, order_id: int) -> None:
     # Never raises: the paid state is committed, so a webhook still succeeds and
     # the delivery sweep picks the order up if queueing fails.
     delay_or_leave_to_sweep(deliver_order_task, order_id)
+
+
+def after_paid_commit(*, order_id: int) -> None:
+    """Once the paid state is committed: delivery first, then the subscribers."""
+    hand_off_for_delivery(order_id=order_id)
+    announce_order_paid(order_id=order_id)
+
+
+def announce_order_paid(*, order_id: int) -> None:
+    """Tell subscribers (invoicing, …) that the order's paid state is committed."""
+    # Robust: the payment is committed, so a subscriber's failure must neither fail
+    # the webhook nor keep the other subscribers from hearing of it.
+    for receiver, result in signals.order_paid.send_robust(sender=Order, order_id=order_id):
+        if isinstance(result, Exception):
+            logger.error(
+                "order id %s: %r failed on order_paid", order_id, receiver, exc_info=result
+            )
 
 
 @transaction.atomic

@@ -251,7 +251,7 @@ def order_detail(request, token):
         "preparing": order.status == OrderStatus.PAID
         and order.delivery_failed_at is None
         and order.access_ended_at is None,
-        "payment_instructions": settings.INVOICE_PAYMENT_INSTRUCTIONS,
+        "payment_instructions": order.payment_instructions,
     }
     return allow_stripe_checkout(render(request, "orders/order_detail.html", context))
 

@@ -20,7 +20,7 @@ from reports.formatting import format_price
 from storefront.delivery import services as delivery_services
 from storefront.orders import services as order_services
 from storefront.orders.models import Order, OrderStatus, PaymentMethod
-from storefront.payments import stripe_api
+from storefront.payments import signals, stripe_api
 from storefront.payments.models import CheckoutSession, PaymentEvent, PaymentEventOutcome, Refund
 
 logger = logging.getLogger(__name__)
@@ -231,7 +231,7 @@ def _on_charge_refunded(event: dict) -> tuple[Order | None, str]:
         return None, "no matching order"
     currency = (charge.get("currency") or order.currency).upper()
     for refund in (charge.get("refunds") or {}).get("data", []):
-        Refund.objects.get_or_create(
+        record, created = Refund.objects.get_or_create(
             refund_id=refund["id"],
             defaults={
                 "order": order,
@@ -239,12 +239,30 @@ def _on_charge_refunded(event: dict) -> tuple[Order | None, str]:
                 "currency": currency,
             },
         )
+        if created:
+            _announce_refund_on_commit(record)
     refunded_total = stripe_api.from_minor_units(charge.get("amount_refunded") or 0, currency)
     order = order_services.record_refund(
         order_id=order.pk, refunded_total=refunded_total, source=f"webhook {event['type']}"
     )
     _end_access_if_fully_refunded(order)
     return order, ""
+
+
+def _announce_refund_on_commit(refund: Refund) -> None:
+    refund_id = refund.pk
+    transaction.on_commit(lambda: announce_refund_recorded(refund_id=refund_id))
+
+
+def announce_refund_recorded(*, refund_id: int) -> None:
+    """Tell subscribers (invoicing, …) that a new refund is committed."""
+    # Robust: the refund is made at Stripe and recorded; a subscriber's failure must
+    # not fail the webhook (Stripe would send it again, to no effect) or the admin page.
+    for receiver, result in signals.refund_recorded.send_robust(sender=Refund, refund_id=refund_id):
+        if isinstance(result, Exception):
+            logger.error(
+                "refund id %s: %r failed on refund_recorded", refund_id, receiver, exc_info=result
+            )
 
 
 def _end_access_if_fully_refunded(order: Order) -> None:
@@ -487,6 +505,7 @@ def refund_order(*, order_id: int, amount: Decimal, actor=None) -> Refund:
             },
         )
         if created:  # a replayed request returns the same refund: count it once
+            _announce_refund_on_commit(record)
             order = order_services.record_refund(
                 order_id=order.pk,
                 refunded_total=order.refunded_amount + amount,
