@@ -36,8 +36,9 @@ def test_charge_refunded_webhook_produces_one_credit_note_per_refund(
 ):
     # given: a card order paid through Stripe, which got its invoice on payment
     capture = django_capture_on_commit_callbacks
-    order = paid_card_order(client, stripe, card_order, capture, vat_id="DE123456789",
-                            po_number="PO-4711", country="Germany")  # fmt: skip
+    order = paid_card_order(client, stripe, card_order, capture, vat_id="DE136695976",
+                            po_number="PO-4711", country="DE", billing_line1="Unter den Linden 1",
+                            billing_postcode="10117", billing_city="Berlin")  # fmt: skip
     invoice = Invoice.objects.get(order=order)
     year = timezone.now().year
     assert invoice.number == f"INV-{year}-000001"
@@ -70,7 +71,7 @@ def test_charge_refunded_webhook_produces_one_credit_note_per_refund(
     text = " ".join(pdf_text(response.content).split())
     for expected in (
         "Credit note", notes[0].number, invoice.number, order.number, "USD 939.00",
-        "Acme Medical Ltd", "DE123456789", "PO-4711", "Meridian Research Ltd",
+        "Acme Medical Ltd", "DE136695976", "PO-4711", "Meridian Research Ltd",
     ):  # fmt: skip
         assert expected in text, expected
     page = client.get(f"/en/orders/{order.public_token}/").content.decode()
