@@ -1,6 +1,9 @@
 """Never sell what cannot be delivered: a report is bought only with its master PDF,
 or "delivered on order" with a promised time, and every page says which."""
 
+import json
+import re
+
 import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
@@ -86,6 +89,22 @@ def test_the_report_page_says_how_the_report_is_delivered(client, language):
     assert ON_ORDER_2[language] in page
     assert IMMEDIATE[language] not in page
     assert "/cart/add/" in page
+
+
+@pytest.mark.parametrize(
+    ("make", "availability"),
+    [
+        (make_report, "https://schema.org/InStock"),
+        (on_order, "https://schema.org/MadeToOrder"),
+        (without_master, "https://schema.org/OutOfStock"),
+    ],
+    ids=["master", "on order", "neither"],
+)
+def test_search_engines_are_told_whether_the_report_can_be_delivered(client, make, availability):
+    page = detail(client, make())
+
+    [data] = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    assert {offer["availability"] for offer in json.loads(data)["offers"]} == {availability}
 
 
 def test_the_report_page_costs_the_same_queries_whatever_its_delivery(client, settings):
