@@ -1043,13 +1043,24 @@ def _plan_report(item: ReportInput, options: ImportOptions, errors: RowErrors) -
     return plan
 
 
+# Row changes that decide whether a listed report can be delivered once bought.
+DELIVERY_FIELDS = {"status", "delivery_mode", "delivery_days"}
+
+
 def _check_listing_complete(plan: _Plan, errors: RowErrors) -> None:
     """A report buyers see, or will see, has a licence to buy and something to deliver
-    (the master PDF, or "delivered on order" with a promised time), as in the admin."""
+    (the master PDF, or "delivered on order" with a promised time), as in the admin.
+
+    The delivery check applies to a row that lists the report (new, or a status
+    change) or changes how it is delivered. A row that leaves a stored listing's
+    status and delivery alone is not refused for a missing master: the shop already
+    refuses to sell such a report.
+    """
     if plan.report.status not in services.LISTED_STATUSES:
         return
     report = plan.report
-    if not services.can_be_delivered(
+    lists_or_changes_delivery = plan.is_new or DELIVERY_FIELDS & set(plan.report_fields)
+    if lists_or_changes_delivery and not services.can_be_delivered(
         has_master=bool(report.master_pdf) or "master_pdf" in plan.files,
         delivery_mode=report.delivery_mode,
         delivery_days=report.delivery_days,

@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, override
 
+from reports.models import DeliveryMode
 from storefront.delivery import DeliveryError
 from storefront.delivery.models import DownloadGrant, DownloadLog, StampedCopy, new_licence_id
 from storefront.delivery.stamping import LicenceStamp, stamp_licence
-from reports.models import DeliveryMode
 from storefront.orders import services as order_services
 from storefront.orders.business_days import add_business_days
 from storefront.orders.mail import absolute_url, build_message
@@ -124,8 +124,8 @@ def deliver_order(*, order_id: int) -> Order:
     waits; the other lines are stamped, and the one mail with every link goes
     out when the master arrives (deliver_orders_waiting_for_master queues this
     again). Idempotent: lines already stamped are kept, and the mail goes out
-    only if it has not (delivery_mailed_at). Files are stored before the mail is sent; the
-    order moves to delivered after it. Transient errors (storage, SMTP) propagate
+    only if it has not (delivery_mailed_at). Files are stored before the mail is
+    sent; the order moves to delivered after it. Transient errors (storage, SMTP) propagate
     for the task to retry; DeliveryFailed means retrying will not help. When the
     stamping transaction fails (or its commit does), the files it wrote are removed;
     a file left by a killed attempt is replaced, since each line has one file name.

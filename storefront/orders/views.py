@@ -30,15 +30,16 @@ def card_payment_available() -> bool:
 
 
 def _lines_noting_removals(request, cart: Cart):
-    """The cart's lines; if some dropped out (no longer on sale or deliverable), say so."""
+    """The cart's lines; if some dropped out (withdrawn, no longer deliverable, a
+    currency no longer sold), the buyer is told instead of finding them gone."""
     before = len(cart)
     lines = selectors.cart_lines(cart)
     if len(lines) < before:
         messages.warning(
             request,
             _(
-                "A report in your cart can no longer be ordered and was removed: its "
-                "licensed file is not available. Please contact us about it."
+                "A report in your cart can no longer be ordered and was removed. "
+                "Please contact us if you need it."
             ),
         )
     return lines

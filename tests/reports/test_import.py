@@ -359,6 +359,20 @@ def test_a_published_row_with_neither_a_master_nor_delivery_on_order_is_refused(
     )  # fmt: skip
 
 
+def test_a_row_that_leaves_a_listing_without_master_as_it_is_still_updates_its_text(tmp_path):
+    # given: listed before publishing needed a master (the shop refuses to sell it)
+    make_report(product_code="OLD-1", master_pdf=None, title_en="Widget Market OLD-1")
+    feed = write_csv(tmp_path / "feed.csv", [csv_row("OLD-1", summary_en="<p>New text.</p>")])
+
+    # when
+    run = import_reports(feed)
+
+    # then
+    assert run.status == 0, run
+    report = Report.objects.get(product_code="OLD-1")
+    assert report.safe_translation_getter("summary", language_code="en") == "<p>New text.</p>"
+
+
 def test_publish_keeps_the_time_of_a_report_already_out_so_a_rerun_changes_nothing(tmp_path):
     feed = write_csv(tmp_path / "feed.csv", [csv_row("PUB-2", **ON_ORDER)])
     assert import_reports(feed, "--publish").status == 0
