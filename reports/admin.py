@@ -20,6 +20,7 @@ from django.utils.translation import ngettext, override
 from parler.admin import TranslatableAdmin, TranslatableTabularInline
 
 from reports import formatting, services
+from reports.admin_filters import MasterPdfFilter
 from reports.admin_import import FeedImportAdminMixin
 from reports.admin_forms import (
     LicenceOptionFormSet,
@@ -106,29 +107,6 @@ class TranslationStateFilter(admin.SimpleListFilter):
             return queryset.translation_behind_english(code)
         if state == "missing":
             return queryset.exclude(translations__language_code=code)
-        return queryset
-
-
-class MasterPdfFilter(admin.SimpleListFilter):
-    """Reports by what a buyer would receive: the master, a promise, or nothing yet."""
-
-    title = _("master PDF")
-    parameter_name = "master"
-
-    def lookups(self, request, model_admin):
-        return (
-            ("yes", _("Has a master PDF")),
-            ("on_order", _("No master: delivered on order")),
-            ("no", _("No master and not on order")),
-        )
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.exclude(master_pdf="")
-        if self.value() == "on_order":
-            return queryset.filter(master_pdf="", delivery_mode=DeliveryMode.ON_ORDER)
-        if self.value() == "no":
-            return queryset.filter(master_pdf="").exclude(delivery_mode=DeliveryMode.ON_ORDER)
         return queryset
 
 
