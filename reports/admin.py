@@ -20,6 +20,7 @@ from django.utils.translation import ngettext, override
 from parler.admin import TranslatableAdmin, TranslatableTabularInline
 
 from reports import formatting, services
+from reports.admin_filters import MasterPdfFilter
 from reports.admin_import import FeedImportAdminMixin
 from reports.admin_forms import (
     LicenceOptionFormSet,
@@ -29,6 +30,7 @@ from reports.admin_forms import (
 )
 from reports.models import (
     Category,
+    DeliveryMode,
     KeyStatistic,
     LicenseOption,
     Publisher,
@@ -208,11 +210,13 @@ class ReportAdmin(FeedImportAdminMixin, CatalogueChangeAdminMixin, TranslatableA
         "status",
         "published_on",
         "price_from_display",
+        "delivery_column",
         "translation_status",
     )
     list_display_links = ("product_code", "title_column")
     list_filter = (
         "status",
+        MasterPdfFilter,
         TranslationStateFilter,
         "publisher",
         ("categories", CategoryListFilter),
@@ -251,6 +255,7 @@ class ReportAdmin(FeedImportAdminMixin, CatalogueChangeAdminMixin, TranslatableA
                     "fields": (
                         "pages",
                         "formats",
+                        "delivery_mode",
                         "delivery_days",
                         "base_year",
                         ("forecast_start_year", "forecast_end_year"),
@@ -363,22 +368,6 @@ class ReportAdmin(FeedImportAdminMixin, CatalogueChangeAdminMixin, TranslatableA
         # Search text and "price from" depend on the translations and the licence
         # options just saved.
         self._refresh(report)
-        self._warn_if_sold_without_master(request, Report.objects.filter(pk=report.pk))
-
-    def _warn_if_sold_without_master(self, request, queryset):
-        # Not refused: an editor may publish first and upload the master minutes later,
-        # but until then a buyer could pay for a report nobody can deliver.
-        codes = services.on_sale_without_master(queryset)
-        if codes:
-            self.message_user(
-                request,
-                _(
-                    "No master PDF yet for %(codes)s: buyers can pay but receive nothing "
-                    "until one is uploaded."
-                )
-                % {"codes": ", ".join(codes)},
-                messages.WARNING,
-            )
 
     def delete_model_translation(self, request, translation):
         report = translation.master
@@ -422,7 +411,6 @@ class ReportAdmin(FeedImportAdminMixin, CatalogueChangeAdminMixin, TranslatableA
             ),
             refused_message=_("%(code)s was not published: %(reasons)s"),
         )
-        self._warn_if_sold_without_master(request, queryset)
 
     @admin.action(description=_("Archive"), permissions=["change"])
     def archive_selected(self, request, queryset):
@@ -462,6 +450,19 @@ class ReportAdmin(FeedImportAdminMixin, CatalogueChangeAdminMixin, TranslatableA
         if obj.price_from is None:
             return self.get_empty_value_display()
         return formatting.format_price(obj.price_from, obj.price_currency)
+
+    @admin.display(description=_("delivery"))
+    def delivery_column(self, obj):
+        """"master PDF", "on order, N business days", or a warning: from the row itself."""
+        if obj.has_master:
+            return _("master PDF")
+        if obj.delivery_mode == DeliveryMode.ON_ORDER:
+            return ngettext(
+                "no master: on order, %(days)d business day",
+                "no master: on order, %(days)d business days",
+                obj.delivery_days,
+            ) % {"days": obj.delivery_days}
+        return format_html('<strong class="no-master">{}</strong>', _("no master"))
 
     @admin.display(description=_("translations"))
     def translation_status(self, obj):

@@ -20,8 +20,9 @@ from reports.pdf_files import validate_report_pdf
 STATUS_HELP = _(
     "Draft: only editors see it. Scheduled: buyers see it from the publish time. "
     "Published: buyers see it now. Archived: withdrawn from the catalogue; orders and "
-    "links to it stay. A report needs an English title and a licence option before it "
-    "is scheduled or published; a published report can only be archived."
+    "links to it stay. A report needs an English title, a licence option and its master "
+    "PDF (or the delivery “delivered on order”) before it is scheduled or published; a "
+    "published report can only be archived."
 )
 TOC_REPLACE_HELP = _(
     "One line per entry, numbered as in the report (1, 1.1, 1.1.1 …); the numbering "
@@ -133,6 +134,13 @@ class ReportAdminForm(TranslatableModelForm):
             return
         if not self._english_title(cleaned_data).strip():
             self.add_error("status", services.NEEDS_ENGLISH_TITLE)
+        # A refused upload is reported on its own field; no second error about it here.
+        if "master_pdf" not in self.errors and not services.can_be_delivered(
+            has_master=self._has_master(cleaned_data),
+            delivery_mode=self._value(cleaned_data, "delivery_mode"),
+            delivery_days=self._value(cleaned_data, "delivery_days"),
+        ):
+            self.add_error("status", services.NEEDS_MASTER_OR_ON_ORDER)
         status_changed = status != self._stored_status()
         publish_at = cleaned_data.get("publish_at")
         now = timezone.now()
@@ -143,6 +151,16 @@ class ReportAdminForm(TranslatableModelForm):
             problem = services.publish_time_problem(status=status, publish_at=publish_at, now=now)
             if problem:
                 self.add_error("publish_at", problem)
+
+    def _value(self, cleaned_data, name):
+        """The value the report will have: the form's if it has the field, else the stored one."""
+        if name in self.fields:
+            return cleaned_data.get(name)
+        return getattr(self.instance, name)
+
+    def _has_master(self, cleaned_data) -> bool:
+        # A new upload, the stored file kept, or False when "clear" is ticked.
+        return bool(self._value(cleaned_data, "master_pdf"))
 
     def _clean_toc_outline(self, cleaned_data):
         text = cleaned_data.get("toc_outline") or ""

@@ -45,6 +45,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from reports import feed_guards, services
 from reports.models import (
     Category,
+    DeliveryMode,
     KeyStatistic,
     KeyStatisticKind,
     LicenseOption,
@@ -76,6 +77,7 @@ SCALAR_FIELDS = (
     "published_on",
     "pages",
     "formats",
+    "delivery_mode",
     "delivery_days",
     "base_year",
     "forecast_start_year",
@@ -692,6 +694,7 @@ def _decode_common(get, parse: _Values, errors: RowErrors) -> ReportInput | None
         "published_on": parse.day,
         "pages": parse.integer,
         "formats": lambda raw, key: parse.choice(raw, key, ReportFormat.values),
+        "delivery_mode": lambda raw, key: parse.choice(raw, key, DeliveryMode.values),
         "delivery_days": parse.integer,
         "base_year": parse.integer,
         "forecast_start_year": parse.integer,
@@ -1040,10 +1043,29 @@ def _plan_report(item: ReportInput, options: ImportOptions, errors: RowErrors) -
     return plan
 
 
+# Row changes that decide whether a listed report can be delivered once bought.
+DELIVERY_FIELDS = {"status", "delivery_mode", "delivery_days"}
+
+
 def _check_listing_complete(plan: _Plan, errors: RowErrors) -> None:
-    """A report buyers see, or will see, has a licence to buy (as in the admin)."""
+    """A report buyers see, or will see, has a licence to buy and something to deliver
+    (the master PDF, or "delivered on order" with a promised time), as in the admin.
+
+    The delivery check applies to a row that lists the report (new, or a status
+    change) or changes how it is delivered. A row that leaves a stored listing's
+    status and delivery alone is not refused for a missing master: the shop already
+    refuses to sell such a report.
+    """
     if plan.report.status not in services.LISTED_STATUSES:
         return
+    report = plan.report
+    lists_or_changes_delivery = plan.is_new or DELIVERY_FIELDS & set(plan.report_fields)
+    if lists_or_changes_delivery and not services.can_be_delivered(
+        has_master=bool(report.master_pdf) or "master_pdf" in plan.files,
+        delivery_mode=report.delivery_mode,
+        delivery_days=report.delivery_days,
+    ):
+        errors.add("master_pdf", services.NEEDS_MASTER_OR_ON_ORDER)
     if plan.licences is not None:
         count = len(plan.licences)
     else:

@@ -22,6 +22,11 @@ currency_code_validator = RegexValidator(
 )
 
 
+NEEDS_PROMISED_DAYS = _(
+    "A report delivered on order needs a promised delivery time of at least one business day."
+)
+
+
 class Publisher(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
@@ -73,7 +78,16 @@ class ReportFormat(models.TextChoices):
     PDF_EXCEL_PPT = "pdf_excel_ppt", _("PDF, Excel & PowerPoint")
 
 
+class DeliveryMode(models.TextChoices):
+    DOWNLOAD = "download", _("Immediate download (needs the master PDF)")
+    ON_ORDER = "on_order", _("Delivered on order, within the promised business days")
+
+
 class ReportQuerySet(TranslatableQuerySet):
+    def purchasable(self):
+        """Reports that can be delivered once paid: a master PDF, or delivered on order."""
+        return self.exclude(master_pdf="", delivery_mode=DeliveryMode.DOWNLOAD)
+
     def published(self, now=None):
         """Reports a buyer may see: published, or scheduled and due."""
         now = now or timezone.now()
@@ -135,10 +149,28 @@ class Report(TranslatableModel):
     formats = models.CharField(
         _("formats"), max_length=16, choices=ReportFormat.choices, default=ReportFormat.PDF
     )
+    # How a paid order is fulfilled. "Download" needs the master PDF before the report
+    # may be listed; "on order" may be sold without it, with a promised time, and the
+    # waiting orders are delivered when the master is uploaded (storefront.delivery).
+    delivery_mode = models.CharField(
+        _("delivery"),
+        max_length=16,
+        choices=DeliveryMode.choices,
+        default=DeliveryMode.DOWNLOAD,
+        help_text=_(
+            "A report without its master PDF can only be sold as “delivered on order”, "
+            "with a promised time; orders paid meanwhile are delivered automatically "
+            "when the master is uploaded."
+        ),
+    )
     delivery_days = models.PositiveSmallIntegerField(
-        _("delivery time (business days)"),
+        _("promised delivery (business days)"),
         default=0,
-        help_text=_("0 means the licensed PDF is delivered immediately after payment."),
+        validators=[MaxValueValidator(60)],
+        help_text=_(
+            "For a report delivered on order: business days (Monday to Friday) from "
+            "payment to delivery, at least 1."
+        ),
     )
     base_year = models.PositiveSmallIntegerField(
         _("base year"), null=True, blank=True, validators=[MinValueValidator(1900)]
@@ -210,7 +242,18 @@ class Report(TranslatableModel):
                 | Q(forecast_start_year__lte=models.F("forecast_end_year")),
                 name="report_forecast_years_ordered",
             ),
+            models.CheckConstraint(
+                condition=~Q(delivery_mode=DeliveryMode.ON_ORDER) | Q(delivery_days__gte=1),
+                name="report_on_order_promises_days",
+            ),
         ]
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # What the master was when loaded: reports.signals announces a new one after save.
+        instance._loaded_master_name = instance.__dict__.get("master_pdf") or ""
+        return instance
 
     def __str__(self):
         title = self.safe_translation_getter("title", any_language=True) or ""
@@ -228,6 +271,25 @@ class Report(TranslatableModel):
         if self.status == ReportStatus.SCHEDULED:
             return self.publish_at is not None and self.publish_at <= now
         return False
+
+    def clean(self):
+        super().clean()
+        if self.delivery_mode == DeliveryMode.ON_ORDER and not self.delivery_days:
+            raise ValidationError({"delivery_days": NEEDS_PROMISED_DAYS})
+
+    @property
+    def has_master(self) -> bool:
+        return bool(self.master_pdf)
+
+    @property
+    def is_purchasable(self) -> bool:
+        """Whether a paid order can be delivered: now (a master) or later (on order)."""
+        return self.has_master or self.delivery_mode == DeliveryMode.ON_ORDER
+
+    @property
+    def delivered_on_order(self) -> bool:
+        """Sold without its master yet: delivered within ``delivery_days`` business days."""
+        return not self.has_master and self.delivery_mode == DeliveryMode.ON_ORDER
 
     def save_translations(self, *args, **kwargs):
         # Translations saved together are one edit and share one time, so English and

@@ -117,9 +117,20 @@ def _organization(name: str, url: str = "") -> dict:
     return organization
 
 
+def availability(report) -> str:
+    """What search engines are told: in stock with a master PDF, made to order when
+    delivered on order, out of stock when it cannot be bought."""
+    if report.has_master:
+        return "https://schema.org/InStock"
+    if report.delivered_on_order:
+        return "https://schema.org/MadeToOrder"
+    return "https://schema.org/OutOfStock"
+
+
 def product_data(*, report, license_options, categories, url: str, description: str) -> dict:
     """schema.org Product for a report: one Offer per licence, in the page's language."""
     seller = _organization(settings.SHOP_NAME, absolute_url("/"))
+    offer_availability = availability(report)
     product = {
         "@context": "https://schema.org",
         "@type": "Product",
@@ -137,7 +148,7 @@ def product_data(*, report, license_options, categories, url: str, description: 
                 # A string with the currency's two decimals, as Google asks.
                 "price": f"{option.price:.2f}",
                 "priceCurrency": option.currency,
-                "availability": "https://schema.org/InStock",
+                "availability": offer_availability,
                 "url": url,
                 "seller": seller,
             }

@@ -13,7 +13,7 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
 from reports import page_cache
-from reports.models import LicenseOption, Report, ReportStatus, TocEntry
+from reports.models import DeliveryMode, LicenseOption, Report, ReportStatus, TocEntry
 from reports.outline import OutlineError, OutlineLine, parse_numbered_outline
 
 _WHITESPACE = re.compile(r"\s+")
@@ -107,6 +107,11 @@ NEEDS_ENGLISH_TITLE = _(
 NEEDS_LICENCE_OPTION = _(
     "A report needs at least one licence option before it can be scheduled or published."
 )
+NEEDS_MASTER_OR_ON_ORDER = _(
+    "A report needs its master PDF before it can be scheduled or published, or the "
+    "delivery “delivered on order” with a promised number of business days: buyers "
+    "must never pay for a file that does not exist."
+)
 NEEDS_FUTURE_TIME = _("A scheduled report needs a publish time in the future.")
 PUBLISHED_IN_FUTURE = _(
     "This time is in the future: choose “Scheduled” to publish then, or clear the time "
@@ -142,13 +147,35 @@ def check_transition(current: str | None, new: str) -> None:
     raise PublicationError([problem])
 
 
-def publication_problems(*, english_title: str, licence_option_count: int) -> list[str]:
-    """What a report lacks before buyers may see it: an empty list when it is complete."""
+def can_be_delivered(*, has_master: bool, delivery_mode: str, delivery_days: int | None) -> bool:
+    """Whether a paid order could be fulfilled: the master now, or a promise to deliver later."""
+    if has_master:
+        return True
+    return delivery_mode == DeliveryMode.ON_ORDER and (delivery_days or 0) >= 1
+
+
+def publication_problems(
+    *,
+    english_title: str,
+    licence_option_count: int,
+    has_master: bool,
+    delivery_mode: str,
+    delivery_days: int | None,
+) -> list[str]:
+    """What a report lacks before buyers may see it: an empty list when it is complete.
+
+    Complete means an English title, a licence option, and something to deliver:
+    the master PDF, or "delivered on order" with a promised time.
+    """
     problems = []
     if not (english_title or "").strip():
         problems.append(NEEDS_ENGLISH_TITLE)
     if licence_option_count < 1:
         problems.append(NEEDS_LICENCE_OPTION)
+    if not can_be_delivered(
+        has_master=has_master, delivery_mode=delivery_mode, delivery_days=delivery_days
+    ):
+        problems.append(NEEDS_MASTER_OR_ON_ORDER)
     return problems
 
 
@@ -188,6 +215,9 @@ def _check_publishable(report: Report) -> None:
     problems = publication_problems(
         english_title=english_title(report),
         licence_option_count=report.license_options.count(),
+        has_master=report.has_master,
+        delivery_mode=report.delivery_mode,
+        delivery_days=report.delivery_days,
     )
     if problems:
         raise PublicationError(problems)
@@ -197,8 +227,9 @@ def _check_publishable(report: Report) -> None:
 def publish_now(*, report_id: int, now: datetime | None = None) -> Report:
     """Make a report visible to buyers from now on.
 
-    Refuses (PublicationError) a report without an English title or a licence
-    option, or one whose status may not become published. A publish time in the
+    Refuses (PublicationError) a report without an English title, a licence
+    option, or anything to deliver (neither a master PDF nor "delivered on
+    order"), or one whose status may not become published. A publish time in the
     future (or none) becomes now. Idempotent for a report already visible; marks
     the catalogue changed.
     """
@@ -230,16 +261,6 @@ def archive_report(*, report_id: int) -> Report:
         report.save(update_fields=["status", "updated_at"])
         catalogue_changed_by_this_transaction()
     return report
-
-
-@transaction.atomic
-def on_sale_without_master(reports) -> list[str]:
-    """Product codes of the given reports that are (or will be) sold but have no master PDF."""
-    return list(
-        reports.filter(
-            status__in=(ReportStatus.PUBLISHED, ReportStatus.SCHEDULED), master_pdf=""
-        ).values_list("product_code", flat=True)
-    )
 
 
 def publish_due_reports(*, now: datetime | None = None) -> int:

@@ -1,12 +1,19 @@
 """Rules that hold however a report is written: admin, feed import or shell."""
 
-from django.db.models.signals import pre_save
+from django.db import transaction
+from django.db.models.signals import post_save, pre_save
+from django.dispatch import Signal
 from django.utils import timezone
 
 from reports.models import Report
 from reports.sanitize import clean_summary_html
 
 ReportTranslation = Report._parler_meta.root_model
+
+# Sent after commit when an existing report gets a (new) master PDF, with
+# ``report_id``. The shop subscribes to deliver orders that waited for it; the
+# catalogue itself knows nothing of orders (apps hand work upwards only).
+master_pdf_available = Signal()
 
 # The text a translation is compared on: when one of these changes, the other
 # languages may be behind it.
@@ -51,6 +58,24 @@ def stamp_text_change_before_save(sender, instance, raw=False, **kwargs):
         instance.text_changed_at = _edit_time(instance)
 
 
+def announce_new_master_after_save(sender, instance, created, raw=False, **kwargs):
+    """Announce, once the save is committed, that a stored report now has a master PDF.
+
+    Any writer (admin, feed import, shell) counts; a report saved again with the same
+    file announces nothing. A new report has no orders waiting, so it is not announced.
+    """
+    name = instance.__dict__.get("master_pdf")
+    name = getattr(name, "name", name) or ""
+    loaded = getattr(instance, "_loaded_master_name", "")
+    instance._loaded_master_name = name
+    if raw or created or not name or name == loaded:
+        return
+    report_id = instance.pk
+    transaction.on_commit(
+        lambda: master_pdf_available.send_robust(sender=Report, report_id=report_id)
+    )
+
+
 def connect():
     pre_save.connect(
         clean_summary_before_save,
@@ -61,4 +86,9 @@ def connect():
         stamp_text_change_before_save,
         sender=ReportTranslation,
         dispatch_uid="reports.stamp_text_change_before_save",
+    )
+    post_save.connect(
+        announce_new_master_after_save,
+        sender=Report,
+        dispatch_uid="reports.announce_new_master_after_save",
     )

@@ -24,6 +24,7 @@ from django.utils.text import slugify
 from reports import services
 from reports.models import (
     Category,
+    DeliveryMode,
     KeyStatistic,
     KeyStatisticKind,
     LicenseOption,
@@ -190,6 +191,7 @@ def make_report(
     published_on: date | None = None,
     pages: int = 180,
     formats: str = ReportFormat.PDF_EXCEL,
+    delivery_mode: str = DeliveryMode.DOWNLOAD,
     delivery_days: int = 0,
     base_year: int | None = 2025,
     forecast_start_year: int | None = 2026,
@@ -199,7 +201,7 @@ def make_report(
     licence_currency: str = "USD",
     toc: Iterable[tuple] = (),
     segments: Iterable[tuple] = (),
-    master_pdf: bytes | None = None,
+    master_pdf: bytes | None | _Auto = AUTO,
     sample_pdf: bytes | None = None,
     refresh: bool = True,
 ) -> Report:
@@ -220,7 +222,10 @@ def make_report(
     - ``toc`` / ``segments``: tuples ``(depth, text_en)`` or ``(depth, text_en, text_zh)``,
       positioned in the order given.
     - ``master_pdf`` / ``sample_pdf``: file content (see ``minimal_pdf()``) stored in
-      the private storage.
+      the private storage. AUTO gives a master (``minimal_pdf()``), as every report
+      sold for immediate download must have; None leaves it out.
+    - ``delivery_mode`` / ``delivery_days``: how a paid order is delivered
+      (``DeliveryMode``); "on order" needs at least one promised business day.
     - ``refresh``: run ``services.refresh_listing`` so ``search_text`` and
       ``price_from`` are filled as after an edit in the admin.
 
@@ -244,6 +249,7 @@ def make_report(
         published_on=published_on or date(2025, 11, 1),
         pages=pages,
         formats=formats,
+        delivery_mode=delivery_mode,
         delivery_days=delivery_days,
         base_year=base_year,
         forecast_start_year=forecast_start_year,
@@ -254,6 +260,8 @@ def make_report(
         en={"title": title_en, "summary": summary_en, "meta_description": meta_description_en},
         zh={"title": title_zh, "summary": summary_zh, "meta_description": meta_description_zh},
     )
+    if master_pdf is AUTO:
+        master_pdf = minimal_pdf(f"Master of {product_code}")
     if master_pdf is not None:
         report.master_pdf.save(f"{product_code}.pdf", ContentFile(master_pdf), save=False)
     if sample_pdf is not None:

@@ -9,15 +9,17 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import mail_admins, send_mail
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, override
 
+from reports.models import DeliveryMode
 from storefront.delivery import DeliveryError
 from storefront.delivery.models import DownloadGrant, DownloadLog, StampedCopy, new_licence_id
 from storefront.delivery.stamping import LicenceStamp, stamp_licence
 from storefront.orders import services as order_services
+from storefront.orders.business_days import add_business_days
 from storefront.orders.mail import absolute_url, build_message
 from reports.models import LicenseType
 from storefront.orders.models import Order, OrderLine, OrderStatus, Seat
@@ -113,9 +115,35 @@ def new_grant(copy: StampedCopy) -> DownloadGrant:
     )
 
 
+def _waits_for_master(line: OrderLine) -> bool:
+    """A line of a report sold "delivered on order" whose master PDF is not uploaded yet."""
+    return line.report is not None and line.report.delivered_on_order
+
+
+def _record_wait(order: Order, waiting: list[OrderLine]) -> None:
+    """Give a waiting order its due time, once: payment plus the longest promise."""
+    if order.delivery_due_at is not None:
+        return
+    days = max(line.report.delivery_days for line in waiting)
+    order.delivery_due_at = add_business_days(order.paid_at or timezone.now(), days)
+    order.save(update_fields=["delivery_due_at", "updated_at"])
+    logger.info(
+        "order %s waits for the master PDF of %s (due %s)",
+        order.number,
+        ", ".join(line.product_code for line in waiting),
+        order.delivery_due_at.isoformat(),
+    )
+
+
 def deliver_order(*, order_id: int) -> Order:
     """Stamp every line of a paid order, create its links and mail them, once; the same
     for each named seat's current holder (their own copy, links and invitation).
+
+    A line whose report is "delivered on order" and still has no master PDF is
+    not a failure: the order stays paid, gets its due time (delivery_due_at) and
+    waits; the other lines are stamped, and the one mail with every link (and the
+    seat holders' copies and invitations) goes out when the master arrives
+    (deliver_orders_waiting_for_master queues this again).
 
     Idempotent: lines and seat holders already stamped are kept, and the mail goes
     out only if it has not (delivery_mailed_at; a seat's invited_revision). Files
@@ -136,8 +164,15 @@ def deliver_order(*, order_id: int) -> Order:
             if order.access_ended_at is not None:
                 logger.info("order %s: access ended, nothing to deliver", order.number)
                 return order
+            waiting = []
             for line in order.lines.select_related("report").filter(copy__isnull=True):
-                new_grant(_stamp_line(line, order, written))
+                if _waits_for_master(line):
+                    waiting.append(line)
+                else:
+                    new_grant(_stamp_line(line, order, written))
+            if waiting:
+                _record_wait(order, waiting)
+                return order
             seat_ids = seats.stamp_seat_copies(order=order, written=written)
     except BaseException:
         # The rows are rolled back (or never committed): no file may outlive them.
@@ -265,14 +300,72 @@ def mark_delivery_failed(*, order_id: int, reason: str) -> None:
     )
 
 
+def _line_waiting_for_master():
+    return OrderLine.objects.filter(
+        order=OuterRef("pk"),
+        copy__isnull=True,
+        report__master_pdf="",
+        report__delivery_mode=DeliveryMode.ON_ORDER,
+    )
+
+
 def orders_awaiting_delivery(*, older_than: timedelta):
-    """Paid orders whose delivery has not happened (broker down, worker lost)."""
-    return Order.objects.filter(
-        status=OrderStatus.PAID,
-        delivery_failed_at__isnull=True,
-        access_ended_at__isnull=True,
-        paid_at__lte=timezone.now() - older_than,
-    ).values_list("pk", flat=True)
+    """Paid orders whose delivery has not happened (broker down, worker lost).
+
+    Orders waiting for the master PDF of a report delivered on order are left out
+    until it is uploaded: queueing them would only find the master still missing.
+    """
+    return (
+        Order.objects.filter(
+            status=OrderStatus.PAID,
+            delivery_failed_at__isnull=True,
+            access_ended_at__isnull=True,
+            paid_at__lte=timezone.now() - older_than,
+        )
+        .exclude(Exists(_line_waiting_for_master()))
+        .values_list("pk", flat=True)
+    )
+
+
+def orders_waiting_for_master(*, report_id: int):
+    """Paid orders with a line of this report not stamped yet (and nothing stopping them)."""
+    return (
+        Order.objects.filter(
+            status=OrderStatus.PAID,
+            delivery_failed_at__isnull=True,
+            access_ended_at__isnull=True,
+            lines__report_id=report_id,
+            lines__copy__isnull=True,
+        )
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+def deliver_orders_waiting_for_master(*, report_id: int) -> int:
+    """A report's master PDF was uploaded: queue delivery of every order waiting for it.
+
+    Subscribed to reports' ``master_pdf_available`` (sent after commit), so the
+    master is stored before any task looks for it. Queueing twice is harmless:
+    deliver_order stamps each line once and mails once. With the broker down the
+    orders are left to the sweep, which no longer skips them. Returns how many.
+    """
+    from storefront.delivery.tasks import deliver_order_task  # tasks import this module
+
+    order_ids = list(orders_waiting_for_master(report_id=report_id))
+    for order_id in order_ids:
+        delay_or_leave_to_sweep(deliver_order_task, order_id)
+    if order_ids:
+        logger.info(
+            "master PDF of report id %s uploaded: delivering %d waiting orders",
+            report_id,
+            len(order_ids),
+        )
+    return len(order_ids)
+
+
+def master_pdf_available_receiver(sender, report_id: int, **kwargs) -> None:
+    deliver_orders_waiting_for_master(report_id=report_id)
 
 
 # --- Links ---------------------------------------------------------------------------

@@ -7,7 +7,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils.html import format_html_join
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -67,9 +68,18 @@ class DeliveryFailedFilter(admin.SimpleListFilter):
     parameter_name = "delivery"
 
     def lookups(self, request, model_admin):
-        return [("failed", _("Delivery failed")), ("waiting", _("Paid, not yet delivered"))]
+        return [
+            ("failed", _("Delivery failed")),
+            ("waiting", _("Paid, not yet delivered")),
+            ("on_order", _("Waiting for a master PDF (delivered on order)")),
+            ("overdue", _("Delivery on order overdue")),
+        ]
 
     def queryset(self, request, queryset):
+        if self.value() == "on_order":
+            return queryset.filter(status=OrderStatus.PAID, delivery_due_at__isnull=False)
+        if self.value() == "overdue":
+            return queryset.filter(status=OrderStatus.PAID, delivery_due_at__lt=timezone.now())
         if self.value() == "failed":
             return queryset.filter(delivery_failed_at__isnull=False)
         if self.value() == "waiting":
@@ -159,7 +169,7 @@ class OrderAdmin(admin.ModelAdmin):
     form = OrderAdminForm
     list_display = [
         "number", "created_at", "email", "company", "display_total", "payment_method",
-        "status", "needs_attention",
+        "status", "delivery_due_column", "needs_attention",
     ]  # fmt: skip
     list_filter = [
         "status", DeliveryFailedFilter, "payment_method", "needs_attention", "currency", "language",
@@ -169,9 +179,9 @@ class OrderAdmin(admin.ModelAdmin):
     readonly_fields = [
         "number", "public_token", "status", "currency", "total", "refunded_amount",
         "payment_method", "language", "terms_accepted_at", "created_at", "updated_at",
-        "paid_at", "proforma_sent_at", "delivery_mailed_at", "delivery_failed_at",
-        "proforma_failed_at", "fresh_links_requested_at", "fresh_links_reason", "access_ended_at",
-        "access_ended_reason", "country_as_typed",
+        "paid_at", "proforma_sent_at", "delivery_due_at", "delivery_mailed_at",
+        "delivery_failed_at", "proforma_failed_at", "fresh_links_requested_at",
+        "fresh_links_reason", "access_ended_at", "access_ended_reason", "country_as_typed",
     ]  # fmt: skip
     fieldsets = [
         (_("Order"), {"fields": ["number", "status", "payment_method", "language", "public_token"]}),
@@ -201,7 +211,8 @@ class OrderAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "created_at", "updated_at", "terms_accepted_at", "paid_at", "proforma_sent_at",
-                    "proforma_failed_at", "delivery_mailed_at", "delivery_failed_at",
+                    "proforma_failed_at", "delivery_due_at", "delivery_mailed_at",
+                    "delivery_failed_at",
                 ]  # fmt: skip
             },
         ),
@@ -256,6 +267,18 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description=_("total"), ordering="total")
     def display_total(self, order):
         return order.display_total
+
+    @admin.display(description=_("delivery due"), ordering="delivery_due_at")
+    def delivery_due_column(self, order):
+        """For a paid order waiting for a master PDF: when it is due; overdue stands out."""
+        if order.status != OrderStatus.PAID or order.delivery_due_at is None:
+            return self.get_empty_value_display()
+        due = formats.date_format(timezone.localtime(order.delivery_due_at), "DATETIME_FORMAT")
+        if order.delivery_due_at < timezone.now():
+            return format_html(
+                '<strong class="delivery-overdue">{} ({})</strong>', due, _("overdue")
+            )
+        return due
 
     @admin.action(description=_("Mark selected invoice orders paid"), permissions=["mark_paid"])
     def mark_invoice_orders_paid(self, request, queryset):

@@ -99,6 +99,9 @@ class Order(models.Model):
     proforma_failed_at = models.DateTimeField(
         _("pro-forma invoice could not be sent"), null=True, blank=True
     )
+    # Set when a paid order waits for the master PDF of a report "delivered on order":
+    # payment time plus the promised business days. Staff see it; the sweep skips it.
+    delivery_due_at = models.DateTimeField(_("delivery due"), null=True, blank=True)
     # A buyer's or staff's request for new links, kept until the mail with them is sent,
     # so that a broker or SMTP outage delays it but never loses it (the sweep finds it).
     fresh_links_requested_at = models.DateTimeField(

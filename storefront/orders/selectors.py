@@ -8,6 +8,7 @@ from django.utils import timezone
 from reports import currencies
 from reports.models import LicenseOption, Report
 from reports.selectors import translations_of
+from storefront.orders.business_days import add_business_days
 from storefront.orders.cart import Cart, CartLine
 from storefront.orders.models import Order, OrderLine, Seat
 
@@ -15,7 +16,8 @@ from storefront.orders.models import Order, OrderLine, Seat
 def cart_lines(cart: Cart) -> list[CartLine]:
     """The cart's lines with current prices; lines whose report or licence is gone drop out.
 
-    So do licences the shop cannot charge: priced in a currency it no longer sells, or
+    So do reports that can no longer be delivered (no master PDF and not delivered
+    on order) and licences the shop cannot charge: priced in a currency it no longer sells, or
     finer than their currency (rows older than the catalogue's checks).
     """
     option_ids = cart.option_ids()
@@ -24,7 +26,8 @@ def cart_lines(cart: Cart) -> list[CartLine]:
     options = (
         LicenseOption.objects.filter(
             pk__in=option_ids,
-            report__in=Report.objects.published(),
+            # Only what can be delivered: a master PDF, or sold "delivered on order".
+            report__in=Report.objects.published().purchasable(),
             currency__in=currencies.sold_currencies(),
         )
         .select_related("report", "report__publisher")
@@ -63,7 +66,8 @@ def order_for_buyer(token: str) -> Order | None:
     return (
         Order.objects.filter(public_token=token)
         .prefetch_related(
-            Prefetch("lines", queryset=OrderLine.objects.select_related("copy")),
+            # The report says whether a line still waits for its master PDF.
+            Prefetch("lines", queryset=OrderLine.objects.select_related("copy", "report")),
             "lines__copy__grants",
         )
         .first()
@@ -92,3 +96,22 @@ def order_with_seats(token: str) -> Order | None:
         .prefetch_related(Prefetch("lines__seats", queryset=Seat.objects.order_by("number")))
         .first()
     )
+def lines_waiting_for_master(order: Order) -> list[OrderLine]:
+    """Lines of a paid order not stamped yet because their report, delivered on order,
+    has no master PDF yet. Reads the lines as order_for_buyer() prefetched them."""
+    return [
+        line
+        for line in order.lines.all()
+        if getattr(line, "copy", None) is None
+        and line.report is not None
+        and line.report.delivered_on_order
+    ]
+
+
+def delivery_due(order: Order, waiting: list[OrderLine]):
+    """When a waiting order is due: as recorded by delivery, or (before the delivery
+    task ran) payment plus the longest promise of its waiting lines."""
+    if order.delivery_due_at is not None or not waiting:
+        return order.delivery_due_at
+    days = max(line.report.delivery_days for line in waiting)
+    return add_business_days(order.paid_at or timezone.now(), days)

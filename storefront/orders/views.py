@@ -30,13 +30,30 @@ def card_payment_available() -> bool:
     return stripe_api.is_configured() or settings.DEBUG
 
 
+def _lines_noting_removals(request, cart: Cart):
+    """The cart's lines; if some dropped out (withdrawn, no longer deliverable, a
+    currency no longer sold), the buyer is told instead of finding them gone."""
+    before = len(cart)
+    lines = selectors.cart_lines(cart)
+    if len(lines) < before:
+        messages.warning(
+            request,
+            _(
+                "A report in your cart can no longer be ordered and was removed. "
+                "Please contact us if you need it."
+            ),
+        )
+    return lines
+
+
 def cart_detail(request):
-    lines = selectors.cart_lines(Cart(request.session))
+    lines = _lines_noting_removals(request, Cart(request.session))
     context = {
         "lines": lines,
         "total": _total(lines),
         "currency": selectors.cart_currency(lines),
         "other_currency_lines": selectors.lines_in_other_currencies(lines),
+        "on_order_lines": [line for line in lines if line.report.delivered_on_order],
     }
     return render(request, "orders/cart.html", context)
 
@@ -63,6 +80,18 @@ def cart_add(request):
     if option is None:
         messages.error(request, _("That licence is no longer on sale."))
         return redirect("orders:cart")
+    if not option.report.is_purchasable:
+        # Paying for a file that does not exist is never offered: no master PDF, and
+        # the editors have not promised to deliver it on order.
+        messages.error(
+            request,
+            _(
+                "%(code)s cannot be ordered online yet: its licensed file is not "
+                "available. Please ask us for a quotation."
+            )
+            % {"code": option.report.product_code},
+        )
+        return redirect(option.report.get_absolute_url())
     cart = Cart(request.session)
     try:
         cart.set_option(option, selectors.cart_lines(cart))
@@ -121,7 +150,7 @@ def _mixed_currency_message(lines) -> str:
 @require_http_methods(["GET", "POST"])
 def checkout(request):
     cart = Cart(request.session)
-    lines = selectors.cart_lines(cart)
+    lines = _lines_noting_removals(request, cart)
     if not lines:
         messages.info(request, _("Your cart is empty. Choose a report and a licence first."))
         return redirect("orders:cart")
@@ -243,14 +272,19 @@ def order_detail(request, token):
     if order is None:
         raise Http404(_("There is no order at this address."))
     lines = list(order.lines.all())
+    waiting = selectors.lines_waiting_for_master(order) if order.status == OrderStatus.PAID else []
     context = {
         "order": order,
         "lines": lines,
         "has_seats": any(line.seat_limit for line in lines),
         "downloads": selectors.downloads_of(order) if order.is_paid else [],
+        # Waiting for a master PDF takes days: the page does not refresh itself then.
         "preparing": order.status == OrderStatus.PAID
         and order.delivery_failed_at is None
-        and order.access_ended_at is None,
+        and order.access_ended_at is None
+        and not waiting,
+        "waiting_lines": waiting,
+        "delivery_due": selectors.delivery_due(order, waiting) if waiting else None,
         "payment_instructions": order.payment_instructions,
     }
     return allow_stripe_checkout(render(request, "orders/order_detail.html", context))

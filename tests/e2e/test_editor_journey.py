@@ -112,24 +112,38 @@ def test_editor_creates_translates_previews_and_publishes_a_report(
     expect(page.locator("body")).to_contain_text("not visible to buyers")
     artifacts(page, "editor-04-draft-preview")
 
-    # 4. Published from the list with the "Publish now" action.
-    page.goto(f"{live_server.url}/admin/reports/report/?q={PRODUCT_CODE}")
-    row = page.locator("#result_list tbody tr", has_text=PRODUCT_CODE)
-    expect(row).to_have_count(1)
-    row.locator("input.action-select").check()
-    page.select_option("select[name=action]", "publish_selected_now")
-    page.click("button[name=index]")
+    # 4. "Publish now" from the list: refused while there is nothing to deliver (no
+    # master PDF uploaded in this journey); published once it is "delivered on order".
+    def publish_from_the_list():
+        page.goto(f"{live_server.url}/admin/reports/report/?q={PRODUCT_CODE}")
+        row = page.locator("#result_list tbody tr", has_text=PRODUCT_CODE)
+        expect(row).to_have_count(1)
+        row.locator("input.action-select").check()
+        page.select_option("select[name=action]", "publish_selected_now")
+        page.click("button[name=index]")
+
+    publish_from_the_list()
+    expect(page.locator(".messagelist")).to_contain_text(
+        f"{PRODUCT_CODE} was not published: A report needs its master PDF"
+    )
+    expect(page.locator("#result_list")).to_contain_text("no master")
+    artifacts(page, "editor-05-refused-without-master")
+    page.goto(f"{live_server.url}/admin/reports/report/{report.pk}/change/?language=en")
+    page.select_option("#id_delivery_mode", "on_order")
+    page.fill("#id_delivery_days", "3")
+    page.click("input[name=_continue]")
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    publish_from_the_list()
     expect(page.locator(".messagelist")).to_contain_text("1 report is published.")
-    # No master uploaded in this journey: the editor is told buyers would get nothing.
-    expect(page.locator(".messagelist")).to_contain_text(f"No master PDF yet for {PRODUCT_CODE}")
+    expect(page.locator("#result_list")).to_contain_text("no master: on order, 3 business days")
     artifacts(page, "editor-05-published-in-list")
     report.refresh_from_db()
     assert report.status == ReportStatus.PUBLISHED
 
     # 5. On the shop, in both languages: found in the list, with the figure and price.
-    for language, title, figure in (
-        ("en", TITLE_EN, "USD 9.31 billion"),
-        ("zh-hans", TITLE_ZH, "93.1亿美元"),
+    for language, title, figure, promise in (
+        ("en", TITLE_EN, "USD 9.31 billion", "Delivered on order: within 3 business days"),
+        ("zh-hans", TITLE_ZH, "93.1亿美元", "按订单交付：付款后 3 个工作日内"),
     ):
         page.goto(f"{live_server.url}/{language}/reports/?q={PRODUCT_CODE}")
         card_link = page.locator(f'.report-list a[href="/{language}{public_path}"]')
@@ -139,5 +153,6 @@ def test_editor_creates_translates_previews_and_publishes_a_report(
         expect(page.locator("h1")).to_contain_text(title)
         expect(page.locator("table.key-stats")).to_contain_text(figure)
         expect(page.locator("body")).to_contain_text("4,949")
+        expect(page.locator(".delivery-promise")).to_contain_text(promise)
         artifacts(page, f"editor-06-published-{language}")
     assert page.js_errors == []

@@ -222,7 +222,7 @@ def test_add_page_renders_both_tabs(admin_client, language):
     assert "?language=zh-hans" in html and "?language=en" in html  # the language tabs
     fields = (
         "product_code", "slug", "publisher", "categories", "status", "publish_at_0",
-        "published_on", "pages", "formats", "delivery_days", "base_year",
+        "published_on", "pages", "formats", "delivery_mode", "delivery_days", "base_year",
         "master_pdf", "sample_pdf", "title", "summary", "meta_description",
     )  # fmt: skip
     for field in fields:
@@ -307,7 +307,8 @@ def test_add_report_with_inlines_refreshes_the_listing(admin_client):
             "published_on": "2025-11-01",
             "pages": "193",
             "formats": "pdf_excel",
-            "delivery_days": "0",
+            "delivery_mode": "on_order",
+            "delivery_days": "2",
             "base_year": "2025",
             "forecast_start_year": "2026",
             "forecast_end_year": "2032",

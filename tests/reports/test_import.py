@@ -40,7 +40,7 @@ CSV_HEADER = [
     "forecast_start_year", "forecast_end_year", "title_en", "title_zh_hans", "summary_en",
     "summary_zh_hans", "currency", "base_year_size", "estimated_year_size", "forecast_year_size",
     "cagr", "price_single_user", "price_multi_user", "price_site", "price_enterprise", "toc_en",
-    "toc_zh_hans", "master_pdf",
+    "toc_zh_hans", "master_pdf", "delivery_mode", "delivery_days",
 ]
 TOC_EN = "1 Preface\n1.1 Objectives of the Study\n2 Research Methodology\n2.1 Data Sources"
 TOC_ZH = "1 序言\n1.1 研究目标\n2 研究方法\n2.1 数据来源"
@@ -78,6 +78,11 @@ def import_reports(path, *args) -> Run:
     return Run(out.getvalue(), err.getvalue(), 0)
 
 
+# Published without a master PDF, a row must promise delivery on order.
+ON_ORDER = {"delivery_mode": "on_order", "delivery_days": "2"}
+ON_ORDER_JSON = {"delivery_mode": "on_order", "delivery_days": 2}
+
+
 def csv_row(code: str, **values) -> dict:
     """A complete, valid CSV row in both languages; keyword arguments override cells."""
     row = {
@@ -105,6 +110,8 @@ def csv_row(code: str, **values) -> dict:
         "toc_en": TOC_EN,
         "toc_zh_hans": TOC_ZH,
         "master_pdf": "",
+        "delivery_mode": "",
+        "delivery_days": "",
     }
     row.update(values)
     return row
@@ -286,7 +293,7 @@ def test_example_csv_feed_imports_on_its_own(tmp_path):
 
 def test_published_import_shows_on_the_catalogue_in_both_languages(tmp_path, client):
     # given
-    feed = write_csv(tmp_path / "feed.csv", [csv_row("PUB-1")])
+    feed = write_csv(tmp_path / "feed.csv", [csv_row("PUB-1", **ON_ORDER)])
 
     # when
     run = import_reports(feed, "--publish")
@@ -334,8 +341,40 @@ def test_without_publish_a_stored_report_keeps_its_status(tmp_path):
     assert "status and publish_at are applied only when publishing" in run.stdout
 
 
+def test_a_published_row_with_neither_a_master_nor_delivery_on_order_is_refused(tmp_path):
+    # given: one row buyers could pay for but never receive, one promised on order
+    feed = write_csv(tmp_path / "feed.csv", [csv_row("BARE-9"), csv_row("WAIT-9", **ON_ORDER)])
+
+    # when
+    run = import_reports(feed, "--publish")
+
+    # then
+    assert run.status == 1
+    assert "BARE-9 · failed" in run.stdout
+    assert "master_pdf: A report needs its master PDF before it can be scheduled" in run.stdout
+    assert not Report.objects.filter(product_code="BARE-9").exists()
+    waiting = Report.objects.get(product_code="WAIT-9")
+    assert (waiting.status, waiting.delivery_mode, waiting.delivery_days) == (
+        ReportStatus.PUBLISHED, "on_order", 2,
+    )  # fmt: skip
+
+
+def test_a_row_that_leaves_a_listing_without_master_as_it_is_still_updates_its_text(tmp_path):
+    # given: listed before publishing needed a master (the shop refuses to sell it)
+    make_report(product_code="OLD-1", master_pdf=None, title_en="Widget Market OLD-1")
+    feed = write_csv(tmp_path / "feed.csv", [csv_row("OLD-1", summary_en="<p>New text.</p>")])
+
+    # when
+    run = import_reports(feed)
+
+    # then
+    assert run.status == 0, run
+    report = Report.objects.get(product_code="OLD-1")
+    assert report.safe_translation_getter("summary", language_code="en") == "<p>New text.</p>"
+
+
 def test_publish_keeps_the_time_of_a_report_already_out_so_a_rerun_changes_nothing(tmp_path):
-    feed = write_csv(tmp_path / "feed.csv", [csv_row("PUB-2")])
+    feed = write_csv(tmp_path / "feed.csv", [csv_row("PUB-2", **ON_ORDER)])
     assert import_reports(feed, "--publish").status == 0
     first = Report.objects.get(product_code="PUB-2")
 
@@ -349,8 +388,8 @@ def test_publish_keeps_the_time_of_a_report_already_out_so_a_rerun_changes_nothi
 def test_publish_uses_the_rows_status_and_time(tmp_path, client):
     later = "2099-01-01T09:00:00+08:00"
     feed = write_json(tmp_path / "feed.json", [
-        json_report("SCHED-1", status="scheduled", publish_at=later),
-        json_report("NOW-1"),
+        json_report("SCHED-1", status="scheduled", publish_at=later, **ON_ORDER_JSON),
+        json_report("NOW-1", **ON_ORDER_JSON),
     ])
 
     assert import_reports(feed, "--publish").status == 0
@@ -365,7 +404,7 @@ def test_publish_uses_the_rows_status_and_time(tmp_path, client):
 
 def test_publish_schedules_a_row_whose_time_is_in_the_future(tmp_path):
     feed = write_json(tmp_path / "feed.json", [
-        json_report("LATER-1", publish_at="2099-06-01T00:00:00Z")])
+        json_report("LATER-1", publish_at="2099-06-01T00:00:00Z", **ON_ORDER_JSON)])
 
     assert import_reports(feed, "--publish").status == 0
 
@@ -812,7 +851,7 @@ def test_chinese_text_round_trips_exactly(tmp_path, client):
     title = "可穿戴心脏监测设备市场：按产品类型、最终用户和分销渠道划分－２０２６年至２０３２年"
     summary = "<p>动态心脏监测正从诊室走向患者的日常生活。「贴片式」设备：１４天。</p>"
     feed = write_csv(tmp_path / "feed.csv", [csv_row(
-        "ZH-1", title_zh_hans=title, summary_zh_hans=summary,
+        "ZH-1", title_zh_hans=title, summary_zh_hans=summary, **ON_ORDER,
         toc_zh_hans="１　序言\n１．１　研究目标\n２　研究方法\n２．１　数据来源",
     )])
 

@@ -123,7 +123,12 @@ def test_an_import_keeps_the_good_rows_and_names_the_bad_ones(editor):
 
 
 def test_publish_box_publishes_the_imported_reports(editor, client):
-    post_feed(editor, feed_upload([report_row("ADM-5")]), dry_run=False, publish=True)
+    post_feed(
+        editor,
+        feed_upload([report_row("ADM-5", delivery_mode="on_order", delivery_days=2)]),
+        dry_run=False,
+        publish=True,
+    )
 
     report = Report.objects.get(product_code="ADM-5")
     assert report.status == ReportStatus.PUBLISHED

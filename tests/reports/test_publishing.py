@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import override
 
 from reports import services, tasks
-from reports.models import Report, ReportStatus
+from reports.models import DeliveryMode, Report, ReportStatus
 from tests.factories import make_report, minimal_pdf
 from tests.reports.test_admin import ADD, change_url, post_data
 
@@ -347,24 +347,120 @@ def test_archive_action(admin_client):
     assert any(text.startswith("DR-1 was not archived:") for text in shown)
 
 
-def test_publishing_a_report_without_a_master_pdf_warns_the_editor(admin_client, clock):
-    bare = make_report(status=D, product_code="BARE-1")
+NEEDS_MASTER = "needs its master PDF before it can be scheduled or published"
+
+
+def test_publish_now_action_refuses_a_report_with_neither_a_master_nor_delivery_on_order(
+    admin_client, clock
+):
+    # given: three drafts, one with nothing a buyer could receive
+    bare = make_report(status=D, product_code="BARE-1", master_pdf=None)
+    on_order = make_report(
+        status=D, product_code="ORDER-1", master_pdf=None,
+        delivery_mode=DeliveryMode.ON_ORDER, delivery_days=2,
+    )  # fmt: skip
     complete = make_report(status=D, product_code="FULL-1", master_pdf=minimal_pdf("Master"))
 
-    response = run_action(admin_client, "publish_selected_now", bare, complete)
+    # when
+    response = run_action(admin_client, "publish_selected_now", bare, on_order, complete)
 
-    assert (status_of(bare), status_of(complete)) == (P, P)  # a warning, not a refusal
-    warnings = [text for text in messages_of(response) if text.startswith("No master PDF")]
-    assert len(warnings) == 1
-    assert "BARE-1" in warnings[0] and "FULL-1" not in warnings[0]
+    # then
+    assert (status_of(bare), status_of(on_order), status_of(complete)) == (D, P, P)
+    shown = messages_of(response)
+    assert "2 reports are published." in shown
+    refused = [text for text in shown if text.startswith("BARE-1 was not published:")]
+    assert len(refused) == 1 and NEEDS_MASTER in refused[0]
 
 
-def test_saving_a_draft_without_a_master_pdf_does_not_warn(admin_client):
-    draft = make_report(status=D, product_code="DRAFT-2")
+def test_publish_now_service_refuses_a_report_without_anything_to_deliver():
+    draft = make_report(status=D, master_pdf=None)
 
-    response = admin_client.post(change_url(draft), form_with(admin_client, draft), follow=True)
+    with pytest.raises(services.PublicationError) as raised:
+        services.publish_now(report_id=draft.pk)
 
-    assert not [text for text in messages_of(response) if text.startswith("No master PDF")]
+    assert NEEDS_MASTER in str(raised.value)
+    assert status_of(draft) == D
+
+
+@pytest.mark.parametrize("status", [S, P])
+def test_the_form_refuses_to_schedule_or_publish_without_a_master_or_delivery_on_order(
+    admin_client, clock, status
+):
+    # given
+    draft = make_report(status=D, master_pdf=None)
+    data = form_with(admin_client, draft, status=status)
+    data.update(split(START + timedelta(days=1)) if status == S else {})
+
+    # when
+    response = admin_client.post(change_url(draft), data)
+
+    # then
+    assert response.status_code == 200
+    assert NEEDS_MASTER in str(response.context["adminform"].form.errors["status"])
+    assert status_of(draft) == D
+
+
+def test_the_form_publishes_a_report_marked_delivered_on_order(admin_client, clock):
+    draft = make_report(status=D, master_pdf=None)
+    data = form_with(admin_client, draft, status=P, delivery_mode="on_order", delivery_days="3")
+
+    response = admin_client.post(change_url(draft), data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    report = Report.objects.get(pk=draft.pk)
+    assert (report.status, report.delivery_mode, report.delivery_days) == (P, "on_order", 3)
+
+
+def test_delivered_on_order_needs_a_promised_time(admin_client, clock):
+    draft = make_report(status=D, master_pdf=None)
+    data = form_with(admin_client, draft, status=P, delivery_mode="on_order", delivery_days="0")
+
+    response = admin_client.post(change_url(draft), data)
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "at least one business day" in str(errors["delivery_days"])
+    assert status_of(draft) == D
+
+
+def test_the_master_of_a_published_report_cannot_be_cleared_unless_delivered_on_order(
+    admin_client,
+):
+    report = make_report(status=P)
+    data = form_with(admin_client, report)
+    data["master_pdf-clear"] = "on"
+
+    response = admin_client.post(change_url(report), data)
+
+    assert response.status_code == 200
+    assert NEEDS_MASTER in str(response.context["adminform"].form.errors["status"])
+    assert Report.objects.get(pk=report.pk).master_pdf
+
+
+def test_a_draft_without_a_master_pdf_may_be_saved(admin_client):
+    draft = make_report(status=D, product_code="DRAFT-2", master_pdf=None)
+
+    response = admin_client.post(
+        change_url(draft), form_with(admin_client, draft, title="Work In Progress Market")
+    )
+
+    assert response.status_code == 302
+
+
+def test_the_report_list_shows_which_reports_have_no_master(admin_client):
+    make_report(product_code="HAS-1")
+    make_report(status=D, product_code="NONE-1", master_pdf=None)
+    make_report(
+        status=D, product_code="WAIT-1", master_pdf=None,
+        delivery_mode=DeliveryMode.ON_ORDER, delivery_days=2,
+    )  # fmt: skip
+
+    listed = admin_client.get(CHANGELIST + "?master=no").content.decode()
+    waiting = admin_client.get(CHANGELIST + "?master=on_order").content.decode()
+
+    assert "NONE-1" in listed and "HAS-1" not in listed and "WAIT-1" not in listed
+    assert '<strong class="no-master">no master</strong>' in listed
+    assert "WAIT-1" in waiting and "no master: on order, 2 business days" in waiting
 
 
 # --- The periodic task -----------------------------------------------------------------------
