@@ -104,6 +104,7 @@ def test_a_company_buys_a_multi_user_licence_in_chinese_and_finds_it_in_its_libr
     expect(library_order).to_have_count(1)
     expect(library_order).to_contain_text(order.number)
     expect(library_order.get_by_role("link", name="发票（PDF）", exact=True)).to_be_visible()
+    expect(library_order.get_by_role("link", name="指定或更改席位持有人")).to_be_visible()
     assert fits_the_screen(page)
     artifacts(page, "company-zh-hans-390-3-library")
     assert page.js_errors == []
