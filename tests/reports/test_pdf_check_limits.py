@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploaded
 
 from reports.models import Report
 from reports.pdf_files import validate_report_pdf
-from tests.factories import make_report, multi_page_pdf
+from tests.factories import make_report, multi_page_pdf, pdf_from_objects
 from tests.reports.test_uploads import stored_files, upload
 
 pytestmark = pytest.mark.django_db
@@ -30,19 +30,7 @@ def page_reference_bomb(references: int = 100_000) -> bytes:
         b"<< /Type /Pages /Count %d /Kids [" % references + kids + b"] >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
     ]
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return pdf_from_objects(objects, version=b"1.7")
 
 
 def peak_rss_bytes() -> int:
