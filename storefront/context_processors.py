@@ -18,6 +18,10 @@ def shop(request):
             line.strip() for line in settings.SELLER_ADDRESS.splitlines() if line.strip()
         ],
         "seller_tax_id": settings.SELLER_TAX_ID,
+        # Invoices work the tax out of the price when a rate is set: say so by the prices.
+        "prices_include_tax": settings.INVOICE_TAX_RATE > 0,
+        "tax_label": settings.INVOICE_TAX_LABEL,
+        "tax_rate": settings.INVOICE_TAX_RATE,
         "cart_count": cart_count,
     }
     if getattr(request, RENDERING_FOR_CACHE, False):
