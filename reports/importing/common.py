@@ -4,7 +4,6 @@ results reported per row, and how each format names a field in messages."""
 from collections.abc import Callable
 from functools import cache
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -147,7 +146,7 @@ class RowInvalid(Exception):
 
 
 @cache
-def _csv_columns() -> dict[str, object]:
+def csv_columns() -> dict[str, object]:
     """Every CSV column and the neutral key it fills."""
     columns: dict[str, object] = {
         "product_code": "product_code",
@@ -177,7 +176,7 @@ CSV_REQUIRED_COLUMNS = ("product_code", "title_en")
 
 @cache
 def _csv_column_of_key() -> dict[object, str]:
-    return {key: column for column, key in _csv_columns().items()}
+    return {key: column for column, key in csv_columns().items()}
 
 
 class CsvNames:

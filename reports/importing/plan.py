@@ -1,6 +1,6 @@
 """Step 3, plan: inside the row's transaction, the report is looked up by product code
 and locked, the wanted state is compared with the stored one and validated with the
-models' own full_clean plus the feed's rules (a _Plan of what differs)."""
+models' own full_clean plus the feed's rules (a Plan of what differs)."""
 
 import hashlib
 from dataclasses import dataclass, field
@@ -38,7 +38,7 @@ from reports.importing.common import (
 from reports.importing.decode import LicenceInput, ReportInput, StatisticInput
 
 
-# --- Step 3: working out and writing the changes -------------------------------------
+# --- Step 3: working out the changes -------------------------------------------------
 
 
 @dataclass
@@ -55,20 +55,20 @@ class ImportOptions:
 
 
 @dataclass
-class _PdfFile:
+class PdfFile:
     path: Path
     name: str  # storage name, fingerprinted: equal content, equal name
     pages: int
 
 
 @dataclass
-class _TocLine:
+class TocLine:
     depth: int
     titles: dict[str, str]  # language → title
 
 
 @dataclass
-class _Plan:
+class Plan:
     """What one row changes; built and validated before anything is written."""
 
     report: Report
@@ -79,8 +79,8 @@ class _Plan:
     category_ids: set[int] | None = None
     statistics: list[StatisticInput] | None = None
     licences: list[LicenceInput] | None = None
-    toc: list[_TocLine] | None = None
-    files: dict[str, _PdfFile] = field(default_factory=dict)
+    toc: list[TocLine] | None = None
+    files: dict[str, PdfFile] = field(default_factory=dict)
     changes: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -110,7 +110,7 @@ def _locked_report(product_code: str) -> Report | None:
     )
 
 
-def _stored_toc(report: Report) -> list[_TocLine]:
+def _stored_toc(report: Report) -> list[TocLine]:
     """The stored table of contents as plain values: one query, no model objects (a
     TOC is most of what a row holds, and most rows of a re-import are unchanged)."""
     rows = (
@@ -118,19 +118,19 @@ def _stored_toc(report: Report) -> list[_TocLine]:
         .order_by("master__position", "master_id")
         .values_list("master_id", "master__depth", "language_code", "title")
     )
-    lines: dict[int, _TocLine] = {}
+    lines: dict[int, TocLine] = {}
     for entry_id, depth, language, title in rows:
-        lines.setdefault(entry_id, _TocLine(depth, {})).titles[language] = title
+        lines.setdefault(entry_id, TocLine(depth, {})).titles[language] = title
     return list(lines.values())
 
 
-def _translations_by_language(instance) -> dict:
+def translations_by_language(instance) -> dict:
     return {translation.language_code: translation for translation in instance.translations.all()}
 
 
-def _plan_report(item: ReportInput, options: ImportOptions, errors: RowErrors) -> _Plan:
+def plan_report(item: ReportInput, options: ImportOptions, errors: RowErrors) -> Plan:
     report = _locked_report(item.product_code)
-    plan = _Plan(report=report or Report(product_code=item.product_code), is_new=report is None)
+    plan = Plan(report=report or Report(product_code=item.product_code), is_new=report is None)
     _plan_publisher(plan, item, options, errors)
     _plan_files(plan, item, options, errors)
     _plan_columns(plan, item, options, errors)
@@ -147,7 +147,7 @@ def _plan_report(item: ReportInput, options: ImportOptions, errors: RowErrors) -
 DELIVERY_FIELDS = {"status", "delivery_mode", "delivery_days"}
 
 
-def _check_listing_complete(plan: _Plan, errors: RowErrors) -> None:
+def _check_listing_complete(plan: Plan, errors: RowErrors) -> None:
     """A report buyers see, or will see, has a licence to buy and something to deliver
     (the master PDF, or "delivered on order" with a promised time), as in the admin.
 
@@ -174,7 +174,7 @@ def _check_listing_complete(plan: _Plan, errors: RowErrors) -> None:
         errors.add(("group", "licences"), services.NEEDS_LICENCE_OPTION)
 
 
-def _plan_publisher(plan: _Plan, item: ReportInput, options: ImportOptions, errors) -> None:
+def _plan_publisher(plan: Plan, item: ReportInput, options: ImportOptions, errors) -> None:
     """Found by name (any case) or slug; a new name makes a new publisher."""
     if item.publisher is None:
         if plan.is_new:
@@ -209,7 +209,7 @@ def _free_publisher_slug(name: str) -> str:
     return slug
 
 
-def _plan_columns(plan: _Plan, item: ReportInput, options: ImportOptions, errors) -> None:
+def _plan_columns(plan: Plan, item: ReportInput, options: ImportOptions, errors) -> None:
     report = plan.report
     values = dict(item.values)
     if "master_pdf" in item.files:
@@ -238,7 +238,7 @@ def _slug_from_title(item: ReportInput) -> str:
     return slug or f"report-{item.product_code.lower()}"
 
 
-def _publication(plan: _Plan, item: ReportInput, options: ImportOptions, errors) -> dict:
+def _publication(plan: Plan, item: ReportInput, options: ImportOptions, errors) -> dict:
     """Status and publish_at: the feed decides them only when the import may publish.
 
     Without ``publish`` a new report is a draft and a stored one keeps its status, so
@@ -285,11 +285,11 @@ def _check_forecast_years(report: Report, errors: RowErrors) -> None:
                                           "(%(start)d).") % {"start": start, "end": end})
 
 
-def _plan_translations(plan: _Plan, item: ReportInput, errors: RowErrors) -> None:
+def _plan_translations(plan: Plan, item: ReportInput, errors: RowErrors) -> None:
     """Changed texts are set through parler on the report itself, so that saving the
     report saves them together, as one edit (one text-changed time for all languages)."""
     report = plan.report
-    stored = {} if plan.is_new else _translations_by_language(report)
+    stored = {} if plan.is_new else translations_by_language(report)
     for language, texts in item.translations.items():
         if "summary" in texts:
             # Compared as it will be stored: summaries are cleaned on save.
@@ -312,7 +312,7 @@ def _plan_translations(plan: _Plan, item: ReportInput, errors: RowErrors) -> Non
     report.set_current_language(settings.PARLER_DEFAULT_LANGUAGE_CODE)
 
 
-def _plan_categories(plan: _Plan, item: ReportInput, options: ImportOptions, errors) -> None:
+def _plan_categories(plan: Plan, item: ReportInput, options: ImportOptions, errors) -> None:
     if item.categories is None:
         return
     unknown = [slug for slug in item.categories if slug not in options.category_ids]
@@ -331,7 +331,7 @@ def _statistic_values(statistic) -> tuple:
             statistic.percentage)
 
 
-def _plan_statistics(plan: _Plan, item: ReportInput, errors: RowErrors) -> None:
+def _plan_statistics(plan: Plan, item: ReportInput, errors: RowErrors) -> None:
     if item.key_statistics is None:
         return
     wanted = [_with_default_year(statistic, plan.report) for statistic in item.key_statistics]
@@ -387,7 +387,7 @@ def _validate_statistic(statistic: StatisticInput, errors: RowErrors) -> None:
         errors.add_validation(error, key)
 
 
-def _plan_licences(plan: _Plan, item: ReportInput, errors: RowErrors) -> None:
+def _plan_licences(plan: Plan, item: ReportInput, errors: RowErrors) -> None:
     if item.licences is None:
         return
     wanted = [LicenceInput(l.license_type, l.price, l.currency or DEFAULT_CURRENCY)
@@ -417,7 +417,7 @@ def _plan_licences(plan: _Plan, item: ReportInput, errors: RowErrors) -> None:
         plan.changes.append(("group", "licences"))
 
 
-def _plan_toc(plan: _Plan, item: ReportInput, errors: RowErrors) -> None:
+def _plan_toc(plan: Plan, item: ReportInput, errors: RowErrors) -> None:
     if item.toc is None:
         return
     wanted = _toc_lines(item.toc, errors)
@@ -429,7 +429,7 @@ def _plan_toc(plan: _Plan, item: ReportInput, errors: RowErrors) -> None:
         plan.changes += [("toc", language) for language in item.toc]
 
 
-def _toc_lines(outlines: dict[str, str], errors: RowErrors) -> list[_TocLine] | None:
+def _toc_lines(outlines: dict[str, str], errors: RowErrors) -> list[TocLine] | None:
     """The numbered outlines of every language, line by line; None when they disagree."""
     english = settings.PARLER_DEFAULT_LANGUAGE_CODE
     if english not in outlines:
@@ -452,7 +452,7 @@ def _toc_lines(outlines: dict[str, str], errors: RowErrors) -> list[_TocLine] | 
         if not _outline_matches(lines, other, ("toc", language), errors):
             return None
     return [
-        _TocLine(line.depth, {language: parsed[language][index].title for language in parsed})
+        TocLine(line.depth, {language: parsed[language][index].title for language in parsed})
         for index, line in enumerate(lines)
     ]
 
@@ -472,7 +472,7 @@ def _outline_matches(english, other, key, errors: RowErrors) -> bool:
     return True
 
 
-def _plan_files(plan: _Plan, item: ReportInput, options: ImportOptions, errors) -> None:
+def _plan_files(plan: Plan, item: ReportInput, options: ImportOptions, errors) -> None:
     for name, relative in item.files.items():
         pdf = _feed_pdf(name, relative, plan.report, options, errors)
         if pdf is not None:
@@ -481,7 +481,7 @@ def _plan_files(plan: _Plan, item: ReportInput, options: ImportOptions, errors) 
             plan.changes.append(name)
 
 
-def _feed_pdf(name: str, relative: str, report: Report, options, errors) -> _PdfFile | None:
+def _feed_pdf(name: str, relative: str, report: Report, options, errors) -> PdfFile | None:
     """The PDF a row names, checked; None when it is bad or already stored as it is."""
     if options.base_dir is None:
         errors.add(name, _("An uploaded feed cannot bring PDF files; import it with "
@@ -517,7 +517,7 @@ def _feed_pdf(name: str, relative: str, report: Report, options, errors) -> _Pdf
         for message in error.messages:
             errors.add(name, f"{shown}: {message}")
         return None
-    return _PdfFile(path=path, name=stored_name, pages=pages)
+    return PdfFile(path=path, name=stored_name, pages=pages)
 
 
 def _fingerprint(path: Path) -> str:
@@ -528,7 +528,7 @@ def _fingerprint(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def _validate_report(plan: _Plan, errors: RowErrors) -> None:
+def validate_plan(plan: Plan, errors: RowErrors) -> None:
     """The models' own checks (fields, choices, constraints) on top of the feed's."""
     if not plan.changed:
         return  # nothing will be written: what is stored stays as it is

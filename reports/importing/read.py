@@ -12,7 +12,7 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 
 from reports import feed_guards
-from reports.importing.common import FeedError, _csv_columns, CSV_REQUIRED_COLUMNS
+from reports.importing.common import CSV_REQUIRED_COLUMNS, FeedError, csv_columns
 
 
 # --- Step 1: reading a feed -------------------------------------------------------------
@@ -187,7 +187,7 @@ def _check_csv_header(header: list[str]) -> list[str]:
     """The header's column names, normalised; an unnamed column ("", as spreadsheets
     leave after the last one) is kept as "" and its cells are ignored."""
     columns = [normalise_column(name) for name in header]
-    known = _csv_columns()
+    known = csv_columns()
     unknown = [name for name, column in zip(header, columns) if column and column not in known]
     if unknown:
         raise FeedError(

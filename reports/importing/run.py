@@ -30,8 +30,8 @@ from reports.importing.common import (
 )
 from reports.importing.read import Feed, RawRow
 from reports.importing.decode import DECODERS
-from reports.importing.plan import ImportOptions, _plan_report, _validate_report
-from reports.importing.write import _write
+from reports.importing.plan import ImportOptions, plan_report, validate_plan
+from reports.importing.write import write_plan
 
 logger = logging.getLogger(__name__)
 
@@ -68,17 +68,17 @@ def _import_row(raw: RawRow, decode, options: ImportOptions, seen: dict[str, str
     stored_files: list = []
     try:
         with transaction.atomic():
-            plan = _plan_report(item, options, errors)
-            _validate_report(plan, errors)
+            plan = plan_report(item, options, errors)
+            validate_plan(plan, errors)
             if errors:
                 raise RowInvalid(errors.items)
             if plan.changed and not options.dry_run:
-                _write(plan, stored_files)
+                write_plan(plan, stored_files)
                 services.refresh_listing(report_id=plan.report.pk)
             elif plan.changed:
                 # A dry run writes too, so the database has its say (constraints,
                 # locks), and then takes it all back.
-                _write(plan, stored_files=None)
+                write_plan(plan, stored_files=None)
                 transaction.set_rollback(True)
     except RowInvalid:
         return _failed(raw, code, errors)

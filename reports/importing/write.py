@@ -6,13 +6,13 @@ from django.core.files import File
 from reports.models import KeyStatistic, LicenseOption, Report, TocEntry
 from reports.importing.common import TocTranslation
 from reports.importing.decode import LicenceInput, StatisticInput
-from reports.importing.plan import _PdfFile, _Plan, _TocLine, _translations_by_language
+from reports.importing.plan import PdfFile, Plan, TocLine, translations_by_language
 
 
-# --- Writing -----------------------------------------------------------------------
+# --- Step 4: writing ----------------------------------------------------------------
 
 
-def _write(plan: _Plan, stored_files: list | None) -> None:
+def write_plan(plan: Plan, stored_files: list | None) -> None:
     """Save what the plan changes. ``stored_files`` None (a dry run): no file is stored."""
     report = plan.report
     if plan.new_publisher is not None:
@@ -41,12 +41,12 @@ def _write(plan: _Plan, stored_files: list | None) -> None:
         _write_toc(report, plan.toc, entries)
 
 
-def _stored(plan: _Plan, related_name: str) -> list:
+def _stored(plan: Plan, related_name: str) -> list:
     """A stored report's rows as prefetched when it was locked; none for a new one."""
     return [] if plan.is_new else list(getattr(plan.report, related_name).all())
 
 
-def _store_pdf(report: Report, name: str, pdf: _PdfFile, stored_files: list) -> str:
+def _store_pdf(report: Report, name: str, pdf: PdfFile, stored_files: list) -> str:
     storage = getattr(report, name).storage
     if storage.exists(pdf.name):  # fingerprinted: same name, same content
         return pdf.name
@@ -103,7 +103,7 @@ def _write_licences(report: Report, wanted: list[LicenceInput], rows: list) -> N
     LicenseOption.objects.bulk_create(new_rows)
 
 
-def _write_toc(report: Report, wanted: list[_TocLine], entries: list) -> None:
+def _write_toc(report: Report, wanted: list[TocLine], entries: list) -> None:
     """Entries updated in place by position, missing ones added, surplus ones deleted."""
     surplus = [entry.pk for entry in entries[len(wanted):]]
     if surplus:
@@ -113,7 +113,7 @@ def _write_toc(report: Report, wanted: list[_TocLine], entries: list) -> None:
     _create_toc_entries(report, wanted[len(entries):], first_position=len(entries) + 1)
 
 
-def _create_toc_entries(report: Report, lines: list[_TocLine], *, first_position: int) -> None:
+def _create_toc_entries(report: Report, lines: list[TocLine], *, first_position: int) -> None:
     entries = TocEntry.objects.bulk_create(
         TocEntry(report=report, position=position, depth=line.depth)
         for position, line in enumerate(lines, start=first_position)
@@ -127,11 +127,11 @@ def _create_toc_entries(report: Report, lines: list[_TocLine], *, first_position
     )
 
 
-def _update_toc_entry(entry: TocEntry, position: int, line: _TocLine) -> None:
+def _update_toc_entry(entry: TocEntry, position: int, line: TocLine) -> None:
     if (entry.position, entry.depth) != (position, line.depth):
         entry.position, entry.depth = position, line.depth
         entry.save(update_fields=["position", "depth"])
-    stored = _translations_by_language(entry)
+    stored = translations_by_language(entry)
     for language, title in line.titles.items():
         translation = stored.pop(language, None)
         if translation is None:
