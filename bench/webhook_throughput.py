@@ -418,13 +418,13 @@ def measure_in_process(events: list[dict], signer) -> dict:
 
     from storefront.payments import stripe_api
 
-    from storefront.orders import services as order_services
+    from storefront.delivery import services as delivery_services
 
     timers = {"verify": [], "refetch": [], "refetch_in_transaction": [], "sql": [], "commit": [],
               "delivery": []}
     statements: list[str] = []
     originals = (stripe_api.verify_webhook, stripe_api.retrieve_checkout_session,
-                 order_services.hand_off_for_delivery)
+                 delivery_services.hand_off_for_delivery)
     in_delivery = [False]  # SQL and COMMITs of the delivery are counted in its own column
 
     def sql_timer(execute, sql, params, many, context):
@@ -476,7 +476,7 @@ def measure_in_process(events: list[dict], signer) -> dict:
     post(b"{}", "")  # opens the database connection outside the timed requests
     stripe_api.verify_webhook = timed("verify", originals[0])
     stripe_api.retrieve_checkout_session = timed("refetch", originals[1])
-    order_services.hand_off_for_delivery = timed_hand_off
+    delivery_services.hand_off_for_delivery = timed_hand_off
     connection.ensure_connection()
     connection._commit = timed_commit
     try:
@@ -506,7 +506,7 @@ def measure_in_process(events: list[dict], signer) -> dict:
                     })
     finally:
         (stripe_api.verify_webhook, stripe_api.retrieve_checkout_session,
-         order_services.hand_off_for_delivery) = originals
+         delivery_services.hand_off_for_delivery) = originals
         del connection._commit
 
     def med(kind, key):
@@ -600,7 +600,7 @@ def profile_new_webhooks(events: list[dict], signer) -> dict:
         "retrieve_checkout_session (SDK call)": ("payments/stripe_api.py", "retrieve_checkout_session"),
         "handle_stripe_event": ("payments/services.py", "handle_stripe_event"),
         "mark_order_paid": ("orders/services.py", "mark_order_paid"),
-        "hand_off_for_delivery (after the commit)": ("orders/services.py", "hand_off_for_delivery"),
+        "hand_off_for_delivery (after the commit)": ("delivery/services.py", "hand_off_for_delivery"),
         "stamp_licence (PDF)": ("delivery/stamping.py", "stamp_licence"),
         "send_delivery_mail": ("delivery/services.py", "send_delivery_mail"),
         "logging (all handlers)": ("logging/__init__.py", "handle"),

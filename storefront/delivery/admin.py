@@ -1,8 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from storefront.delivery import services as delivery_services
 from storefront.delivery.models import DownloadGrant, DownloadLog
 from storefront.orders.admin import can_manage_downloads
+from storefront.orders.models import Order, OrderStatus
 
 
 class DownloadLogInline(admin.TabularInline):
@@ -48,3 +51,88 @@ class DownloadGrantAdmin(admin.ModelAdmin):
     @admin.display(description=_("order"))
     def order_number(self, grant):
         return grant.copy.order.number
+
+
+# --- Actions on the order list ------------------------------------------------------
+# Orders does not know delivery: its actions join the registered OrderAdmin from here
+# (this module is imported after orders' admin, INSTALLED_APPS lists delivery after
+# orders). "manage_downloads" is checked by OrderAdmin.has_manage_downloads_permission.
+
+
+@admin.action(
+    description=_("Deliver again (stamp missing copies, resend the mail)"),
+    permissions=["manage_downloads"],
+)
+def resend_delivery(modeladmin, request, queryset):
+    sent = 0
+    for order in queryset.filter(status__in=[OrderStatus.PAID, OrderStatus.DELIVERED]):
+        try:
+            if delivery_services.deliver_again(order_id=order.pk):
+                sent += 1
+        except Exception as error:  # shown to staff; the order stays as it was
+            modeladmin.message_user(request, f"{order.number}: {error}", messages.ERROR)
+    modeladmin.message_user(
+        request,
+        ngettext("Delivery mail sent for %(count)d order.", "Delivery mail sent for %(count)d orders.", sent)
+        % {"count": sent},
+    )
+
+
+@admin.action(
+    description=_("Issue fresh download links and mail them"), permissions=["manage_downloads"]
+)
+def issue_fresh_download_links(modeladmin, request, queryset):
+    requested = 0
+    for order in queryset:
+        try:
+            outcome = delivery_services.request_fresh_links(
+                order_id=order.pk, reason=f"staff: {request.user}"
+            )
+        except delivery_services.AccessEnded:
+            modeladmin.message_user(
+                request,
+                _("%(number)s: access ended (%(reason)s); no links are issued.")
+                % {"number": order.number, "reason": order.access_ended_reason},
+                messages.ERROR,
+            )
+            continue
+        if outcome == delivery_services.FreshLinks.NOT_DELIVERED:
+            modeladmin.message_user(
+                request,
+                _("%(number)s: not delivered yet; use 'Deliver again' instead.")
+                % {"number": order.number},
+                messages.WARNING,
+            )
+        else:
+            requested += 1
+    modeladmin.message_user(
+        request,
+        ngettext(
+            "Fresh links requested for %(count)d order: they are mailed in the background, "
+            "and the old links work until then.",
+            "Fresh links requested for %(count)d orders: they are mailed in the background, "
+            "and the old links work until then.",
+            requested,
+        )
+        % {"count": requested},
+    )
+
+
+@admin.action(description=_("Revoke download access"), permissions=["manage_downloads"])
+def revoke_download_access(modeladmin, request, queryset):
+    revoked = sum(
+        delivery_services.revoke_access(order_id=order.pk, reason=f"staff: {request.user}")
+        for order in queryset
+    )
+    modeladmin.message_user(
+        request,
+        ngettext("%(count)d link revoked.", "%(count)d links revoked.", revoked)
+        % {"count": revoked},
+    )
+
+
+order_admin = admin.site._registry.get(Order)
+if order_admin is not None and resend_delivery not in order_admin.actions:
+    order_admin.actions = [
+        *order_admin.actions, resend_delivery, issue_fresh_download_links, revoke_download_access,
+    ]  # fmt: skip

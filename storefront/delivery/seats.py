@@ -132,9 +132,7 @@ renew_seat_link.alters_data = True
 
 
 def _queue_delivery(order_id: int) -> None:
-    from storefront.orders.services import hand_off_for_delivery
-
-    hand_off_for_delivery(order_id=order_id)
+    services.hand_off_for_delivery(order_id=order_id)
 
 
 def orders_with_seats_awaiting_delivery(*, older_than: timedelta):

@@ -368,6 +368,25 @@ def master_pdf_available_receiver(sender, report_id: int, **kwargs) -> None:
     deliver_orders_waiting_for_master(report_id=report_id)
 
 
+def hand_off_for_delivery(*, order_id: int) -> None:
+    """Queue delivery of an order whose paid state or seat change is committed.
+
+    Never raises: the payment is committed, so a webhook still succeeds and the
+    delivery sweep picks the order up if queueing fails.
+    """
+    from storefront.delivery.tasks import deliver_order_task  # tasks import this module
+
+    delay_or_leave_to_sweep(deliver_order_task, order_id)
+
+
+def order_paid_receiver(sender, order_id: int, **kwargs) -> None:
+    hand_off_for_delivery(order_id=order_id)
+
+
+def seat_holders_changed_receiver(sender, order_id: int, **kwargs) -> None:
+    hand_off_for_delivery(order_id=order_id)
+
+
 # --- Links ---------------------------------------------------------------------------
 
 

@@ -13,7 +13,6 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from storefront.delivery import services as delivery_services
 from storefront.forms import NameField
 from storefront.orders import services, tax_ids
 from storefront.orders.models import (
@@ -221,10 +220,8 @@ class OrderAdmin(admin.ModelAdmin):
         OrderLineInline, SeatInline, StatusChangeInline, CheckoutSessionInline, PaymentEventInline,
         RefundInline,
     ]  # fmt: skip
-    actions = [
-        "mark_invoice_orders_paid", "cancel_unpaid_orders", "resend_delivery",
-        "issue_fresh_download_links", "revoke_download_access",
-    ]  # fmt: skip
+    # Delivery adds its actions (deliver again, fresh links, revoke) from its admin.py.
+    actions = ["mark_invoice_orders_paid", "cancel_unpaid_orders"]
 
     def has_add_permission(self, request):
         return False  # orders come from checkout only
@@ -322,75 +319,6 @@ class OrderAdmin(admin.ModelAdmin):
             request,
             ngettext("%(count)d order cancelled.", "%(count)d orders cancelled.", cancelled)
             % {"count": cancelled},
-        )
-
-    @admin.action(
-        description=_("Deliver again (stamp missing copies, resend the mail)"),
-        permissions=["manage_downloads"],
-    )
-    def resend_delivery(self, request, queryset):
-        sent = 0
-        for order in queryset.filter(status__in=[OrderStatus.PAID, OrderStatus.DELIVERED]):
-            try:
-                if delivery_services.deliver_again(order_id=order.pk):
-                    sent += 1
-            except Exception as error:  # shown to staff; the order stays as it was
-                self.message_user(request, f"{order.number}: {error}", messages.ERROR)
-        self.message_user(
-            request,
-            ngettext("Delivery mail sent for %(count)d order.", "Delivery mail sent for %(count)d orders.", sent)
-            % {"count": sent},
-        )
-
-    @admin.action(
-        description=_("Issue fresh download links and mail them"), permissions=["manage_downloads"]
-    )
-    def issue_fresh_download_links(self, request, queryset):
-        requested = 0
-        for order in queryset:
-            try:
-                outcome = delivery_services.request_fresh_links(
-                    order_id=order.pk, reason=f"staff: {request.user}"
-                )
-            except delivery_services.AccessEnded:
-                self.message_user(
-                    request,
-                    _("%(number)s: access ended (%(reason)s); no links are issued.")
-                    % {"number": order.number, "reason": order.access_ended_reason},
-                    messages.ERROR,
-                )
-                continue
-            if outcome == delivery_services.FreshLinks.NOT_DELIVERED:
-                self.message_user(
-                    request,
-                    _("%(number)s: not delivered yet; use 'Deliver again' instead.")
-                    % {"number": order.number},
-                    messages.WARNING,
-                )
-            else:
-                requested += 1
-        self.message_user(
-            request,
-            ngettext(
-                "Fresh links requested for %(count)d order: they are mailed in the background, "
-                "and the old links work until then.",
-                "Fresh links requested for %(count)d orders: they are mailed in the background, "
-                "and the old links work until then.",
-                requested,
-            )
-            % {"count": requested},
-        )
-
-    @admin.action(description=_("Revoke download access"), permissions=["manage_downloads"])
-    def revoke_download_access(self, request, queryset):
-        revoked = sum(
-            delivery_services.revoke_access(order_id=order.pk, reason=f"staff: {request.user}")
-            for order in queryset
-        )
-        self.message_user(
-            request,
-            ngettext("%(count)d link revoked.", "%(count)d links revoked.", revoked)
-            % {"count": revoked},
         )
 
     # --- Refunds: a page of their own, for users with the refund permission ---

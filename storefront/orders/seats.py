@@ -8,6 +8,7 @@ be given to someone else SEAT_REASSIGNMENT_LIMIT times; every naming and
 reassignment is logged (SeatChange).
 """
 
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -15,7 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from storefront.orders import signals
 from storefront.orders.models import Order, OrderLine, OrderStatus, Seat, SeatChange
+
+logger = logging.getLogger(__name__)
 
 # Seats can be named while the order waits for payment and after; never once it is
 # cancelled or refunded.
@@ -175,7 +179,18 @@ def _refuse_second_seat(line: OrderLine, holder: Holder, except_seat: Seat | Non
 def _deliver_after_commit(order: Order) -> None:
     if order.status not in (OrderStatus.PAID, OrderStatus.DELIVERED):
         return  # delivered with the order once it is paid
-    from storefront.orders.services import hand_off_for_delivery  # services imports this module
-
     order_id = order.pk
-    transaction.on_commit(lambda: hand_off_for_delivery(order_id=order_id))
+    transaction.on_commit(lambda: _announce_seat_holders_changed(order_id=order_id))
+
+
+def _announce_seat_holders_changed(*, order_id: int) -> None:
+    # Robust: the seat change is committed, so a subscriber's failure must not turn
+    # the buyer's saved change into an error page; the delivery sweep catches up.
+    for receiver, result in signals.seat_holders_changed.send_robust(
+        sender=Seat, order_id=order_id
+    ):
+        if isinstance(result, Exception):
+            logger.error(
+                "order id %s: %r failed on seat_holders_changed", order_id, receiver,
+                exc_info=result,
+            )

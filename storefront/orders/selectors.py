@@ -66,27 +66,12 @@ def order_for_buyer(token: str) -> Order | None:
     return (
         Order.objects.filter(public_token=token)
         .prefetch_related(
-            # The report says whether a line still waits for its master PDF.
+            # The report says whether a line still waits for its master PDF; its
+            # stamped copy too (delivery's download links start from it).
             Prefetch("lines", queryset=OrderLine.objects.select_related("copy", "report")),
-            "lines__copy__grants",
         )
         .first()
     )
-
-
-def downloads_of(order: Order) -> list[dict]:
-    """Each line with its newest usable link (or None while it is being prepared)."""
-    now = timezone.now()
-    rows = []
-    for line in order.lines.all():
-        copy = getattr(line, "copy", None)  # no copy yet while delivery runs
-        grants = [
-            grant
-            for grant in (copy.grants.all() if copy else [])
-            if grant.revoked_at is None and grant.expires_at > now and grant.downloads_left > 0
-        ]
-        rows.append({"line": line, "grant": max(grants, key=lambda g: g.expires_at, default=None)})
-    return rows
 
 
 def order_with_seats(token: str) -> Order | None:

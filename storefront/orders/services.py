@@ -268,8 +268,8 @@ def mark_order_paid(
     note: str = "",
     actor=None,
 ) -> Order:
-    """Record that an order is paid, once; after commit, hand it to delivery and send
-    signals.order_paid.
+    """Record that an order is paid, once; after commit, send signals.order_paid (which
+    delivery and invoicing subscribe to).
 
     Idempotent: an order already paid (or delivered, or refunded later) is
     returned unchanged. When the amount or currency received differs from the
@@ -302,23 +302,17 @@ def mark_order_paid(
 mark_order_paid.alters_data = True
 
 
-def hand_off_for_delivery(*, order_id: int) -> None:
-    """The one call from payment to fulfilment, made after the paid state is committed."""
-    from storefront.delivery.tasks import deliver_order_task
-
-    # Never raises: the paid state is committed, so a webhook still succeeds and
-    # the delivery sweep picks the order up if queueing fails.
-    delay_or_leave_to_sweep(deliver_order_task, order_id)
-
-
 def after_paid_commit(*, order_id: int) -> None:
-    """Once the paid state is committed: delivery first, then the subscribers."""
-    hand_off_for_delivery(order_id=order_id)
+    """Once the paid state is committed: tell the subscribers (delivery, invoicing, …)."""
     announce_order_paid(order_id=order_id)
 
 
 def announce_order_paid(*, order_id: int) -> None:
-    """Tell subscribers (invoicing, …) that the order's paid state is committed."""
+    """Tell subscribers (delivery, invoicing, …) that the order's paid state is committed.
+
+    Receivers run in the order they connected, which is INSTALLED_APPS' order:
+    delivery (listed before invoicing) queues the buyer's copy first.
+    """
     # Robust: the payment is committed, so a subscriber's failure must neither fail
     # the webhook nor keep the other subscribers from hearing of it.
     for receiver, result in signals.order_paid.send_robust(sender=Order, order_id=order_id):

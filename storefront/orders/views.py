@@ -277,7 +277,6 @@ def order_detail(request, token):
         "order": order,
         "lines": lines,
         "has_seats": any(line.seat_limit for line in lines),
-        "downloads": selectors.downloads_of(order) if order.is_paid else [],
         # Waiting for a master PDF takes days: the page does not refresh itself then.
         "preparing": order.status == OrderStatus.PAID
         and order.delivery_failed_at is None

@@ -1,0 +1,143 @@
+"""Step 4, write: only what a plan found different is saved, through the ORM so that
+save signals run."""
+
+from django.core.files import File
+
+from reports.models import KeyStatistic, LicenseOption, Report, TocEntry
+from reports.importing.common import TocTranslation
+from reports.importing.decode import LicenceInput, StatisticInput
+from reports.importing.plan import PdfFile, Plan, TocLine, translations_by_language
+
+
+# --- Step 4: writing ----------------------------------------------------------------
+
+
+def write_plan(plan: Plan, stored_files: list | None) -> None:
+    """Save what the plan changes. ``stored_files`` None (a dry run): no file is stored."""
+    report = plan.report
+    if plan.new_publisher is not None:
+        plan.new_publisher.save()
+        report.publisher = plan.new_publisher
+    for name, pdf in plan.files.items():
+        stored = pdf.name if stored_files is None else _store_pdf(report, name, pdf, stored_files)
+        setattr(report, name, stored)
+    # Saves the changed translations too (parler), after the report row.
+    if plan.is_new:
+        report.save()
+    elif plan.changes:
+        # Children and translations count as an edit of the listing too.
+        report.save(update_fields=sorted({*plan.report_fields, "updated_at"}))
+    if plan.category_ids is not None and plan.is_new:
+        report.categories.add(*plan.category_ids)  # nothing to compare with: one INSERT
+    elif plan.category_ids is not None:
+        report.categories.set(plan.category_ids)
+    if plan.statistics is not None:
+        _write_statistics(report, plan.statistics, _stored(plan, "key_statistics"))
+    if plan.licences is not None:
+        _write_licences(report, plan.licences, _stored(plan, "license_options"))
+    if plan.toc is not None:
+        entries = [] if plan.is_new else list(
+            TocEntry.objects.filter(report=report).prefetch_related("translations"))
+        _write_toc(report, plan.toc, entries)
+
+
+def _stored(plan: Plan, related_name: str) -> list:
+    """A stored report's rows as prefetched when it was locked; none for a new one."""
+    return [] if plan.is_new else list(getattr(plan.report, related_name).all())
+
+
+def _store_pdf(report: Report, name: str, pdf: PdfFile, stored_files: list) -> str:
+    storage = getattr(report, name).storage
+    if storage.exists(pdf.name):  # fingerprinted: same name, same content
+        return pdf.name
+    with pdf.path.open("rb") as handle:
+        saved = storage.save(pdf.name, File(handle, name=pdf.path.name))
+    stored_files.append((storage, saved))
+    return saved
+
+
+# New figures, prices and TOC entries, and the TOC titles, go in with one bulk INSERT
+# each: none of these models has save hooks. The report's own translations, which
+# have (summary cleaning, text timestamps), are saved through report.save(). Changed
+# rows are saved one by one, surplus ones deleted.
+
+
+def _write_statistics(report: Report, wanted: list[StatisticInput], rows: list) -> None:
+    # Matched on kind (one per report), so an edited figure keeps its row. Surplus
+    # kinds go first: the database allows one figure of each kind per report.
+    stored = {row.kind: row for row in rows}
+    surplus = [row.pk for kind, row in stored.items()
+               if kind not in {statistic.kind for statistic in wanted}]
+    if surplus:
+        KeyStatistic.objects.filter(pk__in=surplus).delete()
+    new_rows = []
+    for position, statistic in enumerate(wanted, start=1):
+        values = {"position": position, "year": statistic.year, "amount": statistic.amount,
+                  "currency": statistic.currency or "", "percentage": statistic.percentage}
+        row = stored.get(statistic.kind)
+        if row is None:
+            new_rows.append(KeyStatistic(report=report, kind=statistic.kind, **values))
+        elif any(getattr(row, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.save()
+    KeyStatistic.objects.bulk_create(new_rows)
+
+
+def _write_licences(report: Report, wanted: list[LicenceInput], rows: list) -> None:
+    # Matched on licence type, so that order lines pointing at an option keep it.
+    stored = {row.license_type: row for row in rows}
+    surplus = [row.pk for license_type, row in stored.items()
+               if license_type not in {licence.license_type for licence in wanted}]
+    if surplus:
+        LicenseOption.objects.filter(pk__in=surplus).delete()
+    new_rows = []
+    for licence in wanted:
+        row = stored.get(licence.license_type)
+        if row is None:
+            new_rows.append(LicenseOption(report=report, license_type=licence.license_type,
+                                          price=licence.price, currency=licence.currency))
+        elif (row.price, row.currency) != (licence.price, licence.currency):
+            row.price, row.currency = licence.price, licence.currency
+            row.save()
+    LicenseOption.objects.bulk_create(new_rows)
+
+
+def _write_toc(report: Report, wanted: list[TocLine], entries: list) -> None:
+    """Entries updated in place by position, missing ones added, surplus ones deleted."""
+    surplus = [entry.pk for entry in entries[len(wanted):]]
+    if surplus:
+        TocEntry.objects.filter(pk__in=surplus).delete()
+    for position, (entry, line) in enumerate(zip(entries, wanted), start=1):
+        _update_toc_entry(entry, position, line)
+    _create_toc_entries(report, wanted[len(entries):], first_position=len(entries) + 1)
+
+
+def _create_toc_entries(report: Report, lines: list[TocLine], *, first_position: int) -> None:
+    entries = TocEntry.objects.bulk_create(
+        TocEntry(report=report, position=position, depth=line.depth)
+        for position, line in enumerate(lines, start=first_position)
+    )
+    # One INSERT for every title: TOC translations have no save hooks to run (the
+    # report's own translations, which do, are saved one by one).
+    TocTranslation.objects.bulk_create(
+        TocTranslation(master=entry, language_code=language, title=title)
+        for entry, line in zip(entries, lines)
+        for language, title in line.titles.items()
+    )
+
+
+def _update_toc_entry(entry: TocEntry, position: int, line: TocLine) -> None:
+    if (entry.position, entry.depth) != (position, line.depth):
+        entry.position, entry.depth = position, line.depth
+        entry.save(update_fields=["position", "depth"])
+    stored = translations_by_language(entry)
+    for language, title in line.titles.items():
+        translation = stored.pop(language, None)
+        if translation is None:
+            TocTranslation(master=entry, language_code=language, title=title).save()
+        elif translation.title != title:
+            translation.title = title
+            translation.save()
+    for translation in stored.values():  # a language the feed no longer gives
+        translation.delete()
