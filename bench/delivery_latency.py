@@ -378,7 +378,7 @@ def master_facts() -> dict:
 def start_worker(args, env) -> subprocess.Popen:
     command = [
         str(BIN / "celery"), "-A", "storefront", "worker", f"--pool={args.pool}",
-        "--loglevel=INFO", "-Q", "celery", "-n", "delivery-bench@%h",
+        "--loglevel=INFO", "-Q", "delivery,mail,celery", "-n", "delivery-bench@%h",
         "--without-heartbeat", "--without-gossip", "--without-mingle",
     ]
     if args.pool == "prefork":

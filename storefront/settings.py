@@ -205,40 +205,50 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 
-CELERY_BEAT_SCHEDULE = {
-    "reconcile-pending-card-orders": {
-        "task": "storefront.payments.tasks.reconcile_pending_card_orders_task",
-        "schedule": 5 * 60,
-    },
-    "sweep-unsent-proformas": {
-        "task": "storefront.orders.tasks.sweep_unsent_proformas_task",
-        "schedule": 2 * 60,
-    },
-    "sweep-undelivered-orders": {
-        "task": "storefront.delivery.tasks.sweep_undelivered_orders_task",
-        "schedule": 2 * 60,
-    },
-    "sweep-fresh-links": {
-        "task": "storefront.delivery.tasks.sweep_fresh_links_task",
-        "schedule": 2 * 60,
-    },
-    "sweep-library-sign-in-mail": {
-        "task": "storefront.library.tasks.sweep_sign_in_mail_task",
-        "schedule": 60,
-    },
-    "sweep-inquiry-mail": {
-        "task": "storefront.inquiries.tasks.sweep_inquiry_mail_task",
-        "schedule": 2 * 60,
-    },
-    "issue-missing-invoices": {
-        "task": "storefront.invoicing.tasks.issue_missing_documents_task",
-        "schedule": 10 * 60,
-    },
-    "publish-due-reports": {
-        "task": "reports.tasks.publish_due_reports",
-        "schedule": 60,
-    },
+# Queues by the work they carry, so a burst of stamping never holds up a buyer's
+# mail: "delivery" stamps and mails the copies, "mail" carries every other mail
+# (acknowledgements, replies, sign-in codes, pro-formas, fresh links), "sweeps" the
+# periodic tasks, and the default queue anything else. README, "Workers and
+# beat", has a worker command per queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "storefront.delivery.tasks.deliver_order_task": {"queue": "delivery"},
+    "storefront.delivery.tasks.send_fresh_links_task": {"queue": "mail"},
+    "storefront.inquiries.tasks.send_acknowledgement_task": {"queue": "mail"},
+    "storefront.inquiries.tasks.send_sales_notice_task": {"queue": "mail"},
+    "storefront.inquiries.tasks.send_reply_task": {"queue": "mail"},
+    "storefront.library.tasks.send_sign_in_mail_task": {"queue": "mail"},
+    "storefront.orders.tasks.send_proforma_invoice_task": {"queue": "mail"},
 }
+
+
+def _sweep(task: str, every_seconds: int) -> dict:
+    """A beat entry; its task runs on the "sweeps" queue. A run waiting longer than
+    its interval expires unrun: the next one does the same work."""
+    CELERY_TASK_ROUTES[task] = {"queue": "sweeps"}
+    return {"task": task, "schedule": every_seconds, "options": {"expires": every_seconds}}
+
+
+CELERY_BEAT_SCHEDULE = {
+    "reconcile-pending-card-orders": _sweep(
+        "storefront.payments.tasks.reconcile_pending_card_orders_task", 5 * 60
+    ),
+    "sweep-unsent-proformas": _sweep("storefront.orders.tasks.sweep_unsent_proformas_task", 2 * 60),
+    "sweep-undelivered-orders": _sweep(
+        "storefront.delivery.tasks.sweep_undelivered_orders_task", 2 * 60
+    ),
+    "sweep-fresh-links": _sweep("storefront.delivery.tasks.sweep_fresh_links_task", 2 * 60),
+    "sweep-library-sign-in-mail": _sweep("storefront.library.tasks.sweep_sign_in_mail_task", 60),
+    "sweep-inquiry-mail": _sweep("storefront.inquiries.tasks.sweep_inquiry_mail_task", 2 * 60),
+    "issue-missing-invoices": _sweep(
+        "storefront.invoicing.tasks.issue_missing_documents_task", 10 * 60
+    ),
+    "publish-due-reports": _sweep("reports.tasks.publish_due_reports", 60),
+}
+# Beat sends each entry once per interval whichever host it runs on: a second beat
+# (two hosts started with it by mistake) finds the entry's lock in the shared cache
+# and sends nothing (storefront/celery.py). Run one beat all the same.
+CELERY_BEAT_SCHEDULER = "storefront.celery:SharedLockScheduler"
 
 # --- Catalogue editing --------------------------------------------------------
 
@@ -409,7 +419,7 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=True)
 # A load balancer probes over plain HTTP; everything else is redirected to HTTPS.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # Content-Security-Policy (django-csp): every script and style comes from our own
 # static files; no inline script, style or handler anywhere (the admin included),

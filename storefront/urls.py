@@ -15,6 +15,7 @@ admin.site.index_title = _("Catalogue, orders and inquiries")
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("sitemap.xml", report_views.sitemap, name="sitemap"),
     path("sitemap-<slug:section>.xml", report_views.sitemap_section, name="sitemap_section"),

@@ -19,11 +19,16 @@ Fixtures:
 - ``real_broker``: this process sends tasks to Redis instead of running them
   eagerly: ``CELERY_TASK_ALWAYS_EAGER`` off in Django's settings and in the live
   Celery app, and the session's own queue as default queue; restored afterwards.
+  The shop's queues follow the default queue (tests/celery_routing.py): a delivery
+  goes to ``<default queue>.delivery``, an acknowledgement to ``<default queue>.mail``;
+  set ``real_broker.conf.task_default_queue`` to send every task to another worker.
 - ``celery_test_queue``: the name of that queue (unique per session, so parallel
   sessions and a development worker on the same Redis never take each other's
-  tasks); purged before use and deleted at the end.
+  tasks); it and the shop's queues under it are purged before use and deleted at
+  the end.
 - ``running_worker(...)``: the context manager behind them, for a worker with
-  other options (``pool="prefork", concurrency=2``, extra environment).
+  other options (``pool="prefork", concurrency=2``, extra environment); it
+  consumes ``queue`` and the shop's queues under it.
 
 Skips, with the reason, when REDIS_URL is unset (``make test`` and CI set it) or
 when the database is not PostgreSQL (a worker process cannot share pytest's
@@ -43,6 +48,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.celery_routing import session_queues
 
 __all__ = [
     "WorkerProcess",
@@ -87,15 +94,16 @@ def _redis(redis_url: str):
 
 
 def purge_queue(redis_url: str, queue: str) -> None:
-    """Drop the queue's messages and its bindings (kombu's Redis layout; the
-    queue's exchange has the queue's name)."""
+    """Drop the messages and bindings of the queue and of the shop's queues under it
+    (kombu's Redis layout; a queue's exchange has the queue's name)."""
     client = _redis(redis_url)
     try:
-        priority_keys = [f"{queue}\x06\x16{priority}" for priority in range(1, 10)]
-        client.delete(
-            queue, *priority_keys,
-            f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}",
-        )
+        for name in session_queues(queue):
+            priority_keys = [f"{name}\x06\x16{priority}" for priority in range(1, 10)]
+            client.delete(
+                name, *priority_keys,
+                f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}",
+            )
     finally:
         client.close()
 
@@ -166,11 +174,13 @@ def running_worker(
     extra_env: dict[str, str] | None = None,
     ready_timeout: float = READY_TIMEOUT,
 ) -> Iterator[WorkerProcess]:
-    """Start a worker for ``queue``, wait until it is ready, stop it on exit."""
+    """Start a worker for ``queue`` and the shop's queues under it, wait until it is
+    ready, stop it on exit."""
     hostname = f"{queue}@%h"
     command = [
         sys.executable, "-m", "celery", "-A", "storefront", "worker",
-        f"--pool={pool}", "--loglevel=INFO", "-Q", queue, "-n", hostname,
+        f"--pool={pool}", "--loglevel=INFO", "-Q", ",".join(session_queues(queue)),
+        "-n", hostname,
         "--without-heartbeat", "--without-gossip", "--without-mingle",
     ]
     if concurrency:

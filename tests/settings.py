@@ -5,12 +5,16 @@ from pathlib import Path
 
 from storefront.settings import *  # noqa: F401,F403
 from storefront.settings import STORAGES
+from tests.celery_routing import route_under_default_queue
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 # Unit tests run tasks in-process; the worker tests start a real Celery worker.
 CELERY_TASK_ALWAYS_EAGER = True
+# Sent to a real broker, tasks go to the shop's queues under the session's default
+# queue (tests/celery_routing.py), never to the production queue names.
+CELERY_TASK_ROUTES = (route_under_default_queue,)
 
 PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="storefront-test-private-"))
 STORAGES = {

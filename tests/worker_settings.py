@@ -6,8 +6,9 @@ comes from the environment the fixture gives the worker:
 - ``TEST_DATABASE_NAME``: pytest-django's test database (on the server of DATABASE_URL).
 - ``EMAIL_URL``: the session's SMTP sink (read by storefront.settings).
 - ``REDIS_URL``: broker and result store (read by storefront.settings).
-- ``CELERY_TEST_QUEUE``: the queue of this test session, so parallel sessions on one
-  Redis never take each other's tasks.
+- ``CELERY_TEST_QUEUE``: the default queue of this test session; the shop's queues
+  (delivery, mail, sweeps) are routed under its name (tests/celery_routing.py), so
+  parallel sessions on one Redis never take each other's tasks.
 - ``PRIVATE_MEDIA_ROOT``: the test session's private storage (read by storefront.settings).
 """
 
@@ -15,6 +16,7 @@ import os
 
 from storefront.settings import *  # noqa: F401,F403
 from storefront.settings import DATABASES
+from tests.celery_routing import route_under_default_queue
 
 CELERY_TASK_ALWAYS_EAGER = False
 
@@ -29,6 +31,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 _queue = os.environ.get("CELERY_TEST_QUEUE")
 if _queue:
     CELERY_TASK_DEFAULT_QUEUE = _queue
+    # Retries and the tasks a sweep queues go to this session's queues too.
+    CELERY_TASK_ROUTES = (route_under_default_queue,)
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # A stuck sink fails a test in seconds, not after the production timeout.

@@ -57,12 +57,15 @@ def test_production_settings_pass_check_deploy_without_a_warning():
 
 
 @pytest.mark.django_db
-def test_healthz_answers_plain_http_while_every_other_page_goes_to_https(settings):
+@pytest.mark.parametrize("probe_url", ["/healthz", "/readyz"])
+def test_health_probes_answer_plain_http_while_every_other_page_goes_to_https(
+    settings, probe_url
+):
     # given production's redirect to HTTPS
     settings.SECURE_SSL_REDIRECT = True
     client = Client()
     # when a load balancer probes over plain HTTP, and a buyer comes over plain HTTP
-    probe = client.get("/healthz")
+    probe = client.get(probe_url)
     page = client.get("/en/")
     # then the probe is answered and the buyer is sent to HTTPS
     assert probe.status_code == 200
