@@ -108,6 +108,9 @@ def bump_catalogue_version() -> None:
     version_cache = _version_cache()
     try:
         try:
+            # In a file (the embedded default) incr() reads, then rewrites: two edits
+            # at once may write the same number, still above every number a page
+            # was built under before they committed, which is all a bump must ensure.
             version_cache.incr(VERSION_KEY)
         except ValueError:  # no version yet (new or flushed cache)
             # No expiry, on purpose: with the volatile-lru policy (README, "Redis
