@@ -112,9 +112,8 @@ def test_a_feed_imported_by_another_process_shows_on_the_next_request(
         )
     )
     manage(other_process, "import_reports", str(feed))
-    assert Report.objects.get(pk=report.pk).safe_translation_getter("title", language_code="en") == (
-        "Tidal Stream Energy Market"
-    )
+    stored = Report.objects.get(pk=report.pk)
+    assert stored.safe_translation_getter("title", language_code="en") == "Tidal Stream Energy Market"
 
     # then: this process shows the new title on its next request of either page
     assert "Tidal Stream Energy Market" in buyer.get(detail).content.decode()
