@@ -193,6 +193,8 @@ def bench_environment(args) -> dict:
         DJANGO_SECURE_SSL_REDIRECT="0",  # plain HTTP on 127.0.0.1, no TLS proxy in front
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         PRIVATE_MEDIA_ROOT=str(RESULTS / "private_media"),
+        # Without Redis: the benchmark's own catalogue version, apart from `make run`'s.
+        CATALOGUE_VERSION_DIR=str(RESULTS / "catalogue-version"),
         LOG_LEVEL="ERROR",  # no 404/400 warnings flooding the run
         PYTHONDONTWRITEBYTECODE="1",
         # DEBUG off requires Stripe settings; catalogue pages never call Stripe, and

@@ -13,6 +13,12 @@ CSRF token on every request, so a cached page never shares a token.
 The cache fails open: when it cannot be read or written (Redis down), pages are
 built from the database and served, and nothing is stored.
 
+The version lives in the page cache (one round trip reads it with the page), unless
+a cache named VERSION_CACHE is configured: then it lives there. The embedded default
+(no Redis) keeps pages in each process's memory and the version in a file that every
+process of the machine reads (storefront/settings.py), so an edit made in any of them
+(the admin, import_reports, seed_catalog) shows in all of them on the next request.
+
 Keys name what a page shows, never the raw address: a page is kept under its
 canonical query (only the parameters it uses, in canonical form), and a whole page
 only for a request that spells its address exactly that way. What one visitor can
@@ -28,7 +34,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -42,6 +48,8 @@ from reports.seo import PageHead
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "catalogue:version"
+# The cache alias that holds VERSION_KEY when it is not the page cache (see above).
+VERSION_CACHE = "catalogue_version"
 CSRF_PLACEHOLDER = "csrf-token-placeholder-7d1c4f"
 # Requests rendering content for the cache get the placeholder instead of a token.
 RENDERING_FOR_CACHE = "_rendering_catalogue_content_for_cache"
@@ -76,20 +84,38 @@ class CachedPage:
     stale_after: float
 
 
+def _first_version() -> int:
+    # From the clock, not 1: a version lost with its store (a flushed Redis, a
+    # deleted version file) starts again above every number used before, so it
+    # never revives an entry kept under an old number (in another process's
+    # memory, say).
+    return time.time_ns()
+
+
+def _version_cache():
+    """The cache that holds the catalogue version: its own when configured."""
+    if VERSION_CACHE in settings.CACHES:
+        return caches[VERSION_CACHE]
+    return cache
+
+
 def bump_catalogue_version() -> None:
     """Make every cached catalogue page stale; called after any catalogue edit.
 
     With the cache down the edit goes through all the same: entries cached before
     the outage end at their own expiry (CATALOGUE_CACHE_SECONDS at most).
     """
+    version_cache = _version_cache()
     try:
         try:
-            cache.incr(VERSION_KEY)
+            # In a file (the embedded default) incr() reads, then rewrites: two edits
+            # at once may write the same number, still above every number a page
+            # was built under before they committed, which is all a bump must ensure.
+            version_cache.incr(VERSION_KEY)
         except ValueError:  # no version yet (new or flushed cache)
             # No expiry, on purpose: with the volatile-lru policy (README, "Redis
-            # memory") a key without one is never evicted, and an evicted version
-            # would start again at 1 and revive entries built under that number.
-            cache.add(VERSION_KEY, 2, timeout=None)
+            # memory") a key without one is never evicted.
+            version_cache.add(VERSION_KEY, _first_version(), timeout=None)
     except Exception as error:  # the cache fails open (see the module docstring)
         logger.warning("catalogue version not bumped, cache unavailable: %s", error)
 
@@ -103,19 +129,23 @@ def _lookup(key: str):
     """The entry under key if it is current, and the current version: one round trip.
 
     The version is None when the cache cannot be used; then nothing may be stored.
+    With the version in a cache of its own (the embedded default), two reads.
     """
+    version_cache = _version_cache()
     try:
-        values = cache.get_many([VERSION_KEY, key])
-        version = values.get(VERSION_KEY)
+        if version_cache is cache:
+            values = cache.get_many([VERSION_KEY, key])
+            version, entry = values.get(VERSION_KEY), values.get(key)
+        else:
+            version, entry = version_cache.get(VERSION_KEY), cache.get(key)
         if version is None:
             # add() so that processes starting at once agree on the first version;
             # no expiry, for the reason given in bump_catalogue_version().
-            cache.add(VERSION_KEY, 1, timeout=None)
-            version = cache.get(VERSION_KEY, 1)
+            version_cache.add(VERSION_KEY, _first_version(), timeout=None)
+            version = version_cache.get(VERSION_KEY)
     except Exception as error:  # the cache fails open (see the module docstring)
         logger.warning("catalogue cache unavailable, page built from the database: %s", error)
         return None, None
-    entry = values.get(key)
     if entry is not None and entry.version == version and entry.stale_after > time.time():
         return entry, version
     return None, version

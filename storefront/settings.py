@@ -157,7 +157,22 @@ if CACHE_REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # The embedded default: rendered pages in each process's memory, and the
+    # catalogue version (reports/page_cache.py) in a file that every process of
+    # this machine reads, so an edit from the admin, import_reports or seed_catalog
+    # shows everywhere on the next request. A file read costs microseconds per
+    # request, a shared page cache (file or database) a millisecond: bench/README.md.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "catalogue_version": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("CATALOGUE_VERSION_DIR", "")
+            or str(BASE_DIR / "var" / "catalogue-version"),
+            # Never expires (incr() rewrites the file with this default): a version
+            # that ran out would make every page of every process stale.
+            "TIMEOUT": None,
+        },
+    }
 
 # Celery: Redis is broker (and result store for the rare caller that asks for a
 # result) when configured; otherwise every task runs in-process so a local run

@@ -134,3 +134,22 @@ def test_pages_without_a_form_set_no_csrf_cookie(client):
     for _ in range(2):  # cold, then from the cache
         assert "csrftoken" not in client.get("/en/reports/").cookies
         assert "csrftoken" in Client().get(detail_url(report)).cookies
+
+
+def test_a_lost_catalogue_version_starts_again_above_every_number_used_before(settings):
+    # A page kept in a process's memory under an old number must never match again.
+    from django.core.cache import cache, caches
+
+    # given: a catalogue edited a few times
+    store = caches["catalogue_version"] if "catalogue_version" in settings.CACHES else cache
+    make_report()
+    for _ in range(3):
+        services.catalogue_changed()
+    before = store.get(page_cache.VERSION_KEY)
+
+    # when: the version is lost (a flushed cache, a deleted version file), then an edit
+    store.delete(page_cache.VERSION_KEY)
+    services.catalogue_changed()
+
+    # then
+    assert store.get(page_cache.VERSION_KEY) > before
