@@ -17,7 +17,7 @@ from django.utils.translation import gettext, override
 
 from storefront.delivery import services
 from storefront.delivery.models import DownloadGrant, StampedCopy
-from storefront.orders.mail import absolute_url, build_message
+from storefront.orders.mail import build_message
 from storefront.orders.models import Order, OrderStatus, Seat
 
 logger = logging.getLogger(__name__)
