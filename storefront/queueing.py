@@ -51,9 +51,11 @@ def delay_or_leave_to_sweep(task, *args) -> None:
         logger.exception("could not queue %s%r; the periodic sweep will", task.name, args)
 
 
-def retry_or_give_up(task, error: Exception, *, max_retries: int, give_up, reason: str = ""):
+def retry_or_give_up(
+    task, error: Exception, *, max_retries: int, give_up, reason: str = "", maximum: int = 600
+):
     """From a bound task's handler of a transient error: retry with jittered exponential
-    backoff (TASK_RETRY_BACKOFF_SECONDS doubling, at most 10 minutes); after
+    backoff (TASK_RETRY_BACKOFF_SECONDS doubling, at most ``maximum`` seconds); after
     ``max_retries``, call ``give_up(reason)`` (flag the object for staff) and re-raise.
     """
     if task.request.retries >= max_retries:
@@ -62,7 +64,7 @@ def retry_or_give_up(task, error: Exception, *, max_retries: int, give_up, reaso
     countdown = get_exponential_backoff_interval(
         factor=settings.TASK_RETRY_BACKOFF_SECONDS,
         retries=task.request.retries,
-        maximum=600,
+        maximum=maximum,
         full_jitter=True,
     )
     raise task.retry(exc=error, countdown=countdown)

@@ -8,12 +8,9 @@ from django.utils.translation import override
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from storefront import throttle
 from storefront.delivery import services
 from storefront.delivery.models import DownloadGrant
-
-
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _attachment_name(grant: DownloadGrant) -> str:
@@ -27,7 +24,7 @@ def download(request, token):
     """A stamped PDF while its link is valid; otherwise a page that says why, and what next."""
     decision = services.claim_download(
         token=token,
-        ip_address=_client_ip(request),
+        ip_address=throttle.client_ip(request),
         user_agent=request.headers.get("User-Agent", ""),
     )
     if decision.status == 404:

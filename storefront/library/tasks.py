@@ -2,18 +2,14 @@
 
 import logging
 from datetime import timedelta
-from smtplib import SMTPException
 
 from celery import shared_task
-from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
 from storefront.library import services
+from storefront.queueing import TRANSIENT_ERRORS, retry_or_give_up
 
 logger = logging.getLogger(__name__)
-
-# Worth retrying: the mail server may be back in a minute.
-TRANSIENT_ERRORS = (SMTPException, ConnectionError, TimeoutError, OSError)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None, ignore_result=True)
@@ -26,16 +22,14 @@ def send_sign_in_mail_task(self, sign_in_id: int) -> None:
     try:
         services.send_sign_in_mail(sign_in_id=sign_in_id)
     except TRANSIENT_ERRORS as error:
-        if self.request.retries >= settings.LIBRARY_SIGN_IN_MAIL_MAX_RETRIES:
-            logger.error("sign-in mail %s not sent after its retries: %s", sign_in_id, error)
-            raise
-        countdown = get_exponential_backoff_interval(
-            factor=settings.TASK_RETRY_BACKOFF_SECONDS,
-            retries=self.request.retries,
+        retry_or_give_up(
+            self, error, max_retries=settings.LIBRARY_SIGN_IN_MAIL_MAX_RETRIES,
+            give_up=lambda reason: logger.error(
+                "sign-in mail %s not sent after its retries: %s", sign_in_id, reason
+            ),
+            # The code expires within minutes: a later retry would mail a dead code.
             maximum=120,
-            full_jitter=True,
         )
-        raise self.retry(exc=error, countdown=countdown)
 
 
 @shared_task(acks_late=True, ignore_result=True)
