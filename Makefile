@@ -6,6 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST_PORT ?= 127.0.0.1:8000
+# Links in mail and Stripe's return addresses follow the port served, unless SITE_URL is given.
+SITE_URL ?= http://$(HOST_PORT)
 # The suite's defaults; CI passes the same values explicitly.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/storefront
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
@@ -47,7 +49,7 @@ run: install messages
 	$(BIN)/python manage.py migrate --no-input -v0
 	$(BIN)/python manage.py seed_demo
 	@echo "The shop is at http://$(HOST_PORT)/ (admin: make a user with '$(BIN)/python manage.py createsuperuser')"
-	$(BIN)/python manage.py runserver $(HOST_PORT)
+	SITE_URL=$(SITE_URL) $(BIN)/python manage.py runserver $(HOST_PORT)
 
 services:
 	@bash .ci/start-services

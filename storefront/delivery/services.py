@@ -75,6 +75,8 @@ def _stamp_copy(
             licence_id=licence_id,
             issued_on=timezone.localdate(),
             language=order.language,
+            issuer=settings.SHOP_NAME,
+            author=report.publisher.name if report.publisher_id else "",
         )
     output = io.BytesIO()
     try:
@@ -165,7 +167,7 @@ def deliver_order(*, order_id: int) -> Order:
                 logger.info("order %s: access ended, nothing to deliver", order.number)
                 return order
             waiting = []
-            for line in order.lines.select_related("report").filter(copy__isnull=True):
+            for line in order.lines.select_related("report__publisher").filter(copy__isnull=True):
                 if _waits_for_master(line):
                     waiting.append(line)
                 else:

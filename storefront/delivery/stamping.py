@@ -114,7 +114,7 @@ WORDING = {
         "terms_heading": "Terms of use (summary)",
         "terms": (
             "This copy of the report is licensed, not sold, to the licensee named above "
-            "under the {licence_type}. It may be read, printed, copied and shared only as "
+            "under this licence: {licence_type}. It may be read, printed, copied and shared only as "
             "far as that licence allows; the licence terms agreed at purchase apply in full.",
             "Every page of this copy is stamped with this licence. Removing, altering or "
             "hiding the stamp, or passing the copy on to anyone the licence does not cover, "
@@ -123,7 +123,7 @@ WORDING = {
             "order number and the licence ID above.",
         ),
         "page_label": "Licence",
-        "rights": "Licensed to {who} under the {licence_type}; order {order_number}, "
+        "rights": "Licensed to {who} under this licence: {licence_type}; order {order_number}, "
         "licence {licence_id}, issued {issued_on}.",
     },
     "zh-hans": {
@@ -143,7 +143,7 @@ WORDING = {
         "issued_on": "签发日期",
         "terms_heading": "使用条款（摘要）",
         "terms": (
-            "本报告副本以许可方式（{licence_type}）授予上述被许可人使用，而非出售。阅读、打印、"
+            "本报告副本按「{licence_type}」授予上述被许可人使用，而非出售。阅读、打印、"
             "复制和分享仅限于该许可允许的范围；购买时约定的许可条款完全适用。",
             "本副本的每一页均带有本许可的标记。不得删除、修改或遮盖该标记，也不得将本副本"
             "提供给许可范围以外的任何人。",
@@ -182,9 +182,12 @@ class LicenceStamp:
     issued_on: date
     language: str = "en"  # "en" or "zh-hans": wording of the stamp's fixed texts
     site: str = ""  # the company location a site licence covers
+    issuer: str = ""  # the shop that issued the copy: the PDF's Creator
+    author: str = ""  # the report's publisher: the PDF's Author when the master names none
 
     def __post_init__(self):
-        for name in ("licensee", "company", "licence_type", "order_number", "licence_id", "site"):
+        for name in ("licensee", "company", "licence_type", "order_number", "licence_id", "site",
+                     "issuer", "author"):
             object.__setattr__(self, name, _clean(getattr(self, name)))
         for name in ("licensee", "licence_type", "order_number", "licence_id"):
             if not getattr(self, name):
@@ -692,7 +695,35 @@ def _append_text(existing, addition: str, separator: str) -> str:
     return f"{existing}{separator}{addition}" if existing else addition
 
 
+def _pdf_date(moment: datetime) -> str:
+    """A PDF date string (ISO 32000 7.9.4), e.g. D:20260103091500+00'00'."""
+    offset = moment.strftime("%z") or "+0000"
+    return moment.strftime("D:%Y%m%d%H%M%S") + f"{offset[:3]}'{offset[3:]}'"
+
+
+def _write_document_facts(pdf: Pdf, stamp: LicenceStamp):
+    """Producer, Creator, Author and dates of the copy: it is a new document, made now
+    by the shop's stamp, whatever tool and date the master was written with."""
+    info = pdf.docinfo
+    now = datetime.now().astimezone()
+    producer = f"pikepdf {pikepdf.__version__} (qpdf {pikepdf.__libqpdf_version__})"
+    creator = f"{stamp.issuer} licence stamp" if stamp.issuer else "Licence stamp"
+    # reportlab writes "anonymous" when told nothing (and, in its invariant mode,
+    # dates the file 1 January 2000): the publisher is the better author then.
+    author = _info_text(info.get(Name.Author)) or stamp.author
+    info[Name.Producer] = String(producer)
+    info[Name.Creator] = String(creator)
+    if author:
+        info[Name.Author] = String(author)
+    elif Name.Author in info:
+        del info[Name.Author]
+    info[Name.CreationDate] = String(_pdf_date(now))
+    info[Name.ModDate] = String(_pdf_date(now))
+    return {"producer": producer, "creator": creator, "author": author, "now": now}
+
+
 def _write_metadata(pdf: Pdf, stamp: LicenceStamp):
+    facts = _write_document_facts(pdf, stamp)
     statement = stamp.rights_statement()
     keywords_added = "; ".join(
         filter(None, [f"Licence {stamp.licence_id}", f"Order {stamp.order_number}",
@@ -719,6 +750,13 @@ def _write_metadata(pdf: Pdf, stamp: LicenceStamp):
             meta["pdf:Keywords"] = keywords
             meta["xmpRights:Marked"] = "True"
             meta["xmpRights:UsageTerms"] = statement
+            meta["pdf:Producer"] = facts["producer"]
+            meta["xmp:CreatorTool"] = facts["creator"]
+            meta["xmp:CreateDate"] = facts["now"].isoformat(timespec="seconds")
+            meta["xmp:ModifyDate"] = facts["now"].isoformat(timespec="seconds")
+            meta["xmp:MetadataDate"] = facts["now"].isoformat(timespec="seconds")
+            if facts["author"]:
+                meta["dc:creator"] = [facts["author"]]
     except Exception as error:  # the document info above carries the same facts
         logger.warning("licence %s: XMP metadata not updated: %s", stamp.licence_id, error)
 

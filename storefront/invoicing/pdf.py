@@ -9,6 +9,7 @@ map so the text can be copied and searched.
 from io import BytesIO
 from xml.sax.saxutils import escape
 
+import reportlab
 from django.conf import settings
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -73,7 +74,10 @@ def render(document: Document) -> bytes:
     buffer = BytesIO()
     page = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=18 * mm,
-        bottomMargin=18 * mm, title=document.title, author=settings.SELLER_LEGAL_NAME,
+        bottomMargin=18 * mm, title=document.title,
+        author=settings.SELLER_LEGAL_NAME or settings.SHOP_NAME, subject=document.title,
+        creator=settings.SHOP_NAME, producer=f"ReportLab {reportlab.Version}",
+        invariant=0,  # dated now, never reportlab's fixed 1 January 2000
     )  # fmt: skip
     width = page.width
     story = []
