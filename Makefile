@@ -56,6 +56,8 @@ services:
 
 test: install-dev messages services
 	@$(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES="$(TEST_PACKAGES)"
+	@# npm installs axe-core for the accessibility checks (Node's own packages may carry it already)
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES=npm
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -63,4 +65,4 @@ bench: install-dev
 	$(BIN)/python bench/catalogue_throughput.py
 
 clean:
-	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache
+	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache .cache

@@ -29,6 +29,7 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP_VIEWPORT = {"width": 1280, "height": 900}
 MOBILE_VIEWPORT = {"width": 390, "height": 844}
+LAPTOP_VIEWPORT = {"width": 1366, "height": 768}
 # Generous for a loaded CI machine, short enough that a broken page fails fast.
 TIMEOUT_MS = 10_000
 
@@ -118,6 +119,28 @@ def mobile_page(browser, request):
     yield from _new_page(
         browser, request, "mobile", MOBILE_VIEWPORT, is_mobile=True, has_touch=True, device_scale_factor=2
     )
+
+
+@pytest.fixture
+def sized_page(browser, request):
+    """A page of the size the test is parametrized with (``viewport`` = "phone", a
+    390 px touch screen, or "laptop", 1366 px)."""
+    if request.node.callspec.params["viewport"] == "phone":
+        yield from _new_page(
+            browser, request, "phone", MOBILE_VIEWPORT, is_mobile=True, has_touch=True,
+            device_scale_factor=2,
+        )  # fmt: skip
+    else:
+        yield from _new_page(browser, request, "laptop", LAPTOP_VIEWPORT)
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    """axe-core's source, installed from the npm registry once per cache (see
+    tests/e2e/accessibility.py)."""
+    from tests.e2e.accessibility import install_axe
+
+    return install_axe()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
