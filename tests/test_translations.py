@@ -188,4 +188,49 @@ def test_key_statistic_labels_in_chinese():
         assert key_statistic_label("base_year", 2024) == "基准年 2024"
         assert key_statistic_label("estimated_year", 2025) == "预计年份 2025"
         assert key_statistic_label("forecast_year", 2030) == "预测年份 2030"
-        assert key_statistic_label("cagr", None) == "复合年增长率 (%)"
+        assert key_statistic_label("cagr", None) == "复合年增长率（%）"
+
+
+# --- Chinese typography -------------------------------------------------------------
+
+# Han characters and the full-width punctuation they sit with.
+CJK = r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]"
+HALF_WIDTH = r"[,:;?!()]"
+# Half-width punctuation touching Chinese text (spaces between them count as touching).
+HALF_WIDTH_BY_CJK = re.compile(rf"{CJK}\s*{HALF_WIDTH}|{HALF_WIDTH}\s*{CJK}")
+# Placeholders stand for words of the Chinese sentence (a name, a title, a number):
+# punctuation beside them follows the sentence, so each counts as one Chinese character.
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdfr]|%[sdfr]|\{\{?\s*[\w.]*\s*\}?\}")
+
+
+def chinese_typography_problems(text: str) -> list[str]:
+    """The half-width , : ; ? ! ( ) of `text` that stand next to Chinese characters."""
+    bare = PLACEHOLDER.sub("〇", text)
+    return [match.group(0) for match in HALF_WIDTH_BY_CJK.finditer(bare)]
+
+
+@pytest.mark.parametrize(
+    "text, problems",
+    [
+        ("已加入购物车：2009944，单用户许可。", []),
+        ("已加入购物车：2009944,单用户许可。", [",单"]),
+        ("银行卡(Stripe)", ["卡("]),
+        ("尊敬的 %(name)s:", ["〇:"]),
+        ("（订单号 %(number)s）", []),
+        ("USD 9.31 billion, or 10:30 (UTC)", []),
+    ],
+)
+def test_chinese_typography_check_finds_half_width_punctuation(text, problems):
+    assert chinese_typography_problems(text) == problems
+
+
+@pytest.mark.usefixtures("compiled_catalogue")
+def test_chinese_catalogue_uses_full_width_punctuation():
+    with MO_FILE.open("rb") as handle:
+        catalogue = gettext_module.GNUTranslations(handle)._catalog
+    found = [
+        f"{msgid!r}: {msgstr!r} ({', '.join(problems)})"
+        for msgid, msgstr in catalogue.items()
+        if msgid and (problems := chinese_typography_problems(msgstr))
+    ]
+    assert not found, "half-width punctuation beside Chinese text:\n" + "\n".join(found)

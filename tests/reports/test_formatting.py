@@ -247,7 +247,7 @@ def test_english_labels(kind, year, expected):
         (KeyStatisticKind.BASE_YEAR, 2025, "基准年 2025"),
         (KeyStatisticKind.ESTIMATED_YEAR, 2026, "预计年份 2026"),
         (KeyStatisticKind.FORECAST_YEAR, 2032, "预测年份 2032"),
-        (KeyStatisticKind.CAGR, None, "复合年增长率 (%)"),
+        (KeyStatisticKind.CAGR, None, "复合年增长率（%）"),
     ],
 )
 def test_chinese_labels(kind, year, expected):

@@ -233,7 +233,7 @@ def test_example_json_feed_imports_reports_in_both_languages(tmp_path):
     texts = translations(cme)
     assert texts["en"].title.startswith("Continuing Medical Education Market by Delivery Mode")
     assert texts["zh-hans"].title == (
-        "继续医学教育(CME)市场:按交付方式、专业、目标受众和提供者划分-2026年至2032年全球市场预测")
+        "继续医学教育（CME）市场：按交付方式、专业、目标受众和提供者划分-2026年至2032年全球市场预测")
     assert "93.1 亿美元" in texts["zh-hans"].summary
     assert statistics(cme) == [
         ("base_year", 2025, Decimal("9310000000.00"), "USD", None),

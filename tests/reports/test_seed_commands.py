@@ -45,7 +45,7 @@ TITLE_EN = (
     "Continuing Medical Education Market by Delivery Mode, Specialty, Target Audience, "
     "Provider - Global Forecast 2026-2032"
 )
-TITLE_ZH = "继续医学教育(CME)市场:按交付方式、专业、目标受众和提供者划分-2026年至2032年全球市场预测"
+TITLE_ZH = "继续医学教育（CME）市场：按交付方式、专业、目标受众和提供者划分-2026年至2032年全球市场预测"
 
 
 def _remove_demo_catalogue():
@@ -116,7 +116,7 @@ def test_listing_titles_and_summaries_are_split_by_language():
         "The Continuing Medical Education Market was valued at USD 9.31 billion in 2025"
     )
     assert listing.summary_en[-1].startswith("In conclusion, the future of professional")
-    assert listing.summary_zh[0].startswith("2025 年继续医学教育 (CME) 市场价值为 93.1 亿美元")
+    assert listing.summary_zh[0].startswith("2025 年继续医学教育（CME）市场价值为 93.1 亿美元")
     paragraphs = listing.summary_en + listing.summary_zh
     assert not [p for p in paragraphs if p.startswith(("|", "※"))]
 
