@@ -12,6 +12,8 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import datetime
+from datetime import timezone as dt_timezone
 from pathlib import Path
 
 import pytest
@@ -234,3 +236,48 @@ def test_chinese_catalogue_uses_full_width_punctuation():
         if msgid and (problems := chinese_typography_problems(msgstr))
     ]
     assert not found, "half-width punctuation beside Chinese text:\n" + "\n".join(found)
+
+
+CHINESE_TITLE = "继续医学教育（CME）市场：按交付方式划分"
+EXPIRES = datetime(2027, 1, 2, 9, 30, tzinfo=dt_timezone.utc)
+MAIL_LINE = {
+    "title": CHINESE_TITLE, "product_code": "1994249", "get_license_type_display": "单用户许可",
+    "display_price": "USD 3,939.00",
+}  # fmt: skip
+MAIL_CONTEXT = {
+    "order": {
+        "number": "MR-261203-ABC123", "full_name": "李明", "company": "上海医学教育咨询有限公司",
+        "language": "zh-hans", "display_total": "USD 3,939.00", "po_number": "PO-7781",
+        "vat_id": "CN91310000",
+    },
+    "downloads": [{"line": MAIL_LINE, "url": "https://shop.example/downloads/t/",
+                   "grant": {"expires_at": EXPIRES}}],
+    "lines": [MAIL_LINE], "line": MAIL_LINE, "seat": {"holder_name": "王芳"},
+    "grant": {"expires_at": EXPIRES}, "url": "https://shop.example/downloads/t/",
+    "inquiry": {
+        "reference": "Q-7H3K", "name": "李明", "report_title": CHINESE_TITLE,
+        "report": {"product_code": "1994249"}, "message": "请问有日本市场的数据吗？",
+        "language": "zh-hans", "job_title": "经理", "company": "上海医学教育咨询有限公司",
+        "country": "中国", "email": "li.ming@example.cn", "phone": "+86 21 5555 0000",
+        "get_language_display": "简体中文", "source_page": "https://shop.example/zh-hans/",
+    },
+    "kind": "报告相关咨询", "reply": {"body": "您好，附上样本。"},
+    "sample_url": "https://shop.example/s/", "sample_link_days": 14, "download_limit": 5,
+    "code": "482913", "link": "https://shop.example/l/", "minutes": 15,
+    "order_url": "https://shop.example/o/", "library_url": "https://shop.example/account/",
+    "admin_url": "https://shop.example/admin/", "payment_instructions": "请通过银行转账付款。",
+    "sales_email": "sales@example.com", "shop_name": "Meridian Research Store",
+}  # fmt: skip
+MAIL_TEMPLATES = sorted(path.name for path in (ROOT / "templates" / "emails").iterdir())
+
+
+@pytest.mark.usefixtures("compiled_catalogue")
+@pytest.mark.parametrize("name", MAIL_TEMPLATES)
+def test_chinese_mail_uses_full_width_punctuation(name):
+    from django.template.loader import render_to_string
+
+    with translation.override("zh-hans"):
+        text = render_to_string(f"emails/{name}", MAIL_CONTEXT)
+
+    assert "：" in text  # rendered in Chinese (each mail has a label or a salutation)
+    assert chinese_typography_problems(text) == [], text

@@ -114,8 +114,9 @@ WORDING = {
         "terms_heading": "Terms of use (summary)",
         "terms": (
             "This copy of the report is licensed, not sold, to the licensee named above "
-            "under this licence: {licence_type}. It may be read, printed, copied and shared only as "
-            "far as that licence allows; the licence terms agreed at purchase apply in full.",
+            "under this licence: {licence_type}. It may be read, printed, copied and shared "
+            "only as far as that licence allows; the licence terms agreed at purchase apply "
+            "in full.",
             "Every page of this copy is stamped with this licence. Removing, altering or "
             "hiding the stamp, or passing the copy on to anyone the licence does not cover, "
             "is not permitted.",

@@ -136,8 +136,8 @@ def sized_page(browser, request):
 
 @pytest.fixture(scope="session")
 def axe_source():
-    """axe-core's source, installed from the npm registry once per cache (see
-    tests/e2e/accessibility.py)."""
+    """axe-core's source, installed from the npm registry once per cache folder
+    (see tests/e2e/accessibility.py)."""
     from tests.e2e.accessibility import install_axe
 
     return install_axe()

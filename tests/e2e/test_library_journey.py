@@ -5,6 +5,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
+from tests.e2e.accessibility import axe_violations, describe
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.library.buyers import bought, code_in, link_in
 
@@ -47,7 +48,7 @@ def fits_the_width(page) -> bool:
 @pytest.mark.parametrize("width", [390, 1366])
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_sign_in_with_the_mailed_code_and_ask_for_fresh_links(
-    shop, browser, artifacts, language, width
+    shop, browser, artifacts, axe_source, language, width
 ):
     text = TEXT[language]
     order = bought(email=BUYER, language=language, lines=2)
@@ -59,6 +60,7 @@ def test_sign_in_with_the_mailed_code_and_ask_for_fresh_links(
     page.locator(".library-link").click()
     expect(page).to_have_url(f"{shop}/{language}/account/")
     assert fits_the_width(page)
+    assert not (found := axe_violations(page, axe_source)), describe(found)
     artifacts(page, f"library-{language}-{width}-1-sign-in")
 
     # Ask for a code; type it from the mail.
@@ -66,6 +68,8 @@ def test_sign_in_with_the_mailed_code_and_ask_for_fresh_links(
     page.get_by_role("button", name=text["ask"]).click()
     expect(page).to_have_url(f"{shop}/{language}/account/sign-in/code/")
     artifacts(page, f"library-{language}-{width}-2-code")
+    assert fits_the_width(page)
+    assert not (found := axe_violations(page, axe_source)), describe(found)
     [message] = mail.outbox
     page.fill("#id_code", code_in(message))
     page.locator("main form").first.get_by_role("button", name=text["sign_in"]).click()
@@ -77,6 +81,7 @@ def test_sign_in_with_the_mailed_code_and_ask_for_fresh_links(
     expect(page.locator(".library-order tbody tr")).to_have_count(2)
     expect(page.locator(".library-order")).to_contain_text(order.number)
     assert fits_the_width(page)
+    assert not (found := axe_violations(page, axe_source)), describe(found)
     artifacts(page, f"library-{language}-{width}-3-library")
 
     # Fresh links are asked for; the mail goes to the order's address.

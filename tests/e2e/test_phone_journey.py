@@ -73,7 +73,8 @@ class Inspector:
 @pytest.mark.parametrize("viewport", ["phone", "laptop"])
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_search_to_download_fits_the_screen_and_passes_axe(
-    shop_with_stripe, stripe_server, sized_page, artifacts, axe_source, language, viewport  # noqa: F811
+    shop_with_stripe, stripe_server, sized_page, artifacts,  # noqa: F811
+    axe_source, language, viewport,
 ):
     page, text = sized_page, TEXT[language]
     shop = shop_with_stripe

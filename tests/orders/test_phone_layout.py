@@ -36,7 +36,9 @@ def test_catalogue_filters_stay_closed_in_a_disclosure_with_the_choice_in_its_su
 
     page = client.get(f"/en/reports/{params}").content.decode()
 
-    disclosure = re.search(r"<details class=\"filters-disclosure\"[^>]*>(.*?)</details>", page, re.S)
+    disclosure = re.search(
+        r"<details class=\"filters-disclosure\"[^>]*>(.*?)</details>", page, re.S
+    )
     assert disclosure, "the filters are not in a <details>"
     assert "open" not in disclosure.group(0).split(">", 1)[0]
     assert "<summary>Filter by industry or publisher" in disclosure.group(1)
@@ -47,7 +49,9 @@ def test_catalogue_filters_stay_closed_in_a_disclosure_with_the_choice_in_its_su
     assert page.index("filters-disclosure") < page.index('class="report-list"')
 
 
-@pytest.mark.parametrize("language, labels", [("en", ("Licence", "Price")), ("zh-hans", ("许可类型", "价格"))])
+@pytest.mark.parametrize(
+    "language, labels", [("en", ("Licence", "Price")), ("zh-hans", ("许可类型", "价格"))]
+)
 def test_cart_lines_are_cards_with_labelled_licence_and_price(client, language, labels):
     add_to_cart(client, option(make_report()), language)
 
@@ -94,7 +98,8 @@ def test_order_page_names_the_buyers_country_in_the_pages_language(
 
 
 @pytest.mark.parametrize(
-    "url", ["/en/reports/", "/zh-hans/reports/?q=market", "/en/cart/", "/zh-hans/checkout/", "ORDER"]
+    "url",
+    ["/en/reports/", "/zh-hans/reports/?q=market", "/en/cart/", "/zh-hans/checkout/", "ORDER"],
 )
 def test_phone_pages_keep_their_query_count_as_the_catalogue_grows(client, url):
     # given: a small catalogue, a cart and (for the order page) an order
