@@ -353,6 +353,10 @@ STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 # Another Stripe-compatible server (the test suite starts one on 127.0.0.1).
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+# The Checkout payment methods the shop offers, each where Stripe takes the order's
+# currency (storefront/payments/methods.py): card always; alipay and wechat_pay once
+# they are activated in the Stripe Dashboard.
+STRIPE_PAYMENT_METHODS = [method.lower() for method in env_list("STRIPE_PAYMENT_METHODS", "card")]
 
 # --- Internationalisation -----------------------------------------------------
 
