@@ -226,7 +226,9 @@ class ReportAdmin(FeedImportAdminMixin, CatalogueChangeAdminMixin, TranslatableA
     search_help_text = _("Product code, or a word of the title in any language.")
     date_hierarchy = "published_on"
     list_select_related = ("publisher",)
-    actions = ("publish_selected_now", "archive_selected", "refresh_listings")
+    actions = (
+        "publish_selected_now", "archive_selected", "refresh_listings", "draft_traditional_chinese"
+    )
 
     def get_fieldsets(self, request, obj=None):
         language = self._language(request)
@@ -424,6 +426,43 @@ class ReportAdmin(FeedImportAdminMixin, CatalogueChangeAdminMixin, TranslatableA
             refused_message=_("%(code)s was not archived: %(reasons)s"),
         )
 
+    @admin.action(
+        description=_("Draft traditional Chinese from the simplified text (review before it shows)"),
+        permissions=["change"],
+    )
+    def draft_traditional_chinese(self, request, queryset):
+        report_ids = list(queryset.values_list("pk", flat=True))
+        drafted = sum(
+            services.draft_traditional_translation(report_id=report_id) for report_id in report_ids
+        )
+        if drafted:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d traditional Chinese draft written. Buyers see it once an editor "
+                    "ticks “Traditional Chinese reviewed” on its tab.",
+                    "%(count)d traditional Chinese drafts written. Buyers see each once an "
+                    "editor ticks “Traditional Chinese reviewed” on its tab.",
+                    drafted,
+                )
+                % {"count": drafted},
+                messages.SUCCESS,
+            )
+        if drafted < len(report_ids):
+            skipped = len(report_ids) - drafted
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d report skipped: it has no simplified Chinese text, or its "
+                    "traditional Chinese text was written or reviewed by an editor.",
+                    "%(count)d reports skipped: they have no simplified Chinese text, or their "
+                    "traditional Chinese text was written or reviewed by an editor.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
+
     @admin.action(description=_("Recompute search text and prices of the selected reports"))
     def refresh_listings(self, request, queryset):
         report_ids = list(queryset.values_list("pk", flat=True))
@@ -468,11 +507,13 @@ class ReportAdmin(FeedImportAdminMixin, CatalogueChangeAdminMixin, TranslatableA
     def translation_status(self, obj):
         """Per language "en ✓", "zh-hans missing" or "zh-hans out of date", from the
         prefetched translations only (no query per row)."""
-        present = {translation.language_code for translation in obj.translations.all()}
+        present = {translation.language_code: translation for translation in obj.translations.all()}
         parts = []
         for code, _name in settings.LANGUAGES:
             if code not in present:
                 part = format_html(MISSING_HTML, code, _("missing"))
+            elif present[code].machine_converted:
+                part = format_html(BEHIND_HTML, code, _("machine draft, to review"))
             elif obj.translation_is_behind(code):
                 part = format_html(BEHIND_HTML, code, _("out of date"))
             else:
@@ -494,6 +535,16 @@ class ReportAdmin(FeedImportAdminMixin, CatalogueChangeAdminMixin, TranslatableA
             mark_safe(clean_summary_html(english.summary)),  # cleaned: safe to show
         )
         language = obj.get_current_language()
+        current = next(
+            (item for item in obj.translations.all() if item.language_code == language), None
+        )
+        if current is not None and current.machine_converted:
+            notice = _(
+                "This %(language)s text is a machine-converted draft: buyers see the fallback "
+                "language until you check it and tick “%(language)s reviewed against the "
+                "current English”."
+            ) % {"language": language_name(language)}
+            return format_html('<p class="errornote">{}</p>{}', notice, text)
         if not obj.translation_is_behind(language):
             return text
         changed = formats.date_format(

@@ -2,7 +2,8 @@
 
 English groups large amounts by thousands ("USD 9.31 billion"); Chinese by ten
 thousands: 万 (10^4), 亿 (10^8) and 万亿 (10^12), with the currency after the
-number ("93.1亿美元").
+number ("93.1亿美元"); traditional Chinese writes 萬, 億 and 兆 ("93.1億美元"), as
+Taiwan and Hong Kong do.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -27,6 +28,26 @@ CHINESE_SCALES = [
     (Decimal(10) ** 8, "亿"),
     (Decimal(10) ** 4, "万"),
 ]
+TRADITIONAL_SCALES = [
+    (Decimal(10) ** 12, "兆"),
+    (Decimal(10) ** 8, "億"),
+    (Decimal(10) ** 4, "萬"),
+]
+TRADITIONAL_CURRENCY_NAMES = {
+    "USD": "美元",
+    "EUR": "歐元",
+    "GBP": "英鎊",
+    "JPY": "日圓",
+    "CNY": "元人民幣",
+    "HKD": "港元",
+    "TWD": "新臺幣",
+    "CHF": "瑞士法郎",
+    "CAD": "加元",
+    "AUD": "澳元",
+    "KRW": "韓元",
+    "INR": "印度盧比",
+    "SGD": "新加坡元",
+}
 CHINESE_CURRENCY_NAMES = {
     "USD": "美元",
     "EUR": "欧元",
@@ -40,7 +61,14 @@ CHINESE_CURRENCY_NAMES = {
     "KRW": "韩元",
     "INR": "印度卢比",
     "SGD": "新加坡元",
+    "TWD": "新台币",
 }
+
+
+def is_traditional_chinese(language: str | None = None) -> bool:
+    """zh-hant, and the regional codes written in traditional characters."""
+    code = (language or get_language() or "en").lower()
+    return code.startswith(("zh-hant", "zh-tw", "zh-hk", "zh-mo"))
 
 
 def is_chinese(language: str | None = None) -> bool:
@@ -84,15 +112,17 @@ def _scaled(amount: Decimal, scales) -> tuple[Decimal, str]:
 
 
 def format_money_amount(amount: Decimal | None, currency: str, language: str | None = None) -> str:
-    """A market size: "USD 9.31 billion" in English, "93.1亿美元" in Chinese."""
+    """A market size: "USD 9.31 billion" in English, "93.1亿美元" / "93.1億美元" in Chinese."""
     if amount is None:
         return ""
     amount = Decimal(amount)
     currency = (currency or "").upper()
     if is_chinese(language):
-        value, unit = _scaled(amount, CHINESE_SCALES)
+        traditional = is_traditional_chinese(language)
+        value, unit = _scaled(amount, TRADITIONAL_SCALES if traditional else CHINESE_SCALES)
         number = _strip_zeros(value) if unit else f"{value:,.0f}"
-        name = CHINESE_CURRENCY_NAMES.get(currency)
+        names = TRADITIONAL_CURRENCY_NAMES if traditional else CHINESE_CURRENCY_NAMES
+        name = names.get(currency)
         if name:
             return f"{number}{unit}{name}"
         return f"{number}{unit} {currency}".strip()

@@ -222,6 +222,15 @@ class Report(TranslatableModel):
             editable=False,
             help_text=_("When an editor last confirmed this translation matches the English text."),
         ),
+        # A draft made by converting another language's text (traditional Chinese from
+        # simplified, with OpenCC): kept from buyers until an editor reviews it.
+        machine_converted=models.BooleanField(
+            _("machine-converted draft"),
+            default=False,
+            editable=False,
+            help_text=_("Converted by software from another language; not shown to buyers "
+                        "until an editor marks it reviewed."),
+        ),
     )
 
     objects = ReportManager()

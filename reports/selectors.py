@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import Exists, Max, Min, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
+from parler import appsettings as parler_settings
 
 from reports import page_cache
 from reports.models import Category, Publisher, Report, ReportStatus, Segment, TocEntry
@@ -27,18 +28,21 @@ TOC_PREVIEW_ENTRIES = 12
 
 
 def shown_languages(language: str | None = None) -> list[str]:
-    """The active language and the fallback (English) its pages may fall back to."""
+    """The active language and the ones its pages fall back to, in order (parler's
+    fallbacks: English for simplified Chinese; ZH_HANT_FALLBACKS for traditional)."""
     language = language or get_language() or settings.LANGUAGE_CODE
-    fallback = settings.PARLER_DEFAULT_LANGUAGE_CODE
-    return [language] if language == fallback else [language, fallback]
+    fallbacks = parler_settings.PARLER_LANGUAGES.get_fallback_languages(language)
+    return [language, *(code for code in fallbacks if code != language)]
 
 
 def translations_of(model, language: str | None = None) -> Prefetch:
+    """The translations a public page shows: its language and the fallbacks."""
     translation_model = model._parler_meta.root_model
-    return Prefetch(
-        "translations",
-        queryset=translation_model.objects.filter(language_code__in=shown_languages(language)),
-    )
+    translations = translation_model.objects.filter(language_code__in=shown_languages(language))
+    if model is Report:
+        # A machine-converted draft waits for an editor; the page falls back meanwhile.
+        translations = translations.filter(machine_converted=False)
+    return Prefetch("translations", queryset=translations)
 
 
 def report_cards(queryset: QuerySet | None = None) -> QuerySet:

@@ -17,7 +17,7 @@ from django.utils.text import Truncator
 from django.utils.translation import get_language
 
 # OpenGraph wants territory locales, not language codes.
-OG_LOCALES = {"en": "en_US", "zh-hans": "zh_CN"}
+OG_LOCALES = {"en": "en_US", "zh-hans": "zh_CN", "zh-hant": "zh_TW"}
 DESCRIPTION_CHARS = 300
 # Escaped like django.utils.html.json_script, so text inside the JSON (a summary
 # with "</script>") can never end the script element early.

@@ -13,15 +13,24 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
 from reports import page_cache
-from reports.models import DeliveryMode, LicenseOption, Report, ReportStatus, TocEntry
+from reports.chinese import to_simplified, to_traditional
+from reports.models import (
+    DeliveryMode,
+    LicenseOption,
+    Report,
+    ReportStatus,
+    Segment,
+    TocEntry,
+)
 from reports.outline import OutlineError, OutlineLine, parse_numbered_outline
 
 _WHITESPACE = re.compile(r"\s+")
 
 
 def normalise_search_text(text: str) -> str:
-    """Fold text for substring search: NFKC (full-width forms), lower case, one space."""
-    text = unicodedata.normalize("NFKC", text or "")
+    """Fold text for substring search: NFKC (full-width forms), traditional Chinese to
+    simplified (醫學 and 医学 match each other), lower case, one space."""
+    text = to_simplified(unicodedata.normalize("NFKC", text or ""))
     return _WHITESPACE.sub(" ", text).strip().lower()
 
 
@@ -292,9 +301,60 @@ def mark_translation_reviewed(
     """
     translations = Report._parler_meta.root_model.objects
     updated = translations.filter(master_id=report_id, language_code=language_code).update(
-        reviewed_at=now or timezone.now()
+        reviewed_at=now or timezone.now(), machine_converted=False
     )
+    if updated:
+        catalogue_changed_by_this_transaction()  # a reviewed draft now shows to buyers
     return bool(updated)
+
+
+TRADITIONAL, SIMPLIFIED = "zh-hant", "zh-hans"
+
+
+@transaction.atomic
+def draft_traditional_translation(*, report_id: int) -> bool:
+    """Convert a report's simplified Chinese text into a traditional Chinese draft.
+
+    Title, summary and meta description become a zh-hant translation marked
+    machine-converted, which buyers do not see until an editor reviews it (until
+    then a zh-hant page shows the fallback, saying so); TOC entries and segments
+    without a traditional title get the converted one. A traditional text an editor
+    wrote or reviewed is never overwritten. Returns whether a draft was written.
+    """
+    report = Report.objects.select_for_update().get(pk=report_id)
+    translations = {item.language_code: item for item in report.translations.all()}
+    simplified, traditional = translations.get(SIMPLIFIED), translations.get(TRADITIONAL)
+    if simplified is None or (traditional is not None and not traditional.machine_converted):
+        return False
+    fields = {
+        name: to_traditional(getattr(simplified, name))
+        for name in ("title", "summary", "meta_description")
+    }
+    report.set_current_language(TRADITIONAL)
+    for name, value in fields.items():
+        setattr(report, name, value)
+    report.save_translations()
+    Report._parler_meta.root_model.objects.filter(
+        master_id=report_id, language_code=TRADITIONAL
+    ).update(machine_converted=True, reviewed_at=None)
+    for model, field in ((TocEntry, "title"), (Segment, "name")):
+        _draft_traditional_titles(model, field, report_id)
+    refresh_listing(report_id=report_id)  # search text; and the cached pages go stale
+    return True
+
+
+def _draft_traditional_titles(model, field: str, report_id: int) -> None:
+    translation_model = model._parler_meta.root_model
+    rows = translation_model.objects.filter(master__report_id=report_id)
+    done = set(rows.filter(language_code=TRADITIONAL).values_list("master_id", flat=True))
+    translation_model.objects.bulk_create(
+        translation_model(
+            master_id=row.master_id, language_code=TRADITIONAL,
+            **{field: to_traditional(getattr(row, field))},
+        )
+        for row in rows.filter(language_code=SIMPLIFIED)
+        if row.master_id not in done
+    )
 
 
 # --- Table of contents from a pasted outline ---------------------------------------

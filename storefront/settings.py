@@ -287,7 +287,10 @@ CHECKOUT_RATE_LIMIT_WINDOW_SECONDS = int(
 
 # The country list (django-countries) is in English alphabetical order in every
 # language, so a Chinese page starts with the places its buyers mostly are.
-COUNTRIES_FIRST_BY_LANGUAGE = {"zh-hans": ["CN", "HK", "MO", "TW", "SG"]}
+COUNTRIES_FIRST_BY_LANGUAGE = {
+    "zh-hans": ["CN", "HK", "MO", "TW", "SG"],
+    "zh-hant": ["TW", "HK", "MO", "CN", "SG"],
+}
 COUNTRIES_FIRST_BREAK = "──────────"
 
 # --- Delivery -----------------------------------------------------------------
@@ -353,6 +356,10 @@ STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 # Another Stripe-compatible server (the test suite starts one on 127.0.0.1).
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+# The Checkout payment methods the shop offers, each where Stripe takes the order's
+# currency (storefront/payments/methods.py): card always; alipay and wechat_pay once
+# they are activated in the Stripe Dashboard.
+STRIPE_PAYMENT_METHODS = [method.lower() for method in env_list("STRIPE_PAYMENT_METHODS", "card")]
 
 # --- Internationalisation -----------------------------------------------------
 
@@ -360,6 +367,7 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [
     ("en", _("English")),
     ("zh-hans", _("Simplified Chinese")),
+    ("zh-hant", _("Traditional Chinese")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
@@ -370,8 +378,15 @@ PARLER_DEFAULT_LANGUAGE_CODE = "en"
 # Pages prefetch exactly the translations they show; parler's own per-object cache
 # would add a cache round trip per row and make query counts depend on cache state.
 PARLER_ENABLE_CACHING = False
+# Where a traditional Chinese text is missing, or is a machine-converted draft no editor
+# has reviewed yet, buyers read these languages in turn (the page says so).
+ZH_HANT_FALLBACKS = env_list("ZH_HANT_FALLBACKS", "zh-hans,en")
 PARLER_LANGUAGES = {
-    None: ({"code": "en"}, {"code": "zh-hans"}),
+    None: (
+        {"code": "en"},
+        {"code": "zh-hans"},
+        {"code": "zh-hant", "fallbacks": ZH_HANT_FALLBACKS},
+    ),
     "default": {"fallbacks": ["en"], "hide_untranslated": False},
 }
 

@@ -56,6 +56,8 @@ from typing import Any, Callable, Iterable, Optional, Pattern, Union
 import iso4217
 import pytest
 
+from tests import stripe_methods
+
 __all__ = [
     "DEFAULT_API_VERSION",
     "DeliveredEvent",
@@ -101,6 +103,8 @@ CHECKOUT_LOCALES = frozenset(
     "auto bg cs da de el en en-GB es es-419 et fi fil fr fr-CA hi-IN hr hu id it ja "
     "ko lt lv ms mt nb nl pl pt pt-BR ro ru sk sl sv th tr vi zh zh-HK zh-TW".split()
 )
+# The wallets the hosted page offers a button for, when the session names them.
+WALLET_NAMES = {"alipay": "Alipay", "wechat_pay": "WeChat Pay"}
 PAYMENT_METHOD_TYPES = frozenset(
     "acss_debit affirm afterpay_clearpay alipay alma amazon_pay au_becs_debit bacs_debit "
     "bancontact billie bizum blik boleto card cashapp crypto customer_balance eps fpx giropay "
@@ -915,6 +919,14 @@ class StripeServer:
                 if value not in PAYMENT_METHOD_TYPES:
                     raise _invalid_enum(f"{name}[{i}]", str(value), sorted(PAYMENT_METHOD_TYPES))
             method_types = list(values)
+        problem = stripe_methods.currency_problem(method_types or ["card"], currency)
+        if problem is None:
+            problem = stripe_methods.options_problem(params.get("payment_method_options"),
+                                                     method_types)
+        if problem is not None:
+            message, param = problem
+            raise StripeAPIError(400, message, param=param)
+        method_options = copy.deepcopy(params.get("payment_method_options") or {})
 
         pi_data = _as_dict(params.get("payment_intent_data", {}), "payment_intent_data")
         _check_known(pi_data, PAYMENT_INTENT_DATA_PARAMS, ("payment_intent_data",))
@@ -977,7 +989,7 @@ class StripeServer:
             "payment_link": None,
             "payment_method_collection": "if_required",
             "payment_method_configuration_details": None,
-            "payment_method_options": {},
+            "payment_method_options": method_options,
             "payment_method_types": list(method_types) or ["card"],
             "payment_status": "unpaid",
             "phone_number_collection": {"enabled": False},
@@ -1313,13 +1325,16 @@ class StripeServer:
         return session
 
     def pay(self, session_id: str, *, send_webhook: bool = True, async_payment: bool = False,
-            email: Optional[str] = None, name: str = "Jenny Rosen") -> dict:
+            method: Optional[str] = None, email: Optional[str] = None,
+            name: str = "Jenny Rosen") -> dict:
         """Complete an open session as the customer would; returns the session.
 
         Creates the PaymentIntent and Charge.  A card payment leaves the session
         ``complete`` + ``paid``; ``async_payment=True`` (a bank debit) leaves it
         ``complete`` + ``unpaid`` with the PaymentIntent ``processing`` until
-        ``succeed_async`` / ``fail_async``.  With ``send_webhook`` a signed
+        ``succeed_async`` / ``fail_async``.  ``method`` pays with one of the session's
+        payment method types ("alipay", "wechat_pay", ...), settled at once or, with
+        ``async_payment``, later.  With ``send_webhook`` a signed
         ``checkout.session.completed`` is POSTed to ``webhook_url`` before this returns.
         """
         self._need_webhook_url(send_webhook)
@@ -1333,7 +1348,13 @@ class StripeServer:
             email = email or session["customer_email"] or "customer@example.com"
             amount, currency = session["amount_total"], session["currency"]
             pi_id, ch_id, pm_id = self._new_id("pi"), self._new_id("ch"), self._new_id("pm")
-            if async_payment:
+            if method is not None and method not in session["payment_method_types"]:
+                raise ValueError(f"Checkout session {session_id} does not offer {method} "
+                                 f"(it offers {', '.join(session['payment_method_types'])})")
+            if method is not None and method != "card":
+                method_type = method
+                method_details = stripe_methods.wallet_details(method)
+            elif async_payment:
                 method_type = next((t for t in session["payment_method_types"] if t != "card"),
                                    "us_bank_account")
                 method_details = {"type": method_type, method_type: {
@@ -1622,6 +1643,10 @@ class StripeServer:
             f"<td class=\"num\">{esc(format_amount(item['price']['unit_amount'], currency))}</td>"
             f"<td class=\"num\">{esc(format_amount(item['amount_total'], currency))}</td></tr>"
             for item in items)
+        wallet_buttons = "".join(
+            f"<button type=\"submit\" name=\"payment\" value=\"{esc(method)}\">"
+            f"Pay with {esc(WALLET_NAMES[method])}</button>"
+            for method in session["payment_method_types"] if method in WALLET_NAMES)
         email = (f"<p>Email: <span class=\"email\">{esc(session['customer_email'])}</span></p>"
                  if session["customer_email"] else "")
         body = (
@@ -1634,6 +1659,7 @@ class StripeServer:
             f"</strong></p>{email}"
             f"<form method=\"post\" action=\"/pay/{esc(sid)}\">"
             "<button type=\"submit\" name=\"payment\" value=\"card\">Pay</button>"
+            f"{wallet_buttons}"
             "<button type=\"submit\" name=\"payment\" value=\"async\">Use a delayed bank debit"
             "</button>"
             f"<a href=\"{esc(session['cancel_url'])}\">Cancel</a></form>"
@@ -1657,7 +1683,9 @@ class StripeServer:
             return 409, {}, self._page(HOSTED_CHECKOUT_TITLE,
                                        "<h1>This checkout session has expired</h1>")
         try:
-            paid = self.pay(sid, async_payment=form.get("payment") == "async")
+            choice = form.get("payment")
+            paid = self.pay(sid, async_payment=choice == "async",
+                            method=choice if choice in WALLET_NAMES else None)
         except ValueError:  # another request completed or expired it meanwhile
             return self._hosted_pay(sid, form)
         except RuntimeError as exc:
@@ -1675,7 +1703,8 @@ class StripeServer:
         try:
             if action == "pay":
                 result = self.pay(sid, send_webhook=send,
-                                  async_payment=params.get("async_payment") == "true")
+                                  async_payment=params.get("async_payment") == "true",
+                                  method=params.get("method") or None)
             elif action == "expire":
                 result = self.expire(sid, send_webhook=send)
             elif action == "succeed_async":

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from reports import formatting
+from reports.chinese import to_traditional
 from reports.demo import data, pdf
 from reports.demo.listing import read_listing
 from reports.demo.outlines import OutlineLine, build_toc, segmentation_lines
@@ -43,6 +44,8 @@ from reports.storage import private_storage
 
 DEMO_DIR = Path(__file__).resolve().parent
 META_DESCRIPTION_LENGTH = 300
+# Demo reports written in traditional Chinese as well.
+TRADITIONAL_DEMO_REPORTS = {"1994249"}
 
 
 @dataclass
@@ -239,8 +242,12 @@ def ensure_categories(summary: SeedSummary) -> dict[str, Category]:
             {"parent_id": parent.pk if parent else None, "position": position},
             summary, "categories",
         )
-        _sync_translations(category, {"en": {"name": spec.en}, "zh-hans": {"name": spec.zh}},
-                           summary, "category translations")
+        _sync_translations(
+            category,
+            {"en": {"name": spec.en}, "zh-hans": {"name": spec.zh},
+             "zh-hant": {"name": to_traditional(spec.zh)}},
+            summary, "category translations",
+        )
         categories[spec.slug] = category
     return categories
 
@@ -254,10 +261,11 @@ def ensure_publishers(summary: SeedSummary) -> dict[str, Publisher]:
 
 
 def _sync_outline(report: Report, model, text_field: str, lines: list[OutlineLine],
-                  summary: SeedSummary, kind: str):
+                  summary: SeedSummary, kind: str, *, traditional: bool = False):
     """Make the report's outline rows equal `lines`, matching rows by position.
 
     Rows are updated in place; surplus rows are deleted, missing ones bulk-created.
+    With `traditional`, each row also gets its traditional Chinese title.
     """
     translation_model = _translation_model(model)
     rows = list(model.objects.filter(report=report).order_by("position", "id")
@@ -266,6 +274,8 @@ def _sync_outline(report: Report, model, text_field: str, lines: list[OutlineLin
     new_translations, changed_translations = [], []
     for position, line in enumerate(lines):
         texts = {"en": line.en, "zh-hans": line.zh}
+        if traditional:
+            texts["zh-hant"] = to_traditional(line.zh)
         if position >= len(rows):
             new_rows.append((model(report=report, position=position, depth=line.depth), texts))
             continue
@@ -375,7 +385,7 @@ def upsert_report(demo: DemoReport, *, publishers, categories, summary: SeedSumm
         values["publish_at"] = now - timedelta(minutes=1)
     report = _upsert(Report, {"product_code": demo.product_code}, values, summary, "reports")
 
-    _sync_translations(report, {
+    texts = {
         "en": {
             "title": demo.title_en,
             "summary": summary_html(summary_paragraphs(demo, "en")),
@@ -386,7 +396,14 @@ def upsert_report(demo: DemoReport, *, publishers, categories, summary: SeedSumm
             "summary": summary_html(summary_paragraphs(demo, "zh-hans")),
             "meta_description": demo.meta_zh[:META_DESCRIPTION_LENGTH],
         },
-    }, summary, "report translations")
+    }
+    # The flagship ships in traditional Chinese too, as Taiwan writes it (the reseller's
+    # text is a simplified conversion of Taiwan wording: 專案, 資訊, 託管 come back here);
+    # the other demo reports show their simplified text on zh-hant pages, saying so.
+    traditional = demo.product_code in TRADITIONAL_DEMO_REPORTS
+    if traditional:
+        texts["zh-hant"] = {name: to_traditional(value) for name, value in texts["zh-hans"].items()}
+    _sync_translations(report, texts, summary, "report translations")
 
     wanted_categories = {categories[slug].pk for slug in demo.categories}
     current_categories = set(report.categories.values_list("pk", flat=True))
@@ -398,9 +415,10 @@ def upsert_report(demo: DemoReport, *, publishers, categories, summary: SeedSumm
 
     _sync_statistics(report, demo, summary)
     _sync_licences(report, demo, summary)
-    _sync_outline(report, TocEntry, "title", toc_lines(demo), summary, "TOC entries")
+    _sync_outline(report, TocEntry, "title", toc_lines(demo), summary, "TOC entries",
+                  traditional=traditional)
     _sync_outline(report, Segment, "name", segmentation_lines(list(demo.dimensions)),
-                  summary, "segments")
+                  summary, "segments", traditional=traditional)
     refresh_listing(report_id=report.pk)
     return report
 

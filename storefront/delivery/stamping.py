@@ -79,7 +79,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-LANGUAGES = ("en", "zh-hans")
+LANGUAGES = ("en", "zh-hans", "zh-hant")
+CHINESE = ("zh-hans", "zh-hant")
 
 # Footer: small, grey, centred in the bottom margin of the visible page.
 FOOTER_SIZES = (6.5, 6.0, 5.5, 5.0)  # tried in turn to keep the footer on one line
@@ -154,6 +155,33 @@ WORDING = {
         "rights": "授权给 {who}，许可类型：{licence_type}；订单 {order_number}，"
         "许可编号 {licence_id}，签发日期 {issued_on}。",
     },
+    "zh-hant": {
+        "licensed_to": "授權給 {licensee}",
+        "licensed_to_company": "授權給 {licensee}（{company}）",
+        "order": "訂單 {order_number}",
+        "licence": "許可編號 {licence_id}",
+        "site_segment": "地點：{site}",
+        "site": "地點",
+        "heading": "授權副本",
+        "report": "報告",
+        "licensee": "被許可人",
+        "company": "公司",
+        "licence_type": "許可類型",
+        "order_number": "訂單號",
+        "licence_id": "許可編號",
+        "issued_on": "簽發日期",
+        "terms_heading": "使用條款（摘要）",
+        "terms": (
+            "本報告副本以許可方式（{licence_type}）授予上述被許可人使用，而非出售。閱讀、列印、"
+            "複製和分享僅限於該許可允許的範圍；購買時約定的許可條款完全適用。",
+            "本副本的每一頁均帶有本許可的標記。不得刪除、修改或遮蓋該標記，也不得將本副本"
+            "提供給許可範圍以外的任何人。",
+            "如對本許可有疑問，或需將許可擴充至更多使用者，請提供上述訂單號和許可編號。",
+        ),
+        "page_label": "許可",
+        "rights": "授權給 {who}，許可類型：{licence_type}；訂單 {order_number}，"
+        "許可編號 {licence_id}，簽發日期 {issued_on}。",
+    },
 }
 
 
@@ -181,7 +209,7 @@ class LicenceStamp:
     order_number: str
     licence_id: str
     issued_on: date
-    language: str = "en"  # "en" or "zh-hans": wording of the stamp's fixed texts
+    language: str = "en"  # "en", "zh-hans" or "zh-hant": wording of the stamp's fixed texts
     site: str = ""  # the company location a site licence covers
     issuer: str = ""  # the shop that issued the copy: the PDF's Creator
     author: str = ""  # the report's publisher: the PDF's Author when the master names none
@@ -199,7 +227,9 @@ class LicenceStamp:
         elif not isinstance(issued_on, date):
             raise StampError(f"issued_on must be a date, not {issued_on!r}.")
         language = (self.language or "en").strip().lower().replace("_", "-")
-        if language.startswith("zh"):
+        if language.startswith(("zh-hant", "zh-tw", "zh-hk", "zh-mo")):
+            language = "zh-hant"
+        elif language.startswith("zh"):
             language = "zh-hans"
         elif language.split("-")[0] == "en":
             language = "en"
@@ -230,7 +260,7 @@ class LicenceStamp:
 
     def issued_on_display(self) -> str:
         day = self.issued_on
-        if self.language == "zh-hans":
+        if self.language in CHINESE:
             return f"{day.year}年{day.month}月{day.day}日"
         return f"{day.day} {MONTHS[day.month - 1]} {day.year}"  # not strftime: locale-bound
 
@@ -245,7 +275,7 @@ class LicenceStamp:
 
     def rights_statement(self) -> str:
         who = f"{self.licensee}, {self.company}" if self.company else self.licensee
-        if self.language == "zh-hans" and self.company:
+        if self.language in CHINESE and self.company:
             who = f"{self.licensee}（{self.company}）"
         return self.wording["rights"].format(
             who=who,

@@ -129,7 +129,10 @@ class StatusChangeInline(ReadOnlyInline):
 
 class CheckoutSessionInline(ReadOnlyInline):
     model = CheckoutSession
-    fields = ["attempt", "session_id", "payment_intent_id", "amount", "currency", "expires_at"]
+    fields = [
+        "attempt", "session_id", "payment_intent_id", "method_type", "amount", "currency",
+        "expires_at",
+    ]
     readonly_fields = fields
 
 

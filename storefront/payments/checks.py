@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
 from reports import currencies
-from storefront.payments import stripe_api
+from storefront.payments import methods, stripe_api
 
 
 @register(Tags.security)
@@ -55,4 +55,29 @@ def shop_currencies_chargeable_by_stripe(app_configs, **kwargs):
                     id="payments.E002",
                 )
             )
+    return errors
+
+
+@register()
+def stripe_payment_methods_known(app_configs, **kwargs):
+    """Every configured Checkout method must be one the shop knows the currencies of."""
+    configured = settings.STRIPE_PAYMENT_METHODS
+    unknown = [method for method in configured if method not in methods.PRESENTMENT_CURRENCIES]
+    errors = [
+        Error(
+            f"STRIPE_PAYMENT_METHODS: {method!r} is not a payment method the shop offers.",
+            hint="Use card, alipay and wechat_pay, separated by commas.",
+            id="payments.E003",
+        )
+        for method in unknown
+    ]
+    if "card" not in configured:
+        errors.append(
+            Error(
+                "STRIPE_PAYMENT_METHODS must include card: it is the one method Stripe takes "
+                "in every currency the shop sells.",
+                hint="For example STRIPE_PAYMENT_METHODS=card,alipay,wechat_pay",
+                id="payments.E004",
+            )
+        )
     return errors

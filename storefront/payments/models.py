@@ -20,6 +20,8 @@ class CheckoutSession(models.Model):
     currency = models.CharField(_("currency"), max_length=3)
     expires_at = models.DateTimeField(_("expires"))
     payment_intent_id = models.CharField(_("payment intent"), max_length=255, blank=True)
+    # The Stripe payment method type that paid ("card", "alipay", "wechat_pay" …).
+    method_type = models.CharField(_("paid with"), max_length=40, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -20,7 +20,7 @@ from reports.formatting import format_price
 from storefront.delivery import services as delivery_services
 from storefront.orders import services as order_services
 from storefront.orders.models import Order, OrderStatus, PaymentMethod
-from storefront.payments import signals, stripe_api
+from storefront.payments import methods, signals, stripe_api
 from storefront.payments.models import CheckoutSession, PaymentEvent, PaymentEventOutcome, Refund
 
 logger = logging.getLogger(__name__)
@@ -28,7 +28,9 @@ logger = logging.getLogger(__name__)
 CHECKOUT_SESSION_LIFETIME = timedelta(minutes=60)
 # Pending card orders younger than this are left to the webhook.
 RECONCILE_AFTER = timedelta(minutes=5)
-STRIPE_LOCALES = {"en": "en", "zh-hans": "zh"}
+STRIPE_LOCALES = {"en": "en", "zh-hans": "zh", "zh-hant": "zh-TW"}
+# Traditional Chinese as written in Hong Kong, for buyers there.
+STRIPE_LOCALES_BY_COUNTRY = {("zh-hant", "HK"): "zh-HK", ("zh-hant", "MO"): "zh-HK"}
 
 
 def absolute_url(path: str) -> str:
@@ -36,6 +38,12 @@ def absolute_url(path: str) -> str:
 
 
 # --- Starting a payment ---------------------------------------------------------
+
+
+def checkout_locale(order: Order) -> str:
+    """Stripe Checkout's language for the order: its own, in the buyer's regional form."""
+    regional = STRIPE_LOCALES_BY_COUNTRY.get((order.language, order.country.code or ""))
+    return regional or STRIPE_LOCALES.get(order.language, "auto")
 
 
 def checkout_session_params(order: Order, *, expires_at) -> dict:
@@ -81,7 +89,8 @@ def checkout_session_params(order: Order, *, expires_at) -> dict:
             "description": description,
             "metadata": {"order_number": order.number},
         },
-        "locale": STRIPE_LOCALES.get(order.language, "auto"),
+        "locale": checkout_locale(order),
+        **methods.checkout_params(order.currency),
         "success_url": absolute_url(success_path) + "?session_id={CHECKOUT_SESSION_ID}",
         "cancel_url": absolute_url(cancel_path),
         "expires_at": int(expires_at.timestamp()),
@@ -141,6 +150,15 @@ def _payment_intent_id(session: dict) -> str:
     return payment_intent or ""
 
 
+def _method_type(session: dict) -> str:
+    """The payment method type that paid or is paying, when the session carries its charge."""
+    payment_intent = session.get("payment_intent")
+    charge = payment_intent.get("latest_charge") if isinstance(payment_intent, dict) else None
+    details = charge.get("payment_method_details") if isinstance(charge, dict) else None
+    method_type = details.get("type") if isinstance(details, dict) else None
+    return method_type[:40] if isinstance(method_type, str) else ""
+
+
 def apply_checkout_session(session: dict, *, source: str) -> Order | None:
     """Bring an order in line with its Checkout Session as Stripe reports it now.
 
@@ -152,18 +170,20 @@ def apply_checkout_session(session: dict, *, source: str) -> Order | None:
         logger.warning("checkout session %s matches no order", session.get("id"))
         return None
     payment_intent_id = _payment_intent_id(session)
+    method_type = _method_type(session)
     if payment_intent_id:
         CheckoutSession.objects.filter(session_id=session["id"]).update(
-            payment_intent_id=payment_intent_id
+            payment_intent_id=payment_intent_id, method_type=method_type
         )
     if session.get("payment_status") in {"paid", "no_payment_required"}:
         currency = (session.get("currency") or "").upper()
+        paid_with = f" ({method_type})" if method_type else ""
         return order_services.mark_order_paid(
             order_id=order.pk,
             source=source,
             amount=stripe_api.from_minor_units(session.get("amount_total") or 0, currency),
             currency=currency,
-            note=f"Stripe session {session['id']}",
+            note=f"Stripe session {session['id']}{paid_with}",
         )
     if session.get("status") == "expired":
         return order_services.cancel_order(

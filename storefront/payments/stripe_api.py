@@ -161,7 +161,8 @@ def retrieve_checkout_session(session_id: str) -> dict:
     return _call(
         client().v1.checkout.sessions.retrieve,
         session_id,
-        params={"expand": ["payment_intent"]},
+        # The charge tells which method paid (card, Alipay, WeChat Pay …).
+        params={"expand": ["payment_intent.latest_charge"]},
     )
 
 

@@ -177,12 +177,14 @@ def test_chinese_unknown_currency_below_wan():
     assert formatting.format_money_amount(D("5000"), "XTS", language="zh-hans") == "5,000 XTS"
 
 
-@pytest.mark.parametrize("language", ["zh-hans", "zh-hant", "zh", "ZH-HANS"])
-def test_every_chinese_variant_counts_in_wan_and_yi(language):
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("zh-hans", "93.1亿美元"), ("zh", "93.1亿美元"), ("ZH-HANS", "93.1亿美元"),
+     ("zh-hant", "93.1億美元"), ("zh-TW", "93.1億美元"), ("zh-hk", "93.1億美元")],
+)
+def test_every_chinese_variant_counts_in_wan_and_yi(language, expected):
     assert formatting.is_chinese(language)
-    assert formatting.format_money_amount(D("9310000000"), "USD", language=language) == (
-        "93.1亿美元"
-    )
+    assert formatting.format_money_amount(D("9310000000"), "USD", language=language) == expected
 
 
 @pytest.mark.parametrize("language", ["en", "en-gb", "fr"])

@@ -127,9 +127,12 @@ def local(url: str) -> str:
     return url.removeprefix(SITE)
 
 
+LANGUAGES = ("en", "zh-hans", "zh-hant")
+
+
 def expected_alternates(path_en: str) -> dict:
-    path_zh = path_en.replace("/en/", "/zh-hans/", 1)
-    return {"en": SITE + path_en, "zh-hans": SITE + path_zh, "x-default": SITE + path_en}
+    alternates = {code: SITE + path_en.replace("/en/", f"/{code}/", 1) for code in LANGUAGES}
+    return {**alternates, "x-default": SITE + path_en}
 
 
 def count_queries(client, url, **params):
@@ -176,7 +179,7 @@ def test_sitemap_lists_every_published_report_in_both_languages_with_alternates(
     expected = {}
     for path_en in expected_paths:
         alternates = expected_alternates(path_en)
-        for language in ("en", "zh-hans"):
+        for language in LANGUAGES:
             expected[alternates[language]] = alternates
     assert {loc: entry["alternates"] for loc, entry in entries.items()} == expected
     for loc in entries:
@@ -189,9 +192,9 @@ def test_sitemap_lists_every_published_report_in_both_languages_with_alternates(
 
 
 def test_sitemap_becomes_an_index_of_files_beyond_one_file(client, monkeypatch):
-    # given: 4 addresses per file; home and list (4) and 3 reports (6) need 3 files
+    # given: 4 addresses per file; home and list (6) and 2 reports (6) need 4 files
     monkeypatch.setattr(sitemaps.CatalogueSitemap, "limit", 4)
-    reports = [make_report(product_code=f"IDX-{number}") for number in range(3)]
+    reports = [make_report(product_code=f"IDX-{number}") for number in range(2)]
 
     # when
     files = index_locations(client.get("/sitemap.xml"))
@@ -199,6 +202,7 @@ def test_sitemap_becomes_an_index_of_files_beyond_one_file(client, monkeypatch):
     # then
     assert files == [
         f"{SITE}/sitemap-pages.xml",
+        f"{SITE}/sitemap-pages.xml?p=2",
         f"{SITE}/sitemap-reports.xml",
         f"{SITE}/sitemap-reports.xml?p=2",
     ]
@@ -208,12 +212,10 @@ def test_sitemap_becomes_an_index_of_files_beyond_one_file(client, monkeypatch):
         assert 0 < len(entries) <= 4
         listed.update(entries)
     expected = {
-        SITE + path
-        for report in reports
-        for path in (detail_path(report), detail_path(report, "zh-hans"))
-    } | {f"{SITE}/en/", f"{SITE}/zh-hans/", f"{SITE}/en/reports/", f"{SITE}/zh-hans/reports/"}
+        SITE + detail_path(report, language) for report in reports for language in LANGUAGES
+    } | {f"{SITE}/{language}/{page}" for language in LANGUAGES for page in ("", "reports/")}
     assert set(listed) == expected
-    assert all(entry["alternates"].keys() == {"en", "zh-hans", "x-default"}
+    assert all(entry["alternates"].keys() == {*LANGUAGES, "x-default"}
                for entry in listed.values())
 
 
@@ -223,7 +225,7 @@ def test_sitemap_becomes_an_index_of_files_beyond_one_file(client, monkeypatch):
 )
 def test_sitemap_files_that_do_not_exist_are_404(client, monkeypatch, url):
     monkeypatch.setattr(sitemaps.CatalogueSitemap, "limit", 4)
-    for number in range(3):
+    for number in range(2):  # 6 addresses: two files
         make_report(product_code=f"IDX-{number}")
     assert client.get(url).status_code == 404
 
@@ -245,7 +247,7 @@ def test_sitemap_keeps_a_fixed_query_count(client, settings, monkeypatch, limit,
     large, response = count_queries(client, url)
     assert small == large <= 5
     if limit == 50_000:
-        assert len(sitemap_entries(response)) == 2 * (2 + 60)
+        assert len(sitemap_entries(response)) == len(LANGUAGES) * (2 + 60)
 
 
 def test_a_warm_sitemap_needs_no_query(client):
@@ -324,11 +326,14 @@ def page_path(name, report, language):
     }[name]
 
 
-@pytest.mark.parametrize("language, locale, other", [("en", "en_US", "zh_CN"),
-                                                     ("zh-hans", "zh_CN", "en_US")])
+@pytest.mark.parametrize("language, locale, others", [
+    ("en", "en_US", ["zh_CN", "zh_TW"]),
+    ("zh-hans", "zh_CN", ["en_US", "zh_TW"]),
+    ("zh-hant", "zh_TW", ["en_US", "zh_CN"]),
+])
 @pytest.mark.parametrize("name", ["home", "list", "detail"])
 def test_catalogue_pages_name_their_canonical_address_and_languages(
-    client, listing, name, language, locale, other
+    client, listing, name, language, locale, others
 ):
     path = page_path(name, listing, language)
 
@@ -339,7 +344,7 @@ def test_catalogue_pages_name_their_canonical_address_and_languages(
     assert head.one("og:url") == SITE + path
     assert head.one("og:type") == ("product" if name == "detail" else "website")
     assert head.one("og:locale") == locale
-    assert head.one("og:locale:alternate") == other
+    assert head.meta["og:locale:alternate"] == others
     assert head.one("og:site_name") == "Meridian Research Store"
     assert head.one("og:description") == head.one("description")
     assert head.one("og:title")
