@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "storefront.library",
     "storefront.pages",
     "storefront.invoicing",
+    "anymail",
 ]
 
 MIDDLEWARE = [
@@ -320,6 +321,12 @@ INQUIRY_RATE_LIMIT_PER_EMAIL = int(os.environ.get("INQUIRY_RATE_LIMIT_PER_EMAIL"
 INQUIRY_RATE_LIMIT_WINDOW_SECONDS = int(os.environ.get("INQUIRY_RATE_LIMIT_WINDOW_SECONDS", "3600"))
 # A new or open inquiry older than this is highlighted as overdue in the queue.
 INQUIRY_OVERDUE_HOURS = int(os.environ.get("INQUIRY_OVERDUE_HOURS", "24"))
+# Buyers' e-mail answers to staff replies: each reply's Reply-To is this address tagged
+# with the inquiry ("replies+<token>@shop.example"); the mail provider (Mailgun) forwards
+# what arrives to /inbound/mailgun/, signed with MAILGUN_WEBHOOK_SIGNING_KEY. Unset:
+# replies go to SALES_EMAIL and the endpoint answers 404.
+INQUIRY_REPLY_ADDRESS = os.environ.get("INQUIRY_REPLY_ADDRESS", "")
+ANYMAIL = {"MAILGUN_WEBHOOK_SIGNING_KEY": os.environ.get("MAILGUN_WEBHOOK_SIGNING_KEY", "")}
 # Mail retries before the inquiry (or reply) is flagged as failed in the admin.
 INQUIRY_MAIL_MAX_RETRIES = int(os.environ.get("INQUIRY_MAIL_MAX_RETRIES", "6"))
 # Mail still unsent after this long (broker down, worker lost) is queued again by the sweep.

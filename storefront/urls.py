@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reports import views as report_views
 from storefront import views
+from storefront.inquiries import views as inquiry_views
 from storefront.orders import admin as order_admin
 from storefront.payments import views as payment_views
 
@@ -27,6 +28,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("stripe/webhook/", payment_views.stripe_webhook, name="stripe_webhook"),
+    path("inbound/mailgun/", inquiry_views.inbound_mailgun, name="inbound_mailgun"),
     path("downloads/", include("storefront.delivery.urls")),
 ]
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -13,8 +14,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from reports.models import LicenseOption
-from storefront.inquiries import services
-from storefront.inquiries.models import Inquiry, InquiryKind, InquiryReply
+from storefront.inquiries import conversation, services
+from storefront.inquiries.models import (
+    InboundMessage,
+    Inquiry,
+    InquiryKind,
+    InquiryNote,
+    InquiryReply,
+    ReplyTemplate,
+)
+
+SALES_GROUP = "Sales"
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -58,27 +68,37 @@ class ReplyFormSet(BaseInlineFormSet):
                     form.add_error("include_sample_link", str(error))
 
 
-class InquiryReplyInline(admin.StackedInline):
-    """Earlier replies, read-only with their delivery state, and a form for a new one."""
+class ComposeInline(admin.StackedInline):
+    """A form for one new entry; those written before are in the conversation thread."""
 
-    model = InquiryReply
-    formset = ReplyFormSet
+    template = "admin/inquiries/inquiry/compose_inline.html"
     extra = 1
+    max_num = 1
     can_delete = False
-    fields = [
-        "body", "include_sample_link", "status", "author", "created_at", "sent_at", "last_error",
-    ]  # fmt: skip
-    readonly_fields = ["status", "author", "created_at", "sent_at", "last_error"]
-    verbose_name = _("reply")
-    verbose_name_plural = _(
-        "replies (sent to the buyer in their language, Reply-To the sales address)"
-    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
 
     def has_change_permission(self, request, obj=None):
-        return False  # a reply, once written, is what the buyer receives
+        return False  # once written, it is what the buyer received, or the record
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class InquiryReplyInline(ComposeInline):
+    model = InquiryReply
+    formset = ReplyFormSet
+    fields = ["body", "include_sample_link"]
+    verbose_name = _("reply to the buyer (e-mailed in their language)")
+    verbose_name_plural = _("replies")
+
+
+class InquiryNoteInline(ComposeInline):
+    model = InquiryNote
+    fields = ["body"]
+    verbose_name = _("add a note to the thread (colleagues only, never sent)")
+    verbose_name_plural = _("internal notes")
 
 
 @admin.register(Inquiry)
@@ -123,7 +143,8 @@ class InquiryAdmin(admin.ModelAdmin):
             },
         ),
     ]
-    inlines = [InquiryReplyInline]
+    inlines = [InquiryReplyInline, InquiryNoteInline]
+    change_form_template = "admin/inquiries/inquiry/change_form.html"
     actions = ["assign_to_me", "close_inquiries", "retry_mail"]
 
     class Media:
@@ -134,8 +155,37 @@ class InquiryAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "assignee":
-            kwargs["queryset"] = get_user_model().objects.filter(is_staff=True, is_active=True)
+            # Inquiries are answered by sales: editors and administrators are not offered.
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.filter(is_staff=True, is_active=True)
+                .filter(
+                    Q(groups__name=SALES_GROUP)
+                    | Q(pk__in=Inquiry.objects.filter(assignee__isnull=False).values("assignee"))
+                )
+                .distinct()
+                .order_by("first_name", "last_name", "username")
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        inquiry = self.get_object(request, object_id)
+        if inquiry is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "thread": conversation.thread(inquiry),
+                "reply_templates": conversation.templates_for(inquiry),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        template_id = request.GET.get("reply_template", "")
+        if isinstance(inline, InquiryReplyInline) and obj is not None and template_id.isdigit():
+            template = ReplyTemplate.objects.filter(pk=template_id).first()
+            if template is not None:
+                kwargs["initial"] = [{"body": conversation.fill_template(template, obj)}]
+        return kwargs
 
     @admin.display(description=_("age"), ordering="created_at")
     def age(self, inquiry):
@@ -217,6 +267,10 @@ class InquiryAdmin(admin.ModelAdmin):
         )
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is InquiryNote:
+            for note in formset.save(commit=False):
+                conversation.add_note(inquiry_id=form.instance.pk, author=request.user, body=note.body)
+            return None
         if formset.model is not InquiryReply:
             return super().save_formset(request, form, formset, change)
         # New replies go through the service: saved as queued, mailed by a task on commit.
@@ -290,3 +344,30 @@ class InquiryAdmin(admin.ModelAdmin):
         }
         return render(request, "inquiries/admin_quote.html", context)
 
+
+
+@admin.register(ReplyTemplate)
+class ReplyTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "language"]
+    list_filter = ["language", "kind"]
+    search_fields = ["name", "body"]
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(admin.ModelAdmin):
+    """Buyers' e-mail answers; those matching no inquiry wait here for sales."""
+
+    list_display = ["received_at", "from_email", "subject", "inquiry", "from_other_address"]
+    list_filter = [("inquiry", admin.EmptyFieldListFilter), "from_other_address"]
+    list_select_related = ["inquiry"]
+    search_fields = ["from_email", "subject", "body", "inquiry__reference"]
+    readonly_fields = [
+        "received_at", "from_email", "to", "subject", "body", "message_id", "from_other_address",
+    ]  # fmt: skip
+    fields = ["inquiry", *readonly_fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

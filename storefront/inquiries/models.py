@@ -7,7 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from reports.models import Report
@@ -189,4 +190,106 @@ class InquiryReply(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.inquiry_id} · {self.get_status_display()}"
+        when = self.sent_at or self.created_at
+        moment = formats.date_format(timezone.localtime(when), "DATETIME_FORMAT") if when else ""
+        return gettext("Reply by %(author)s, %(status)s %(when)s") % {
+            "author": staff_name(self.author),
+            "status": self.get_status_display().lower(),
+            "when": moment,
+        }
+
+
+def staff_name(user) -> str:
+    """How a staff member is named to colleagues: full name, else user name."""
+    if user is None:
+        return gettext("a former colleague")
+    return user.get_full_name() or user.get_username()
+
+
+class InquiryNote(models.Model):
+    """An internal note on an inquiry: for colleagues only, never mailed to the buyer."""
+
+    inquiry = models.ForeignKey(
+        Inquiry, verbose_name=_("inquiry"), on_delete=models.CASCADE, related_name="notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    body = models.TextField(_("internal note"))
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return gettext("Note by %(author)s") % {"author": staff_name(self.author)}
+
+
+class InboundMessage(models.Model):
+    """A buyer's e-mail answer, received through the mail provider's inbound webhook.
+
+    Matched to its inquiry by the reply address (or the reference in the subject);
+    one that matches none is kept too, without an inquiry, for sales to file.
+    """
+
+    inquiry = models.ForeignKey(
+        Inquiry,
+        verbose_name=_("inquiry"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="inbound_messages",
+    )
+    message_id = models.CharField(_("message id"), max_length=255, unique=True)
+    from_email = models.CharField(_("from"), max_length=254)
+    to = models.CharField(_("to"), max_length=254, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    body = models.TextField(_("message"))
+    from_other_address = models.BooleanField(
+        _("from another address"),
+        default=False,
+        help_text=_("Sent from an address other than the inquiry's: check who wrote it."),
+    )
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("buyer's e-mail reply")
+        verbose_name_plural = _("buyers' e-mail replies")
+        ordering = ["received_at", "id"]
+
+    def __str__(self):
+        return self.subject or self.from_email
+
+
+class ReplyTemplate(models.Model):
+    """A starting text for a reply, per kind of inquiry and language.
+
+    Placeholders: {name}, {reference}, {report} (the report's title as the buyer saw it).
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(
+        _("kind of inquiry"),
+        max_length=20,
+        choices=InquiryKind.choices,
+        blank=True,
+        help_text=_("Empty: offered for every kind."),
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    body = models.TextField(
+        _("text"), help_text=_("Placeholders: {name}, {reference}, {report}.")
+    )
+
+    class Meta:
+        verbose_name = _("reply template")
+        verbose_name_plural = _("reply templates")
+        ordering = ["language", "kind", "name"]
+
+    def __str__(self):
+        return self.name

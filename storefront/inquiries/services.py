@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, override
 
 from reports.models import LicenseOption, Report
+from storefront.inquiries import conversation
 from storefront.inquiries.models import (
     AWAITING_SALES,
     Inquiry,
@@ -369,6 +370,7 @@ def send_reply(*, reply_id: int) -> bool:
             "sample_link_days": settings.INQUIRY_SAMPLE_LINK_DAYS,
         },
     )
+    message.reply_to = [conversation.reply_address(inquiry)]
     message.send()
     reply.status = ReplyStatus.SENT
     reply.sent_at = timezone.now()

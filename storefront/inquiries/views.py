@@ -1,11 +1,14 @@
 from urllib.parse import urlsplit
 
+from anymail.webhooks.mailgun import MailgunInboundWebhookView
+from django.conf import settings
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from reports.models import Report
@@ -139,3 +142,15 @@ def sample(request, token):
     response["Cache-Control"] = "no-store, private"
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+# Mailgun posts buyers' e-mail answers here; django-anymail checks its signature and
+# sends the ``inbound`` signal, which storefront.inquiries.conversation files.
+_mailgun_inbound = MailgunInboundWebhookView.as_view()
+
+
+@csrf_exempt
+def inbound_mailgun(request):
+    if not settings.ANYMAIL.get("MAILGUN_WEBHOOK_SIGNING_KEY"):
+        raise Http404("Inbound mail is not configured.")
+    return _mailgun_inbound(request)

@@ -65,6 +65,13 @@ def reply_post(inquiry, body, *, include_sample_link=False, status=None) -> dict
         "replies-0-id": "",
         "replies-0-inquiry": str(inquiry.pk),
         "replies-0-body": body,
+        "notes-TOTAL_FORMS": "1",
+        "notes-INITIAL_FORMS": "0",
+        "notes-MIN_NUM_FORMS": "0",
+        "notes-MAX_NUM_FORMS": "1",
+        "notes-0-id": "",
+        "notes-0-inquiry": str(inquiry.pk),
+        "notes-0-body": "",
         "_continue": "1",
     }
     if include_sample_link:
