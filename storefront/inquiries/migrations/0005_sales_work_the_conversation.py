@@ -40,6 +40,6 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("inquiries", "0003_conversation")]
+    dependencies = [("inquiries", "0004_conversation")]
 
     operations = [migrations.RunPython(grant, revoke)]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inquiries', '0002_sales_group'),
+        ('inquiries', '0003_language_traditional_chinese'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
