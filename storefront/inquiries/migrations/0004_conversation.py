@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=100, verbose_name='name')),
                 ('kind', models.CharField(blank=True, choices=[('general', 'General question'), ('question', 'Question about a report'), ('sample', 'Sample request'), ('quotation', 'Quotation or invoice request'), ('customisation', 'Customisation request')], help_text='Empty: offered for every kind.', max_length=20, verbose_name='kind of inquiry')),
-                ('language', models.CharField(choices=[('en', 'English'), ('zh-hans', 'Simplified Chinese')], max_length=10, verbose_name='language')),
+                ('language', models.CharField(choices=[('en', 'English'), ('zh-hans', 'Simplified Chinese'), ('zh-hant', 'Traditional Chinese')], max_length=10, verbose_name='language')),
                 ('body', models.TextField(help_text='Placeholders: {name}, {reference}, {report}.', verbose_name='text')),
             ],
             options={
