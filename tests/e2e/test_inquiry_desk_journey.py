@@ -3,6 +3,7 @@ top with the reply box beside it, a reply template, an internal note, a reply, a
 buyer's e-mail answer arriving through the mail provider's signed inbound webhook."""
 
 import hashlib
+import importlib
 import hmac
 import json
 import time
@@ -10,7 +11,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.core import mail
 from playwright.sync_api import expect
 
@@ -31,7 +32,15 @@ def desk(live_server, settings):
     settings.INQUIRY_REPLY_ADDRESS = "replies@shop.example"
     user = User.objects.create_user("mei", "mei@example.com", PASSWORD, is_staff=True,
                                     first_name="Mei", last_name="Lin")
-    user.groups.add(Group.objects.get(name="Sales"))
+    # Transactional tests flush the groups the data migrations made: grant the same set.
+    group, _created = Group.objects.get_or_create(name="Sales")
+    for module in ("0002_sales_group", "0005_sales_work_the_conversation"):
+        granted = importlib.import_module(f"storefront.inquiries.migrations.{module}")
+        for app_label, codename in granted.SALES_PERMISSIONS:
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+    user.groups.add(group)
     return live_server.url
 
 
