@@ -23,6 +23,7 @@ from storefront.inquiries.models import (
     Inquiry,
     InquiryNote,
     InquiryStatus,
+    ReplyStatus,
     ReplyTemplate,
     staff_name,
 )
@@ -55,7 +56,7 @@ def thread(inquiry: Inquiry) -> list[ThreadItem]:
     items = [ThreadItem("buyer", inquiry.name, inquiry.created_at, inquiry.message)]
     for reply in inquiry.replies.select_related("author"):
         state = reply.get_status_display()
-        if reply.last_error and reply.status != "sent":
+        if reply.last_error and reply.status != ReplyStatus.SENT:
             state = f"{state}: {reply.last_error}"
         items.append(
             ThreadItem("reply", staff_name(reply.author), reply.sent_at or reply.created_at,
