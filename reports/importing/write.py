@@ -1,12 +1,15 @@
 """Step 4, write: only what a plan found different is saved, through the ORM so that
-save signals run."""
+save signals run. New reports of a chunk are inserted together (write_new_reports),
+with the save signals sent for each row as a save would send them."""
 
 from django.core.files import File
+from django.db import connection
+from django.db.models.signals import post_save, pre_save
+from django.utils import timezone
 
 from reports import services
-
 from reports.models import KeyStatistic, LicenseOption, Report, TocEntry
-from reports.importing.common import TocTranslation
+from reports.importing.common import ReportTranslation, TocTranslation
 from reports.importing.decode import LicenceInput, StatisticInput
 from reports.importing.plan import PdfFile, Plan, TocLine, translations_by_language
 
