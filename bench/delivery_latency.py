@@ -3,7 +3,7 @@
 Celery worker (median, p95, max), with the stamping time per order.
 
     .venv/bin/python bench/delivery_latency.py [--orders 50] [--senders 4]
-        [--pool prefork] [--concurrency 2] [--pace mail]
+        [--pool prefork] [--concurrency 2] [--prefetch-multiplier N] [--pace mail]
         [--database-url postgres://postgres@127.0.0.1:5432/storefront_bench_delivery]
         [--redis-url redis://127.0.0.1:6379/14]
 
@@ -383,6 +383,8 @@ def start_worker(args, env) -> subprocess.Popen:
     ]
     if args.pool == "prefork":
         command.insert(5, f"--concurrency={args.concurrency}")
+    if args.prefetch_multiplier is not None:
+        command.append(f"--prefetch-multiplier={args.prefetch_multiplier}")
     log = open(WORKER_LOG, "wb")
     print(f"  $ {' '.join(command[1:])}", flush=True)
     process = PROCESSES.start(command, name="celery worker", cwd=ROOT, env=env,
@@ -932,6 +934,9 @@ def parse_args(argv=None):
     parser.add_argument("--pool", choices=["prefork", "solo"], default="prefork")
     parser.add_argument("--concurrency", type=int, default=2, help="pool processes (prefork)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--prefetch-multiplier", type=int, default=None,
+                        help="the worker's --prefetch-multiplier (default: the settings' "
+                             "CELERY_WORKER_PREFETCH_MULTIPLIER)")
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL,
                         help="broker, result store and cache; this Redis database is emptied")

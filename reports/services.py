@@ -3,11 +3,14 @@
 import html
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
@@ -50,6 +53,19 @@ def lowest_price(options) -> tuple[Decimal | None, str]:
     return options[0].price, options[0].currency
 
 
+def fill_listing(report: Report, *, publisher_name: str, translations, options) -> None:
+    """Set a report's search text and "price from" (not saved) from its translations
+    (every language it has) and licence options: what refresh_listing stores, for a
+    writer that already holds them (the feed import, for a report it creates)."""
+    texts = []
+    for translation in translations:
+        texts += [translation.title, translation.summary]
+    report.search_text = build_search_text(
+        product_code=report.product_code, publisher_name=publisher_name, texts=texts
+    )
+    report.price_from, report.price_currency = lowest_price(options)
+
+
 @transaction.atomic
 def refresh_listing(*, report_id: int) -> Report:
     """Recompute a report's search text and "price from" after an edit.
@@ -63,14 +79,11 @@ def refresh_listing(*, report_id: int) -> Report:
         .select_for_update(of=("self",))
         .get(pk=report_id)
     )
-    texts = []
-    for translation in report.translations.all():
-        texts += [translation.title, translation.summary]
-    report.search_text = build_search_text(
-        product_code=report.product_code, publisher_name=report.publisher.name, texts=texts
-    )
-    report.price_from, report.price_currency = lowest_price(
-        LicenseOption.objects.filter(report_id=report_id)
+    fill_listing(
+        report,
+        publisher_name=report.publisher.name,
+        translations=report.translations.all(),
+        options=LicenseOption.objects.filter(report_id=report_id),
     )
     Report.objects.filter(pk=report_id).update(
         search_text=report.search_text,
@@ -81,16 +94,53 @@ def refresh_listing(*, report_id: int) -> Report:
     return report
 
 
+# Set inside one_catalogue_change(): changes are noted there instead of announced.
+_batched_change: ContextVar[list[bool] | None] = ContextVar("batched_catalogue_change",
+                                                            default=None)
+
+
 def catalogue_changed() -> None:
     """Every cached catalogue page is rebuilt on its next request."""
+    noted = _batched_change.get()
+    if noted is not None:
+        noted[0] = True
+        return
     page_cache.bump_catalogue_version()
 
 
 def catalogue_changed_by_this_transaction() -> None:
     # Now, so this transaction's own reads see fresh pages, and again after commit,
     # so a page rebuilt from the old rows meanwhile is not kept.
+    if _batched_change.get() is not None:
+        catalogue_changed()  # announced once, when the batch ends
+        return
     catalogue_changed()
     transaction.on_commit(catalogue_changed)
+
+
+@contextmanager
+def one_catalogue_change() -> Iterator[None]:
+    """Many edits (a feed import), one invalidation of the cached catalogue pages.
+
+    Inside, catalogue_changed() and catalogue_changed_by_this_transaction() only note
+    that something changed; on leaving, if anything did, the catalogue version is
+    bumped once (and once more after the enclosing transaction commits, if there is
+    one). Leaving by an exception bumps too: the rows committed before it stay. Pages
+    rebuilt during the batch from rows it committed may be served until it ends.
+    """
+    if _batched_change.get() is not None:  # already inside a batch: it announces
+        yield
+        return
+    noted = [False]
+    token = _batched_change.set(noted)
+    try:
+        yield
+    finally:
+        _batched_change.reset(token)
+        if noted[0]:
+            page_cache.bump_catalogue_version()
+            if connection.in_atomic_block:
+                transaction.on_commit(page_cache.bump_catalogue_version)
 
 
 # --- Publication ---------------------------------------------------------------

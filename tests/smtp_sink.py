@@ -162,6 +162,7 @@ class _Server(socketserver.ThreadingTCPServer):
         connection, address = super().get_request()
         # Replies go out line by line; without this, delayed ACKs add ~40 ms per mail.
         connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sink._count_connection()
         return connection, address
 
 
@@ -177,6 +178,7 @@ class SMTPSink:
         self._failing = False
         self._failures_left: int | None = None
         self._refusals = 0
+        self._connections = 0
 
     # --- life cycle -------------------------------------------------------------
 
@@ -245,6 +247,17 @@ class SMTPSink:
         with self._condition:
             self._messages.clear()
             self._refusals = 0
+            self._connections = 0
+
+    def _count_connection(self) -> None:
+        with self._condition:
+            self._connections += 1
+
+    @property
+    def connections(self) -> int:
+        """SMTP connections accepted since the last clear()."""
+        with self._condition:
+            return self._connections
 
     # --- simulated failure --------------------------------------------------------
 

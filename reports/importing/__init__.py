@@ -1,4 +1,4 @@
-"""Report feeds (JSON or CSV) upserted into the catalogue, one transaction per row.
+"""Report feeds (JSON or CSV) upserted into the catalogue, each row all or nothing.
 
 A feed goes through four steps, one module each (the format is described in
 docs/feed-format.md); ``run`` takes every row through them and ``common`` holds what
@@ -11,13 +11,16 @@ the steps share (field names, per-row results, error messages):
 2. **decode**: a row's raw values become typed values (``ReportInput``); every bad
    value is reported under the name the feed gives the field ("price_site",
    "translations.zh-hans.title").
-3. **plan**: in the row's own transaction the report is looked up by product code
-   and locked, the wanted state is compared with the stored one and validated with
-   the models' own ``full_clean`` plus the feed's rules.
+3. **plan**: in the row's own savepoint the report is looked up by product code
+   and locked (one query for a chunk's rows), the wanted state is compared with the
+   stored one and validated with the models' own ``full_clean`` plus the feed's rules.
 4. **write** (``import_feed``): only what differs is written, through the ORM so that
-   save signals run. A row with any error writes nothing; the rows before and after
-   it are kept. A dry run takes the same path and rolls each row back, so it finds
-   the same errors, database ones included.
+   save signals run; the new reports of a chunk (CHUNK_ROWS rows, one transaction) are
+   inserted together, one INSERT per table, with their save signals sent. A row with
+   any error writes nothing; the rows before and after it are kept (should a chunk
+   fail to commit, its rows are imported again one transaction each). A dry run takes
+   the same path and rolls each row back, so it finds the same errors, database ones
+   included. The cached catalogue pages are invalidated once per import.
 
 Re-importing a feed writes nothing: equal values are not saved, ``updated_at`` stays.
 """

@@ -52,6 +52,7 @@ class ImportOptions:
     # Publishers found so far, by the name or slug the feed gave: most feeds name a
     # few publishers many times.
     publisher_ids: dict[str, int] = field(default_factory=dict)
+    publisher_names: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -75,6 +76,7 @@ class Plan:
     is_new: bool
     report_fields: list[str] = field(default_factory=list)
     new_publisher: Publisher | None = None
+    publisher_name: str = ""  # of the publisher the row names (for the search text)
     translations: list = field(default_factory=list)  # ReportTranslation rows to save
     category_ids: set[int] | None = None
     statistics: list[StatisticInput] | None = None
@@ -95,19 +97,27 @@ class Plan:
         self.changes.append(key or name)
 
 
+def _reports_to_plan():
+    """Stored reports with everything a feed row can change, locked until commit."""
+    return Report.objects.select_for_update(of=("self",)).prefetch_related(
+        "translations",
+        Prefetch("categories", queryset=Category.objects.only("id")),
+        "key_statistics",
+        "license_options",
+    )
+
+
 def _locked_report(product_code: str) -> Report | None:
     """The stored report with everything a feed row can change, locked for this row."""
-    return (
-        Report.objects.select_for_update(of=("self",))
-        .filter(product_code=product_code)
-        .prefetch_related(
-            "translations",
-            Prefetch("categories", queryset=Category.objects.only("id")),
-            "key_statistics",
-            "license_options",
-        )
-        .first()
-    )
+    return _reports_to_plan().filter(product_code=product_code).first()
+
+
+def locked_reports(product_codes: list[str]) -> dict[str, Report | None]:
+    """The stored reports of a chunk's rows, locked, in one set of queries: every code
+    asked for is a key, None when there is no such report (a row to create)."""
+    found = {report.product_code: report
+             for report in _reports_to_plan().filter(product_code__in=product_codes)}
+    return {code: found.get(code) for code in product_codes}
 
 
 def _stored_toc(report: Report) -> list[TocLine]:
@@ -128,8 +138,14 @@ def translations_by_language(instance) -> dict:
     return {translation.language_code: translation for translation in instance.translations.all()}
 
 
-def plan_report(item: ReportInput, options: ImportOptions, errors: RowErrors) -> Plan:
-    report = _locked_report(item.product_code)
+def plan_report(item: ReportInput, options: ImportOptions, errors: RowErrors,
+                stored: dict[str, Report | None] | None = None) -> Plan:
+    """What the row changes. ``stored``: the chunk's reports from locked_reports(); a
+    code not in it is looked up (and locked) now."""
+    if stored is not None and item.product_code in stored:
+        report = stored[item.product_code]
+    else:
+        report = _locked_report(item.product_code)
     plan = Plan(report=report or Report(product_code=item.product_code), is_new=report is None)
     _plan_publisher(plan, item, options, errors)
     _plan_files(plan, item, options, errors)
@@ -182,20 +198,24 @@ def _plan_publisher(plan: Plan, item: ReportInput, options: ImportOptions, error
         return
     publisher_id = options.publisher_ids.get(item.publisher.lower())
     if publisher_id is None:
-        publisher_id = (
+        publisher_id, name = (
             Publisher.objects.filter(Q(name__iexact=item.publisher) | Q(slug=item.publisher))
-            .values_list("pk", flat=True)
+            .values_list("pk", "name")
             .first()
-        )
+        ) or (None, "")
+        if publisher_id is not None:
+            options.publisher_names[publisher_id] = name
     if publisher_id is None:
         publisher = Publisher(name=item.publisher, slug=_free_publisher_slug(item.publisher))
         plan.new_publisher = publisher
+        plan.publisher_name = publisher.name
         plan.change_field("publisher", publisher)
         note = (_("Publisher “%(name)s” would be created.") if options.dry_run
                 else _("Publisher “%(name)s” created."))
         plan.notes.append(note % {"name": item.publisher})
         return
     options.publisher_ids[item.publisher.lower()] = publisher_id
+    plan.publisher_name = options.publisher_names[publisher_id]
     if plan.report.publisher_id != publisher_id:
         plan.change_field("publisher_id", publisher_id, key="publisher")
 
@@ -532,7 +552,9 @@ def validate_plan(plan: Plan, errors: RowErrors) -> None:
     """The models' own checks (fields, choices, constraints) on top of the feed's."""
     if not plan.changed:
         return  # nothing will be written: what is stored stays as it is
-    exclude = {"publisher"} if plan.new_publisher else set()
+    # The publisher was looked up by this import (or is new and checked below): no
+    # query to find it again.
+    exclude = {"publisher"}
     exclude |= {name for name in ("forecast_start_year", "forecast_end_year")
                 if name in errors.fields_with_errors()}
     exclude |= set(FILE_FIELDS)  # checked as PDFs already; the name is ours
@@ -542,8 +564,12 @@ def validate_plan(plan: Plan, errors: RowErrors) -> None:
         except ValidationError as error:
             errors.add_validation(error, lambda name: "publisher")
     try:
-        # Unique product code: the row was looked up (and locked) by it already.
-        plan.report.full_clean(exclude=exclude, validate_unique=False)
+        # Unique product code: the row was looked up (and locked) by it already. The
+        # check constraints are said in words by Report.clean() (days of a report
+        # delivered on order) and _check_forecast_years(), and enforced by the database
+        # on write: asking it costs two queries a row.
+        plan.report.full_clean(exclude=exclude, validate_unique=False,
+                               validate_constraints=False)
     except ValidationError as error:
         errors.add_validation(error, lambda name: name)
     for translation in plan.translations:

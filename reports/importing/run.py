@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import DatabaseError, connection, reset_queries, transaction
@@ -30,8 +31,8 @@ from reports.importing.common import (
 )
 from reports.importing.read import Feed, RawRow
 from reports.importing.decode import DECODERS
-from reports.importing.plan import ImportOptions, plan_report, validate_plan
-from reports.importing.write import write_plan
+from reports.importing.plan import ImportOptions, locked_reports, plan_report, validate_plan
+from reports.importing.write import can_write_together, write_new_reports, write_plan
 
 logger = logging.getLogger(__name__)
 
@@ -39,15 +40,28 @@ logger = logging.getLogger(__name__)
 # --- One row, and the whole feed ------------------------------------------------------
 
 
-def import_row(raw: RawRow, decode, options: ImportOptions, seen: dict[str, str]) -> RowResult:
-    """Decode, check and write one row in its own transaction; never raises for bad data.
+@dataclass
+class Chunk:
+    """Rows imported in one transaction (see import_feed)."""
+
+    stored: dict  # product code → stored report, locked (locked_reports)
+    new_plans: list = field(default_factory=list)  # inserted together at the end
+    kept_files: list = field(default_factory=list)  # stored by its rows
+
+
+def import_row(raw: RawRow, decode, options: ImportOptions, seen: dict[str, str],
+               chunk: Chunk | None = None) -> RowResult:
+    """Decode, check and write one row in its own transaction (a savepoint inside the
+    ``chunk``'s); never raises for bad data.
 
     ``seen`` maps the product codes of earlier rows to their labels: a report given
     twice is most likely a mistake, and the later row would silently win. A row that
     breaks the importer itself is logged and reported as failed, and the feed goes on.
+    In a chunk, a checked new report without files is left to the chunk to insert
+    with the others (write_new_reports).
     """
     try:
-        return _import_row(raw, decode, options, seen)
+        return _import_row(raw, decode, options, seen, chunk)
     except Exception:
         logger.exception("feed row %s (%s) broke the import", raw.label, raw.product_code_hint)
         return RowResult(raw.label, raw.product_code_hint, Outcome.FAILED, errors=[FieldError(
@@ -55,7 +69,8 @@ def import_row(raw: RawRow, decode, options: ImportOptions, seen: dict[str, str]
                     "it has been logged. The other rows were imported."))])
 
 
-def _import_row(raw: RawRow, decode, options: ImportOptions, seen: dict[str, str]) -> RowResult:
+def _import_row(raw: RawRow, decode, options: ImportOptions, seen: dict[str, str],
+                chunk: Chunk | None) -> RowResult:
     item, errors = decode(raw)
     code = item.product_code if item else raw.product_code_hint
     if item and code in seen:
@@ -68,13 +83,18 @@ def _import_row(raw: RawRow, decode, options: ImportOptions, seen: dict[str, str
     stored_files: list = []
     try:
         with transaction.atomic():
-            plan = plan_report(item, options, errors)
+            plan = plan_report(item, options, errors, chunk.stored if chunk else None)
             validate_plan(plan, errors)
             if errors:
                 raise RowInvalid(errors.items)
-            if plan.changed and not options.dry_run:
+            if chunk is not None and not options.dry_run and can_write_together(plan):
+                chunk.new_plans.append(plan)
+            elif plan.changed and not options.dry_run:
                 write_plan(plan, stored_files)
-                services.refresh_listing(report_id=plan.report.pk)
+                if plan.is_new:  # its listing was filled before the INSERT
+                    services.catalogue_changed_by_this_transaction()
+                else:
+                    services.refresh_listing(report_id=plan.report.pk)
             elif plan.changed:
                 # A dry run writes too, so the database has its say (constraints,
                 # locks), and then takes it all back.
@@ -90,6 +110,8 @@ def _import_row(raw: RawRow, decode, options: ImportOptions, seen: dict[str, str
     except BaseException:
         _remove_files(stored_files)
         raise
+    if chunk is not None:
+        chunk.kept_files += stored_files
     outcome = (Outcome.CREATED if plan.is_new
                else Outcome.UPDATED if plan.changed else Outcome.UNCHANGED)
     changes = [] if plan.is_new else _unique(errors.names.label(key) for key in plan.changes)
@@ -110,6 +132,12 @@ def _remove_files(stored_files: list) -> None:
         storage.delete(name)
 
 
+# Rows committed together: one COMMIT (a flush of the write-ahead log) per chunk
+# instead of one per row. Each row keeps its own savepoint, so a row with an error
+# still writes nothing and the rows around it are kept (bench/README.md).
+CHUNK_ROWS = 100
+
+
 def import_feed(
     feed: Feed,
     *,
@@ -118,30 +146,67 @@ def import_feed(
     base_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportSummary:
-    """Upsert every row of ``feed`` by product code, each row in its own transaction.
+    """Upsert every row of ``feed`` by product code; a row with an error writes nothing.
 
-    Idempotent: a second run of the same feed writes nothing and counts every row
-    as unchanged. A failed row writes nothing and the others are kept. A dry run
-    reports the same outcomes and errors and leaves the database as it was. Each
-    written row has its listing refreshed (search text, price from), which marks
-    the cached catalogue pages stale.
+    Rows are committed in chunks of CHUNK_ROWS, each row in a savepoint of its own: a
+    failed row is rolled back alone and the others are kept. Should a chunk fail to
+    commit, its rows are imported again one transaction each, so the outcome is the
+    same as row by row. Idempotent: a second run of the same feed writes nothing and
+    counts every row as unchanged. A dry run reports the same outcomes and errors and
+    leaves the database as it was. Each written row has its listing refreshed (search
+    text, price from); the cached catalogue pages are marked stale once, at the end.
     """
     options = ImportOptions(dry_run=dry_run, publish=publish, base_dir=base_dir,
                             category_ids=dict(Category.objects.values_list("slug", "id")))
     summary = ImportSummary(dry_run=dry_run, publish=publish)
     decode, seen = DECODERS[feed.format], {}
+    rows = feed.rows
     # The trigram search index stays in place. Dropping it for a large load and
-    # building it once at the end, as seed_catalog does, gained nothing here (rows are
-    # committed one by one and GIN's pending list keeps each update cheap; bench/
-    # README.md), while searches on the live site would scan the table meanwhile.
-    for done, raw in enumerate(feed.rows, start=1):
-        summary.rows.append(import_row(raw, decode, options, seen))
-        reset_queries()  # with DEBUG on, Django would keep every statement
-        if progress:
-            progress(done, len(feed.rows))
-    if not dry_run and len(feed.rows) >= package.ANALYZE_THRESHOLD:
+    # building it once at the end, as seed_catalog does, gained nothing here (GIN's
+    # pending list keeps each insert cheap; bench/README.md), while searches on the
+    # live site would scan the table meanwhile.
+    with services.one_catalogue_change():
+        for start in range(0, len(rows), CHUNK_ROWS):
+            summary.rows += _import_chunk(rows[start:start + CHUNK_ROWS], decode, options, seen)
+            reset_queries()  # with DEBUG on, Django would keep every statement
+            if progress:
+                for done in range(start + 1, min(start + CHUNK_ROWS, len(rows)) + 1):
+                    progress(done, len(rows))
+    if not dry_run and len(rows) >= package.ANALYZE_THRESHOLD:
         analyze_catalogue_tables()
     return summary
+
+
+def _import_chunk(rows: list[RawRow], decode, options: ImportOptions,
+                  seen: dict[str, str]) -> list[RowResult]:
+    """Rows in one transaction, each in its own savepoint, new reports inserted together
+    at the end; should that or the commit fail, row by row, one transaction each."""
+    seen_before, publishers_before = dict(seen), dict(options.publisher_ids)
+    chunk = None
+    try:
+        with transaction.atomic():
+            chunk = Chunk(stored=locked_reports([raw.product_code_hint for raw in rows]))
+            results = [import_row(raw, decode, options, seen, chunk) for raw in rows]
+            if chunk.new_plans:
+                write_new_reports(chunk.new_plans)
+                services.catalogue_changed_by_this_transaction()
+        return results
+    except Exception:
+        # Every row passed its own checks, so the database refused the reports inserted
+        # together, or the commit (rare): nothing of the chunk is stored. Each row
+        # gets its own transaction and so its own answer.
+        logger.warning("a chunk of %d feed rows did not commit; importing them one by one",
+                       len(rows), exc_info=True)
+        if chunk is not None:
+            _remove_files(chunk.kept_files)
+        seen.clear()
+        seen.update(seen_before)
+        options.publisher_ids = publishers_before
+        return [import_row(raw, decode, options, seen) for raw in rows]
+    except BaseException:
+        if chunk is not None:
+            _remove_files(chunk.kept_files)
+        raise
 
 
 def analyze_catalogue_tables() -> None:

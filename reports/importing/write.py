@@ -1,10 +1,15 @@
 """Step 4, write: only what a plan found different is saved, through the ORM so that
-save signals run."""
+save signals run. New reports of a chunk are inserted together (write_new_reports),
+with the save signals sent for each row as a save would send them."""
 
 from django.core.files import File
+from django.db import connection
+from django.db.models.signals import post_save, pre_save
+from django.utils import timezone
 
+from reports import services
 from reports.models import KeyStatistic, LicenseOption, Report, TocEntry
-from reports.importing.common import TocTranslation
+from reports.importing.common import ReportTranslation, TocTranslation
 from reports.importing.decode import LicenceInput, StatisticInput
 from reports.importing.plan import PdfFile, Plan, TocLine, translations_by_language
 
@@ -23,6 +28,10 @@ def write_plan(plan: Plan, stored_files: list | None) -> None:
         setattr(report, name, stored)
     # Saves the changed translations too (parler), after the report row.
     if plan.is_new:
+        # Everything the listing is built from is in the plan: no refresh_listing()
+        # (four queries) after the INSERT.
+        services.fill_listing(report, publisher_name=plan.publisher_name,
+                              translations=plan.translations, options=plan.licences or [])
         report.save()
     elif plan.changes:
         # Children and translations count as an edit of the listing too.
@@ -39,6 +48,82 @@ def write_plan(plan: Plan, stored_files: list | None) -> None:
         entries = [] if plan.is_new else list(
             TocEntry.objects.filter(report=report).prefetch_related("translations"))
         _write_toc(report, plan.toc, entries)
+
+
+def can_write_together(plan: Plan) -> bool:
+    """Whether a plan's report can go into write_new_reports(): a new report, with no
+    file to store and no publisher to create first (those go one by one)."""
+    return plan.is_new and not plan.files and plan.new_publisher is None
+
+
+def write_new_reports(plans: list[Plan]) -> None:
+    """Insert the new reports of ``plans`` (see can_write_together) and everything they
+    hold with one INSERT per table.
+
+    The pre_save and post_save signals of the reports and their translations are sent
+    for each row, as save() would send them (summary cleaning, text timestamps), and
+    the translations of a report share one edit time, as in Report.save_translations.
+    Their listing (search text, price from) is filled before the INSERT.
+    """
+    if not plans:
+        return
+    using = connection.alias
+    now = timezone.now()
+    reports = [plan.report for plan in plans]
+    for plan in plans:
+        services.fill_listing(plan.report, publisher_name=plan.publisher_name,
+                              translations=plan.translations, options=plan.licences or [])
+        _send(pre_save, plan.report, using)
+    Report.objects.bulk_create(reports)
+    translations = []
+    for plan in plans:
+        plan.report._text_edit_time = now  # read by the translations' pre_save hook
+        for translation in plan.translations:
+            translation.master = plan.report
+            _send(pre_save, translation, using)
+            translations.append(translation)
+        del plan.report._text_edit_time
+    ReportTranslation.objects.bulk_create(translations)
+    for report in reports:
+        _send(post_save, report, using, created=True)
+    for translation in translations:
+        _send(post_save, translation, using, created=True)
+    through = Report.categories.through
+    through.objects.bulk_create(
+        through(report_id=plan.report.pk, category_id=category_id)
+        for plan in plans for category_id in sorted(plan.category_ids or ())
+    )
+    KeyStatistic.objects.bulk_create(
+        _statistic_row(plan.report, position, statistic)
+        for plan in plans for position, statistic in enumerate(plan.statistics or (), start=1)
+    )
+    LicenseOption.objects.bulk_create(
+        LicenseOption(report=plan.report, license_type=licence.license_type,
+                      price=licence.price, currency=licence.currency)
+        for plan in plans for licence in plan.licences or ()
+    )
+    lines = [(plan.report, position, line) for plan in plans
+             for position, line in enumerate(plan.toc or (), start=1)]
+    entries = TocEntry.objects.bulk_create(
+        TocEntry(report=report, position=position, depth=line.depth)
+        for report, position, line in lines
+    )
+    TocTranslation.objects.bulk_create(
+        TocTranslation(master=entry, language_code=language, title=title)
+        for entry, (_report, _position, line) in zip(entries, lines)
+        for language, title in line.titles.items()
+    )
+
+
+def _send(signal, instance, using: str, **extra) -> None:
+    signal.send(sender=type(instance), instance=instance, raw=False, using=using,
+                update_fields=None, **extra)
+
+
+def _statistic_row(report: Report, position: int, statistic: StatisticInput) -> KeyStatistic:
+    return KeyStatistic(report=report, kind=statistic.kind, position=position,
+                        year=statistic.year, amount=statistic.amount,
+                        currency=statistic.currency or "", percentage=statistic.percentage)
 
 
 def _stored(plan: Plan, related_name: str) -> list:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, override
 
 from reports.models import DeliveryMode
-from storefront.delivery import DeliveryError
+from storefront.delivery import DeliveryError, mailer
 from storefront.delivery.models import DownloadGrant, DownloadLog, StampedCopy, new_licence_id
 from storefront.delivery.stamping import LicenceStamp, stamp_licence
 from storefront.orders import services as order_services
@@ -180,10 +180,13 @@ def deliver_order(*, order_id: int) -> Order:
         # The rows are rolled back (or never committed): no file may outlive them.
         _delete_files(written)
         raise
-    if order.delivery_mailed_at is None:
-        send_delivery_mail(order_id=order.pk)
+    # The mail and the delivered state in one transaction: two commits per order in
+    # all (bench/README.md). The mail goes out before that commit, as in
+    # send_delivery_mail: a failed commit means a retry mails again, never no mail.
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
+        if order.delivery_mailed_at is None:
+            _send_delivery_mail(order)
         if order.status == OrderStatus.PAID:
             order_services.set_status(order, OrderStatus.DELIVERED, source="delivery")
     # After the buyer's own delivery: a holder's mailbox refusing mail must not keep
@@ -228,6 +231,14 @@ def send_delivery_mail(*, order_id: int, force: bool = False) -> bool:
     Raises AccessEnded for an order whose access a dispute or full refund ended.
     """
     order = Order.objects.select_for_update().get(pk=order_id)
+    return _send_delivery_mail(order, force=force)
+
+
+send_delivery_mail.alters_data = True
+
+
+def _send_delivery_mail(order: Order, *, force: bool = False) -> bool:
+    """send_delivery_mail for an order locked by the caller's transaction."""
     if order.delivery_mailed_at is not None and not force:
         return False
     _refuse_if_access_ended(order)
@@ -243,9 +254,6 @@ def send_delivery_mail(*, order_id: int, force: bool = False) -> bool:
     order.delivery_failed_at = None
     order.save(update_fields=["delivery_mailed_at", "delivery_failed_at", "updated_at"])
     return True
-
-
-send_delivery_mail.alters_data = True
 
 
 def _mail_links(order: Order, downloads: list[dict]) -> None:
@@ -267,7 +275,7 @@ def _mail_links(order: Order, downloads: list[dict]) -> None:
             "download_limit": settings.DOWNLOAD_LIMIT,
         },
     )
-    message.send()
+    mailer.send(message)  # over the process's kept connection
 
 
 def download_url(grant: DownloadGrant) -> str:

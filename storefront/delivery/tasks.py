@@ -4,12 +4,19 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from celery.signals import worker_process_shutdown
 from django.conf import settings
 
-from storefront.delivery import seats, services
+from storefront.delivery import mailer, seats, services
 from storefront.queueing import TRANSIENT_ERRORS, retry_or_give_up
 
 logger = logging.getLogger(__name__)
+
+
+@worker_process_shutdown.connect
+def close_kept_mail_connection(**kwargs) -> None:
+    """A pool process ending says goodbye to the mail server (QUIT) on its way out."""
+    mailer.close()
 
 
 def _describe(error: Exception) -> str:
