@@ -34,9 +34,9 @@ class SearchPaginator(Paginator):
     is read by walking the display order (see selectors.search_reports).
     """
 
-    def __init__(self, query: selectors.CatalogueQuery, per_page: int, cap: int = SEARCH_COUNT_CAP):
+    def __init__(self, query: selectors.CatalogueQuery, per_page: int, cap: int | None = None):
         self.query = query
-        self.cap = cap
+        self.cap = SEARCH_COUNT_CAP if cap is None else cap
         super().__init__(selectors.search_reports(query), per_page)
 
     @cached_property
