@@ -130,7 +130,7 @@ def measure(client, url: str, requests: int):
     for _ in range(requests):
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
-            response = client.get(url)
+            response = client.get(url, secure=True)
             walls.append((time.perf_counter() - started) * 1000)
         if response.status_code != 200:
             raise SystemExit(f"{url}: HTTP {response.status_code}")
@@ -198,6 +198,13 @@ def main() -> None:
     from django.test.utils import setup_test_environment
 
     setup_test_environment()  # responses carry their template context
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    # DEBUG off wants collected static files (a manifest); the pages only name them.
+    storages = {**settings.STORAGES,
+                "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    override_settings(STORAGES=storages).enable()
 
     from reports.models import Report
 
