@@ -554,3 +554,33 @@ class LicenseOption(models.Model):
     @property
     def terms(self) -> str:
         return LICENSE_TERMS.get(self.license_type, "")
+
+
+class SearchWordScript(models.TextChoices):
+    LATIN = "latin", _("Latin letters")
+    # Simplified: search folds traditional characters to simplified ones.
+    CJK = "cjk", _("Chinese characters")
+
+
+class SearchWord(models.Model):
+    """A word of the published catalogue's titles and categories, for "did you mean".
+
+    Kept by reports.vocabulary: rebuilt by ``manage.py rebuild_search_words`` (and after
+    bulk loads), added to when a published report is saved.
+    """
+
+    script = models.CharField(_("script"), max_length=8, choices=SearchWordScript.choices)
+    word = models.CharField(_("word"), max_length=64)
+    # How many published titles and category names use it: the likelier suggestion wins.
+    frequency = models.PositiveIntegerField(_("frequency"), default=1)
+
+    class Meta:
+        verbose_name = _("search word")
+        verbose_name_plural = _("search words")
+        ordering = ["script", "word"]
+        constraints = [
+            models.UniqueConstraint(fields=["script", "word"], name="searchword_unique_per_script")
+        ]
+
+    def __str__(self):
+        return self.word

@@ -8,12 +8,23 @@ the size of the catalogue.
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, Max, Min, OuterRef, Prefetch, QuerySet
+from django.db.models import (
+    BooleanField,
+    Exists,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Value,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import StrIndex
 from django.utils import timezone
 from django.utils.translation import get_language
 from parler import appsettings as parler_settings
 
-from reports import page_cache
+from reports import page_cache, search_index
 from reports.models import Category, Publisher, Report, ReportStatus, Segment, TocEntry
 from reports.services import normalise_search_text
 
@@ -59,13 +70,38 @@ class CatalogueQuery:
     sort: str = DEFAULT_SORT
 
 
-def search_reports(query: CatalogueQuery) -> QuerySet:
-    """Published reports matching a catalogue query, in display order."""
+def search_reports(query: CatalogueQuery, *, in_display_order: bool = False) -> QuerySet:
+    """Published reports matching a catalogue query, in display order.
+
+    Every word must be a substring of the report's search_text (a LIKE decides, on
+    every database). On PostgreSQL the indexes narrow the rows first (see
+    reports/search_index.py). ``in_display_order`` is for words that match more than
+    a thousand reports: the condition is then written so that no search index applies,
+    and the planner walks the display-order index and stops after one page instead
+    of collecting every match to sort it.
+    """
     reports = Report.objects.published()
     terms = normalise_search_text(query.q).split(" ") if query.q else []
-    for term in terms:
+    for number, term in enumerate(terms):
         # search_text holds every language, so Chinese substrings match as well.
-        reports = reports.filter(search_text__contains=term)
+        if in_display_order and search_index.has_search_grams():
+            # The same substring test as strpos(): no index applies, and PostgreSQL
+            # guesses a third of the rows match (for LIKE it guesses a few), so it
+            # walks the display-order index and stops after a page.
+            found_at = f"search_at_{number}"
+            reports = reports.alias(**{found_at: StrIndex("search_text", Value(term))})
+            reports = reports.filter(**{f"{found_at}__gt": 0})
+        else:
+            reports = reports.filter(search_text__contains=term)
+    grams = [gram for term in terms for gram in search_index.cjk_bigrams(term)]
+    if grams and not in_display_order and search_index.has_search_grams():
+        reports = reports.filter(
+            RawSQL(
+                f'"{Report._meta.db_table}"."search_grams" @> %s::text[]',
+                (grams,),
+                output_field=BooleanField(),
+            )
+        )
     if query.category_ids:
         in_category = Report.categories.through.objects.filter(
             report_id=OuterRef("pk"), category_id__in=query.category_ids

@@ -1,8 +1,6 @@
 """Business steps of the catalogue."""
 
 import html
-import re
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -16,7 +14,7 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
 from reports import page_cache
-from reports.chinese import to_simplified, to_traditional
+from reports.chinese import to_traditional
 from reports.models import (
     DeliveryMode,
     LicenseOption,
@@ -26,15 +24,8 @@ from reports.models import (
     TocEntry,
 )
 from reports.outline import OutlineError, OutlineLine, parse_numbered_outline
-
-_WHITESPACE = re.compile(r"\s+")
-
-
-def normalise_search_text(text: str) -> str:
-    """Fold text for substring search: NFKC (full-width forms), traditional Chinese to
-    simplified (醫學 and 医学 match each other), lower case, one space."""
-    text = to_simplified(unicodedata.normalize("NFKC", text or ""))
-    return _WHITESPACE.sub(" ", text).strip().lower()
+from reports.search_index import normalise_search_text
+from reports.vocabulary import add_words_of_report
 
 
 def build_search_text(
@@ -90,6 +81,7 @@ def refresh_listing(*, report_id: int) -> Report:
         price_from=report.price_from,
         price_currency=report.price_currency,
     )
+    add_words_of_report(report)  # "did you mean" learns a newly published title's words
     catalogue_changed_by_this_transaction()
     return report
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from reports import page_cache, selectors, seo, sitemaps
+from reports import page_cache, search, selectors, seo, sitemaps
 from reports.forms import CatalogueFilterForm
 from reports.outline import outline_tree
 from reports.services import normalise_search_text
@@ -21,6 +21,11 @@ def report_list(request):
     form = CatalogueFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return page_cache.render_page(request, _list_content(request, form), status=400)
+    if form.is_bound:
+        # A product code as the search goes straight to its report.
+        report_url = search.report_url_for_code(normalise_search_text(form.cleaned_data["q"]))
+        if report_url is not None:
+            return redirect(report_url)
     # Pages are kept under the canonical query, whatever the spelling of the address.
     query = _canonical_list_query(form, request.GET.get("page"))
     if query is None:  # a page number that is not a plain number: built, never stored
@@ -84,7 +89,11 @@ def _list_content(request, form, canonical_query: str | None = None):
             sort=data["sort"],
         )
 
-    paginator = Paginator(selectors.search_reports(query), settings.REPORTS_PER_PAGE)
+    if query.q:
+        # Counted up to a cap, so a common word costs no more than a rare one.
+        paginator = search.SearchPaginator(query, settings.REPORTS_PER_PAGE)
+    else:
+        paginator = Paginator(selectors.search_reports(query), settings.REPORTS_PER_PAGE)
     try:
         page = paginator.page(parameters.get("page") or 1)
     except InvalidPage:
@@ -110,6 +119,8 @@ def _list_content(request, form, canonical_query: str | None = None):
         "querystring": querystring.urlencode(),
         "sort_choices": CatalogueFilterForm.SORT_CHOICES,
     }
+    if query.q and not paginator.count:
+        context.update(_no_results_context(query, selected_category, selected_publisher))
     description = _(
         "Market research reports with bilingual summaries, key statistics and instant "
         "licensed delivery."
@@ -123,6 +134,29 @@ def _list_content(request, form, canonical_query: str | None = None):
         html=page_cache.render_content(request, "reports/report_list.html", context),
         head=seo.page_head(path=canonical_path, title=title, description=description),
     )
+
+
+def _no_results_context(query, category, publisher) -> dict:
+    """What a search that found nothing offers instead: a corrected spelling, the same
+    search without filters, and an analyst to ask (the contact form, query preset)."""
+    filters = [
+        ("category", category.slug if category else ""),
+        ("publisher", publisher.slug if publisher else ""),
+    ]
+    suggestion = search.did_you_mean(query.q)
+    list_path = reverse("reports:list")
+    context = {
+        "suggestion": suggestion,
+        "ask_analyst_url": (
+            f"{reverse('inquiries:contact')}?{urlencode({'kind': 'question', 'search': query.q})}"
+        ),
+    }
+    if suggestion:
+        parameters = [("q", suggestion), *((name, value) for name, value in filters if value)]
+        context["suggestion_url"] = f"{list_path}?{urlencode(parameters)}"
+    if category or publisher:
+        context["without_filters_url"] = f"{list_path}?{urlencode({'q': query.q})}"
+    return context
 
 
 def _list_canonical_path(query, category, publisher, page_number: int) -> str:

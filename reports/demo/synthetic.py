@@ -37,6 +37,7 @@ from reports.models import (
 )
 from reports.search_index import without_search_index
 from reports.services import build_search_text
+from reports.vocabulary import rebuild_search_words
 
 CODE_PREFIX = "SYN-"
 CODE_DIGITS = 7
@@ -276,6 +277,8 @@ def seed_catalog(count: int, *, seed: int | None = None, batch_size: int = DEFAU
             reset_queries()
             if progress:
                 progress(offset + len(batch), count)
+    # Bulk inserts skip refresh_listing, which keeps the vocabulary on save.
+    rebuild_search_words()
     services.catalogue_changed()
     return CatalogResult(
         created=count,

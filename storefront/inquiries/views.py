@@ -19,6 +19,8 @@ from storefront.inquiries.forms import HONEYPOT_FIELD, InquiryForm
 from storefront.inquiries.models import Inquiry, InquiryKind
 
 
+# The catalogue's search box takes 200 characters.
+SEARCH_PRESET_LENGTH = 200
 CONTACT_RATE_LIMIT = throttle.RateLimit(name="inquiries", setting_prefix="INQUIRY_RATE_LIMIT")
 
 
@@ -48,17 +50,24 @@ def _source_page(request, report: Report | None) -> str:
 
 @require_http_methods(["GET", "POST"])
 def contact(request):
-    """The contact form; ?report=<product code>&kind=<kind> preset it from a report page."""
+    """The contact form; ?report=<product code>&kind=<kind> preset it from a report page,
+    ?search=<words> from a search without results."""
     if request.method == "GET":
         report = _published_report(request.GET.get("report", ""))
         kind = request.GET.get("kind", "")
-        form = InquiryForm(
-            initial={
-                "kind": kind if kind in InquiryKind.values else InquiryKind.GENERAL,
-                "report": report.product_code if report else "",
-                "source": _source_page(request, report),
-            }
-        )
+        initial = {
+            "kind": kind if kind in InquiryKind.values else InquiryKind.GENERAL,
+            "report": report.product_code if report else "",
+            "source": _source_page(request, report),
+        }
+        # From a search that found nothing ("Ask an analyst"): the buyer's words preset.
+        searched = " ".join(request.GET.get("search", "").split())[:SEARCH_PRESET_LENGTH]
+        if searched:
+            initial["message"] = _(
+                "I searched the catalogue for “%(search)s” and found nothing that fits. "
+                "Do you have, or could you prepare, a report on this?"
+            ) % {"search": searched}
+        form = InquiryForm(initial=initial)
         return _form_page(request, form, report)
 
     report = _published_report(request.POST.get("report", ""))

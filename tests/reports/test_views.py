@@ -211,7 +211,7 @@ def codes_on(response):
         ("medical education", ["1994249"]),
         ("MEDICAL", ["1994249"]),
         ("inverter", ["2000001"]),
-        ("1994249", ["1994249"]),
+        ("199424", ["1994249"]),  # part of a product code (the whole one opens the report)
         ("医学", ["1994249"]),  # a Chinese substring inside 继续医学教育
         ("逆变器", ["2000001"]),
         ("市场", ["2000002", "2000001", "1994249"]),

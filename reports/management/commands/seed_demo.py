@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from reports.demo.builder import seed_demo
+from reports.vocabulary import rebuild_search_words
 
 
 class Command(BaseCommand):
@@ -29,6 +30,8 @@ class Command(BaseCommand):
         summary = seed_demo(with_pdfs=not no_pdfs, workers=max(1, workers))
         for line in summary.lines():
             self.stdout.write(line)
+        # Category names enter the "did you mean" vocabulary on a rebuild only.
+        self.stdout.write(f"search words: {rebuild_search_words()}")
         self.stdout.write(
             self.style.SUCCESS(f"Demo catalogue ready in {time.perf_counter() - started:.1f} s.")
         )

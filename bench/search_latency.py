@@ -1,0 +1,267 @@
+#!/usr/bin/env python
+"""Catalogue search at 100,000 reports on PostgreSQL, through the real view.
+
+    .venv/bin/python bench/search_latency.py                 # seed (~3-8 min) and measure
+    .venv/bin/python bench/search_latency.py --reuse-db      # measure an existing database
+    .venv/bin/python bench/search_latency.py --reuse-db --requests 30 --rounds 3
+
+The database (default `storefront_search_bench`; the name must contain `bench`, the
+host must be local) is dropped, recreated, migrated, loaded with `seed_demo --no-pdfs`
+and `seed_catalog --reports N --seed S`, and analysed, unless --reuse-db.
+
+In this process, through Django's test client with the catalogue cache off
+(CATALOGUE_CACHE_SECONDS=0: every request renders from the database) and DEBUG off,
+per term, in English (/en/) for Latin terms and Chinese (/zh-hans/) for Chinese ones:
+
+- **new**: the shop's search (character pairs and trigram index narrow, LIKE decides,
+  count capped at 1,000, a common word's page read in display order);
+- **old**: the search before (LIKE on search_text alone, an exact COUNT(*)), the same
+  view with the old selector and paginator swapped in;
+- **floor**: the catalogue list without a search, in the same run.
+
+Rounds interleave old and new; each request's wall time and its SQL time (the
+database's time as seen by Django's cursor) are recorded; p50 and p95 over all rounds.
+The planner's choice for each term's queries is written to
+bench/results/search-explain.txt (EXPLAIN ANALYZE of the new path's count and page).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "bench" / "results"
+
+TERMS = [
+    ("en", "medical"),
+    ("en", "market"),
+    ("en", "battery"),
+    ("en", "vaccine"),
+    ("en", "gynecology"),  # rare: the demo catalogue only
+    ("zh-hans", "医学"),
+    ("zh-hans", "电池"),
+    ("zh-hans", "疫苗"),
+    ("zh-hans", "市场"),
+    ("zh-hans", "醫學"),  # traditional, folded to 医学
+]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def prepare_database(args, env) -> None:
+    parts = urlsplit(args.database_url)
+    name = parts.path.lstrip("/")
+    if "bench" not in name or parts.hostname not in {"127.0.0.1", "localhost"}:
+        raise SystemExit("--database-url must name a local database containing 'bench'")
+    admin = [
+        "psql", "-h", parts.hostname, "-p", str(parts.port or 5432),
+        "-U", parts.username or "postgres", "-d", "postgres", "-q",
+    ]
+    subprocess.run([*admin, "-c", f'DROP DATABASE IF EXISTS "{name}"'], check=True)
+    subprocess.run([*admin, "-c", f'CREATE DATABASE "{name}"'], check=True)
+    python = [sys.executable, str(ROOT / "manage.py")]
+    for command in (
+        ["migrate", "-v0"],
+        ["seed_demo", "--no-pdfs", "-v0"],
+        ["seed_catalog", "--reports", str(args.reports), "--seed", str(args.seed), "-v0"],
+    ):
+        started = time.perf_counter()
+        subprocess.run([*python, *command], env=env, check=True, cwd=ROOT)
+        print(f"{command[0]}: {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def install_old_search():
+    """The search before this change, swapped into the view (returns an undo)."""
+    from django.core.paginator import Paginator
+    from django.db.models import Exists, OuterRef
+
+    from reports import search, selectors
+    from reports.models import Report
+    from reports.search_index import normalise_search_text
+
+    def old_search_reports(query):
+        reports = Report.objects.published()
+        terms = normalise_search_text(query.q).split(" ") if query.q else []
+        for term in terms:
+            reports = reports.filter(search_text__contains=term)
+        if query.category_ids:
+            in_category = Report.categories.through.objects.filter(
+                report_id=OuterRef("pk"), category_id__in=query.category_ids
+            )
+            reports = reports.filter(Exists(in_category))
+        if query.publisher_id is not None:
+            reports = reports.filter(publisher_id=query.publisher_id)
+        order = selectors.SORTS.get(query.sort, selectors.SORTS[selectors.DEFAULT_SORT])
+        return selectors.report_cards(reports).order_by(*order)
+
+    class OldPaginator(Paginator):
+        capped = False
+
+        def __init__(self, query, per_page, cap=None):
+            super().__init__(old_search_reports(query), per_page)
+
+    new_paginator = search.SearchPaginator
+    search.SearchPaginator = OldPaginator
+
+    def undo():
+        search.SearchPaginator = new_paginator
+
+    return undo
+
+
+def measure(client, url: str, requests: int):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    walls, sqls, queries = [], [], 0
+    for _ in range(requests):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.get(url, secure=True)
+            walls.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"{url}: HTTP {response.status_code}")
+        sqls.append(sum(float(query["time"]) for query in captured.captured_queries) * 1000)
+        queries = len(captured.captured_queries)
+    return walls, sqls, queries, response
+
+
+def explain(path: Path) -> None:
+    from django.db import connection
+
+    from reports import search, selectors
+    from reports.search_index import normalise_search_text
+
+    lines = []
+    for _language, term in TERMS:
+        query = selectors.CatalogueQuery(q=normalise_search_text(term))
+        paginator = search.SearchPaginator(query, 24)
+        count_sql = paginator.object_list.order_by().values("pk")[: paginator.cap + 1]
+        capped = paginator.capped
+        page_qs = selectors.search_reports(query, in_display_order=capped)[:24]
+        for label, queryset in (("count (LIMIT 1001)", count_sql), ("page", page_qs)):
+            sql, params = queryset.query.sql_with_params()
+            if label.startswith("count"):
+                sql = f"SELECT count(*) FROM ({sql}) matches"
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS OFF, COSTS OFF) {sql}", params)
+                plan = [row[0] for row in cursor.fetchall()]
+            lines += [f"## {term}: {label}{' (display order)' if capped and label == 'page' else ''}",
+                      *plan, ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url",
+                        default="postgres://postgres@127.0.0.1:5432/storefront_search_bench")
+    parser.add_argument("--reports", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--reuse-db", action="store_true", help="skip drop / migrate / seed")
+    parser.add_argument("--requests", type=int, default=10, help="per term, path and round")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": args.database_url,
+        "DJANGO_SETTINGS_MODULE": "storefront.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789",
+        "DJANGO_ALLOWED_HOSTS": "testserver",
+        "CATALOGUE_CACHE_SECONDS": "0",
+    }
+    env.pop("REDIS_URL", None)
+    if not args.reuse_db:
+        prepare_database(args, env)
+    os.environ.update(env)
+    os.environ.pop("REDIS_URL", None)
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()  # responses carry their template context
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    # DEBUG off wants collected static files (a manifest); the pages only name them.
+    storages = {**settings.STORAGES,
+                "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    override_settings(STORAGES=storages).enable()
+
+    from reports.models import Report
+
+    reports = Report.objects.count()
+    client = Client()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()
+
+    pages = [("floor", "en", "", "/en/reports/")]
+    pages += [(path, language, term, f"/{language}/reports/?q={term}")
+              for language, term in TERMS for path in ("old", "new")]
+    results: dict[tuple[str, str], dict] = {}
+    for round_number in range(args.rounds):
+        order = pages if round_number % 2 == 0 else list(reversed(pages))
+        for path, language, term, url in order:
+            undo = install_old_search() if path == "old" else None
+            try:
+                measure(client, url, 1)  # warm: templates, translations, connection
+                walls, sqls, queries, response = measure(client, url, args.requests)
+            finally:
+                if undo:
+                    undo()
+            entry = results.setdefault((path, url), {"walls": [], "sqls": [], "term": term})
+            entry["walls"] += walls
+            entry["sqls"] += sqls
+            entry["queries"] = queries
+            paginator = response.context["page"].paginator
+            entry["count"] = (f"{paginator.count:,}+" if getattr(paginator, "capped", False)
+                              else f"{paginator.count:,}")
+            entry["codes"] = [report.product_code for report in response.context["reports"]]
+        print(f"round {round_number + 1}/{args.rounds} done", flush=True)
+    load_after = os.getloadavg()
+
+    explain(RESULTS / "search-explain.txt")
+    floor = statistics.median(results[("floor", "/en/reports/")]["walls"])
+    print(f"\n{reports:,} reports on PostgreSQL {connection.pg_version // 10000}; "
+          f"{args.rounds} rounds x {args.requests} requests per term and path; "
+          f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
+    print(f"floor: /en/reports/ without a search, p50 {floor:.1f} ms\n")
+    print("| term | path | shown count | queries | p50 ms | p95 ms | SQL p50 ms | SQL p95 ms "
+          "| p50 / floor | same page as old |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for _language, term in TERMS:
+        url = [u for p, u in results if results[(p, u)]["term"] == term][0]
+        old, new = results[("old", url)], results[("new", url)]
+        for path, entry in (("old", old), ("new", new)):
+            same = "" if path == "old" else ("yes" if entry["codes"] == old["codes"] else "NO")
+            print(
+                f"| {term} | {path} | {entry['count']} | {entry['queries']} "
+                f"| {statistics.median(entry['walls']):.1f} | {percentile(entry['walls'], .95):.1f} "
+                f"| {statistics.median(entry['sqls']):.1f} | {percentile(entry['sqls'], .95):.1f} "
+                f"| {statistics.median(entry['walls']) / floor:.2f} | {same} |"
+            )
+    all_new = [w for (p, _u), e in results.items() if p == "new" for w in e["walls"]]
+    print(f"\nnew path, every term: p95 {percentile(all_new, .95):.1f} ms; "
+          f"plans in {RESULTS / 'search-explain.txt'}")
+
+
+if __name__ == "__main__":
+    main()
