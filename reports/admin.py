@@ -17,14 +17,15 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, override
-from parler.admin import TranslatableAdmin, TranslatableTabularInline
+from parler.admin import TranslatableAdmin
 
 from reports import formatting, services
+from reports.outline_editing import save_outline
 from reports.admin_filters import MasterPdfFilter
 from reports.admin_import import FeedImportAdminMixin
 from reports.admin_forms import (
+    OUTLINE_FIELDS,
     LicenceOptionFormSet,
-    OutlineFormSet,
     ReportAdminForm,
     language_name,
 )
@@ -35,8 +36,6 @@ from reports.models import (
     LicenseOption,
     Publisher,
     Report,
-    Segment,
-    TocEntry,
 )
 from reports.sanitize import clean_summary_html
 
@@ -164,31 +163,6 @@ class LicenseOptionInline(admin.TabularInline):
         return 1 if obj is None else 0
 
 
-class OutlineInline(TranslatableTabularInline):
-    """Shared by the table of contents and the segmentation: one row per line."""
-
-    formset = OutlineFormSet
-    extra = 0
-
-    def get_queryset(self, request):
-        # The translated column of every row comes from this one prefetch.
-        return super().get_queryset(request).prefetch_related("translations")
-
-
-class TocEntryInline(OutlineInline):
-    model = TocEntry
-    fields = ("position", "depth", "title")
-    verbose_name = _("table of contents entry")
-    verbose_name_plural = _("table of contents")
-
-
-class SegmentInline(OutlineInline):
-    model = Segment
-    fields = ("position", "depth", "name")
-    verbose_name = _("segment")
-    verbose_name_plural = _("segmentation")
-
-
 @admin.register(Report)
 class ReportAdmin(FeedImportAdminMixin, CatalogueChangeAdminMixin, TranslatableAdmin):
     form = ReportAdminForm
@@ -200,7 +174,9 @@ class ReportAdmin(FeedImportAdminMixin, CatalogueChangeAdminMixin, TranslatableA
         "created_at",
         "updated_at",
     )
-    inlines = (KeyStatisticInline, LicenseOptionInline, TocEntryInline, SegmentInline)
+    # The table of contents and the segmentation are edited as outline text in the
+    # form (reports.outline_editing): a form per line made 1994249's page 1,071 fields.
+    inlines = (KeyStatisticInline, LicenseOptionInline)
     filter_horizontal = ("categories",)
 
     list_display = (
@@ -244,8 +220,8 @@ class ReportAdmin(FeedImportAdminMixin, CatalogueChangeAdminMixin, TranslatableA
             ),
             (_("Text (this language)"), {"fields": text_fields}),
             (
-                _("Table of contents from a numbered outline"),
-                {"fields": ("toc_outline",), "classes": ("collapse",)},
+                _("Table of contents and segmentation (this language)"),
+                {"fields": ("toc_outline", "segments_outline")},
             ),
             (
                 _("Publication"),
@@ -338,30 +314,14 @@ class ReportAdmin(FeedImportAdminMixin, CatalogueChangeAdminMixin, TranslatableA
                 messages.WARNING,
             )
 
-    def save_formset(self, request, form, formset, change):
-        if formset.model is TocEntry and form.pasted_outline:
-            # The pasted outline replaces or translates the table after this; rows
-            # saved now would be deleted or miscounted. Nothing to log for them.
-            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-            return
-        super().save_formset(request, form, formset, change)
-
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         report = form.instance
-        if form.pasted_outline:
-            entries = services.paste_toc_outline(
-                report_id=report.pk, language_code=form.language_code, text=form.pasted_outline
-            )
-            self.message_user(
-                request,
-                ngettext(
-                    "The table of contents has %(count)d entry from the pasted outline.",
-                    "The table of contents has %(count)d entries from the pasted outline.",
-                    len(entries),
-                )
-                % {"count": len(entries)},
-                messages.SUCCESS,
+        for name, text in form.edited_outlines.items():
+            # Checked by the form; the admin's transaction keeps report and outline together.
+            save_outline(
+                OUTLINE_FIELDS[name], report_id=report.pk, language_code=form.language_code,
+                text=text,
             )
         if form.cleaned_data.get("translation_reviewed"):
             services.mark_translation_reviewed(

@@ -1,4 +1,4 @@
-"""The editors' report form: publication rules, a pasted outline, PDF checks, review mark.
+"""The editors' report form: publication rules, outlines as text, PDF checks, review mark.
 
 The rules themselves live in ``reports.services`` (and ``reports.pdf_files``); this
 form only puts their answers next to the fields they are about.
@@ -11,10 +11,18 @@ from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
-from parler.forms import TranslatableBaseInlineFormSet, TranslatableModelForm
+from parler.forms import TranslatableModelForm
 
 from reports import services
 from reports.outline import OutlineError
+from reports.outline_editing import (
+    SEGMENTATION,
+    TABLE_OF_CONTENTS,
+    defines_structure,
+    outline_entries,
+    outline_text,
+    read_outline,
+)
 from reports.pdf_files import validate_report_pdf
 
 STATUS_HELP = _(
@@ -24,15 +32,15 @@ STATUS_HELP = _(
     "PDF (or the delivery “delivered on order”) before it is scheduled or published; a "
     "published report can only be archived."
 )
-TOC_REPLACE_HELP = _(
+OUTLINE_STRUCTURE_HELP = _(
     "One line per entry, numbered as in the report (1, 1.1, 1.1.1 …); the numbering "
-    "gives the level. Saving replaces the whole table of contents with these lines, "
-    "in this language; titles in other languages go with the old entries."
+    "gives the level. Paste a whole outline or edit lines in place: a line kept or "
+    "edited keeps its translations, a line removed takes them with it."
 )
-TOC_TRANSLATE_HELP = _(
-    "The same outline in this language: one line per entry of the table of contents, "
-    "in the same order and numbering. Saving sets this language's title of each entry; "
-    "the entries themselves stay."
+OUTLINE_TRANSLATE_HELP = _(
+    "The English outline in this language: one line per line of the English, in the "
+    "same order and numbering (lines are added or removed in the English tab). A line "
+    "still showing the English text stays untranslated."
 )
 
 
@@ -45,15 +53,34 @@ def is_new_upload(value) -> bool:
     return isinstance(value, UploadedFile)
 
 
+def _outline_lines(value) -> list[str]:
+    return [line.rstrip() for line in str(value or "").splitlines() if line.strip()]
+
+
+class OutlineField(forms.CharField):
+    """A numbered outline as text; line endings and blank lines are not a change."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            required=False,
+            strip=False,  # error messages count lines as the editor sees them
+            widget=forms.Textarea(attrs={"rows": 12, "class": "outline-text", "spellcheck": "false"}),
+            **kwargs,
+        )
+
+    def has_changed(self, initial, data):
+        return _outline_lines(initial) != _outline_lines(data)
+
+
+# Form field name → what it edits.
+OUTLINE_FIELDS = {"toc_outline": TABLE_OF_CONTENTS, "segments_outline": SEGMENTATION}
+
+
 class ReportAdminForm(TranslatableModelForm):
     """The report form of one language tab (``language_code`` is set by the admin)."""
 
-    toc_outline = forms.CharField(
-        label=_("Paste a numbered outline"),
-        required=False,
-        strip=False,  # error messages count lines as the editor sees them
-        widget=forms.Textarea(attrs={"rows": 8, "cols": 80}),
-    )
+    toc_outline = OutlineField(label=_("Table of contents"))
+    segments_outline = OutlineField(label=_("Segmentation"))
     translation_reviewed = forms.BooleanField(label=_("Reviewed"), required=False)
 
     def __init__(self, *args, **kwargs):
@@ -61,8 +88,10 @@ class ReportAdminForm(TranslatableModelForm):
         self._master_page_count: int | None = None  # of a master uploaded now
         # When that count replaced the form's: (pages the form said, pages of the PDF).
         self.pages_from_master: tuple[int | None, int] | None = None
+        # Outlines to write after the report is saved: field name → text (valid forms).
+        self.edited_outlines: dict[str, str] = {}
         self._offer_allowed_statuses()
-        self._explain_toc_outline()
+        self._fill_outlines()
         self._name_the_review()
         if "pages" in self.fields:
             self.fields["pages"].help_text = _(
@@ -82,13 +111,17 @@ class ReportAdminForm(TranslatableModelForm):
         field.choices = [(value, label) for value, label in field.choices if value in allowed]
         field.help_text = STATUS_HELP
 
-    def _explain_toc_outline(self):
-        if "toc_outline" not in self.fields:
-            return
-        replaces = services.toc_outline_replaces(
-            report_id=self.instance.pk, language_code=self.language_code
-        )
-        self.fields["toc_outline"].help_text = TOC_REPLACE_HELP if replaces else TOC_TRANSLATE_HELP
+    def _fill_outlines(self):
+        self._outline_entries = {}
+        for name, kind in OUTLINE_FIELDS.items():
+            if name not in self.fields:
+                continue
+            entries = outline_entries(kind, self.instance.pk)
+            self._outline_entries[name] = entries
+            field = self.fields[name]
+            field.initial = self.initial[name] = outline_text(kind, entries, self.language_code)
+            structure = defines_structure(language_code=self.language_code, entries=entries)
+            field.help_text = OUTLINE_STRUCTURE_HELP if structure else OUTLINE_TRANSLATE_HELP
 
     def _name_the_review(self):
         if "translation_reviewed" not in self.fields:
@@ -119,7 +152,7 @@ class ReportAdminForm(TranslatableModelForm):
     def clean(self):
         cleaned_data = super().clean()
         self._clean_publication(cleaned_data)
-        self._clean_toc_outline(cleaned_data)
+        self._clean_outlines(cleaned_data)
         self._take_pages_from_master(cleaned_data)
         return cleaned_data
 
@@ -162,16 +195,22 @@ class ReportAdminForm(TranslatableModelForm):
         # A new upload, the stored file kept, or False when "clear" is ticked.
         return bool(self._value(cleaned_data, "master_pdf"))
 
-    def _clean_toc_outline(self, cleaned_data):
-        text = cleaned_data.get("toc_outline") or ""
-        if not text.strip():
-            return
-        try:
-            services.read_toc_outline(
-                report_id=self.instance.pk, language_code=self.language_code, text=text
-            )
-        except OutlineError as error:
-            self.add_error("toc_outline", error.errors)
+    def _clean_outlines(self, cleaned_data):
+        for name, kind in OUTLINE_FIELDS.items():
+            if name not in self.fields or name not in self.changed_data:
+                continue
+            text = cleaned_data.get(name) or ""
+            try:
+                read_outline(
+                    kind,
+                    entries=self._outline_entries[name],
+                    language_code=self.language_code,
+                    text=text,
+                )
+            except OutlineError as error:
+                self.add_error(name, error.errors)
+            else:
+                self.edited_outlines[name] = text
 
     def _take_pages_from_master(self, cleaned_data):
         # The master is what buyers receive: its page count wins over a typed one.
@@ -182,12 +221,6 @@ class ReportAdminForm(TranslatableModelForm):
         cleaned_data["pages"] = count
         if typed != count:
             self.pages_from_master = (typed, count)
-
-    @property
-    def pasted_outline(self) -> str:
-        """The outline to apply after saving, as pasted, or "" (valid forms only)."""
-        text = self.cleaned_data.get("toc_outline") or ""
-        return text if text.strip() else ""
 
 
 class LicenceOptionFormSet(BaseInlineFormSet):
@@ -204,17 +237,3 @@ class LicenceOptionFormSet(BaseInlineFormSet):
         ]
         if not kept:
             raise forms.ValidationError(services.NEEDS_LICENCE_OPTION)
-
-
-class OutlineFormSet(TranslatableBaseInlineFormSet):
-    """Rows of a table of contents or segmentation, in the language of the tab.
-
-    A row the editor left as it is is neither checked nor saved: in a translation
-    tab, lines not translated yet stay empty while the rest is translated (or a
-    pasted outline translates them all).
-    """
-
-    def _construct_form(self, i, **kwargs):
-        if i < self.initial_form_count():
-            kwargs["empty_permitted"] = True  # unchanged: skipped by validation and save
-        return super()._construct_form(i, **kwargs)

@@ -19,8 +19,6 @@ from reports.models import (
     Publisher,
     Report,
     ReportStatus,
-    Segment,
-    TocEntry,
 )
 from tests.factories import make_category, make_publisher, make_report, minimal_pdf
 
@@ -31,8 +29,6 @@ ADD = reverse("admin:reports_report_add")
 INLINE_PREFIXES = {
     "key_statistics": KeyStatistic,
     "license_options": LicenseOption,
-    "toc_entries": TocEntry,
-    "segments": Segment,
 }
 
 
@@ -223,7 +219,8 @@ def test_add_page_renders_both_tabs(admin_client, language):
     fields = (
         "product_code", "slug", "publisher", "categories", "status", "publish_at_0",
         "published_on", "pages", "formats", "delivery_mode", "delivery_days", "base_year",
-        "master_pdf", "sample_pdf", "title", "summary", "meta_description",
+        "master_pdf", "sample_pdf", "title", "summary", "meta_description", "toc_outline",
+        "segments_outline",
     )  # fmt: skip
     for field in fields:
         assert f'name="{field}"' in html, field
@@ -262,8 +259,8 @@ def test_change_page_renders_the_tab_translation(
     }
     assert formsets["key_statistics"].initial_form_count() == 4
     assert formsets["license_options"].initial_form_count() == 4
-    assert [f["title"].value() for f in formsets["toc_entries"].initial_forms][0] == toc_title
-    assert [f["name"].value() for f in formsets["segments"].initial_forms][1] == segment
+    assert form["toc_outline"].value().splitlines()[0] == f"1 {toc_title}"
+    assert form["segments_outline"].value().splitlines()[1].endswith(f" {segment}")
 
 
 def test_change_page_of_an_untranslated_tab_is_empty_not_english(admin_client):
