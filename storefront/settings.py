@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "storefront.library",
     "storefront.pages",
     "storefront.invoicing",
+    "storefront.dashboards",
     "anymail",
 ]
 
