@@ -17,6 +17,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, override
+from django_prose_editor.widgets import AdminProseEditorWidget
+from js_asset import Media as AssetMedia
 from parler.admin import TranslatableAdmin
 
 from reports import formatting, services
@@ -40,6 +42,14 @@ from reports.models import (
 from reports.sanitize import clean_summary_html
 
 ReportTranslation = Report._parler_meta.root_model
+# The summary's rich-text editor (django-prose-editor, ProseMirror) offers only what
+# reports.sanitize keeps; the stored HTML is cleaned again whoever writes it.
+SUMMARY_EDITOR_EXTENSIONS = {
+    "Bold": True, "Italic": True, "Underline": True, "Subscript": True, "Superscript": True,
+    "Heading": {"levels": [2, 3, 4]}, "BulletList": True, "OrderedList": True,
+    "ListItem": True, "Blockquote": True, "HardBreak": True, "Link": {"enableTarget": False},
+    "Table": True, "TableRow": True, "TableHeader": True, "TableCell": True, "History": True,
+}  # fmt: skip
 ENGLISH = settings.PARLER_DEFAULT_LANGUAGE_CODE
 # A language in the changelist's translations column: missing, or behind the English.
 MISSING_HTML = '<span class="translation-missing">{} {}</span>'
@@ -284,13 +294,35 @@ class ReportAdmin(FeedImportAdminMixin, CatalogueChangeAdminMixin, TranslatableA
     def has_delete_permission(self, request, obj=None):
         if isinstance(obj, ReportTranslation):
             # Removing a language is an edit of the report, not its deletion (which
-            # editors may not do: orders refer to reports).
+            # editors may not do: orders refer to reports). The English stays: every
+            # other language is translated from it.
+            if obj.language_code == ENGLISH:
+                return False
             return self.has_change_permission(request, obj.master)
         return super().has_delete_permission(request, obj)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["undeletable_language"] = ENGLISH  # no delete link on its tab
+        if obj is not None and obj.pk:
+            title = obj.safe_translation_getter(
+                "title", language_code=self._language(request), default=""
+            ) or services.english_title(obj)
+            context["report_name"] = f"{obj.product_code} {title}".strip()
+        # The editor's modules are static files; only their import map is an inline
+        # script, allowed by this response's CSP nonce.
+        context["media"] = AssetMedia.from_media(context["media"]).with_nonce(request.csp_nonce)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name in ("master_pdf", "sample_pdf"):
             kwargs["widget"] = PrivateFileInput
+        if db_field.name == "summary":
+            kwargs["widget"] = AdminProseEditorWidget(
+                config={"extensions": SUMMARY_EDITOR_EXTENSIONS}, preset="configurable"
+            )
+        if db_field.name in ("title", "meta_description"):
+            # Titles run to 100-300 characters: a box as wide as the form.
+            kwargs["widget"] = forms.TextInput(attrs={"class": "vLargeTextField wide-text"})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
