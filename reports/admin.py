@@ -27,6 +27,7 @@ from reports.admin_filters import MasterPdfFilter
 from reports.admin_import import FeedImportAdminMixin
 from reports.admin_forms import (
     OUTLINE_FIELDS,
+    KeyStatisticForm,
     LicenceOptionFormSet,
     ReportAdminForm,
     language_name,
@@ -151,7 +152,12 @@ class CatalogueChangeAdminMixin:
 
 class KeyStatisticInline(admin.TabularInline):
     model = KeyStatistic
-    fields = ("position", "kind", "year", "amount", "currency", "percentage")
+    form = KeyStatisticForm
+    fields = (
+        "position", "kind", "year", "amount_figure", "amount_unit", "currency", "percentage",
+        "shown_as", "amount",
+    )  # fmt: skip
+    readonly_fields = ("shown_as",)
     extra = 0
     verbose_name = _("key statistic")
     verbose_name_plural = _("key statistics")
@@ -159,6 +165,13 @@ class KeyStatisticInline(admin.TabularInline):
     def get_extra(self, request, obj=None, **kwargs):
         # A new report gets the four usual rows: base, estimated, forecast year, CAGR.
         return 4 if obj is None else 0
+
+    @admin.display(description=_("shown as"))
+    def shown_as(self, obj):
+        """The saved figure as buyers read it: "USD 9.31 billion", "9.61%"."""
+        if obj is None or obj.pk is None:
+            return ""
+        return obj.display_value()
 
 
 class LicenseOptionInline(admin.TabularInline):

@@ -4,6 +4,8 @@ The rules themselves live in ``reports.services`` (and ``reports.pdf_files``); t
 form only puts their answers next to the fields they are about.
 """
 
+from decimal import Decimal
+
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -14,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from parler.forms import TranslatableModelForm
 
 from reports import services
+from reports.models import KeyStatistic
 from reports.outline import OutlineError
 from reports.outline_editing import (
     SEGMENTATION,
@@ -237,3 +240,75 @@ class LicenceOptionFormSet(BaseInlineFormSet):
         ]
         if not kept:
             raise forms.ValidationError(services.NEEDS_LICENCE_OPTION)
+
+
+# A market size is typed as a figure and a unit ("9.31" "billion") and stored in
+# whole currency units (9310000000), as before.
+AMOUNT_UNITS = (
+    (Decimal(1), _("units")),
+    (Decimal(10) ** 3, _("thousand")),
+    (Decimal(10) ** 6, _("million")),
+    (Decimal(10) ** 9, _("billion")),
+)
+CENT = Decimal("0.01")
+
+
+def split_amount(amount: Decimal) -> tuple[Decimal, Decimal]:
+    """(figure, unit) of a stored amount, in the largest unit it reaches: 9310000000 →
+    (9.31, 10⁹); the figure times the unit is the amount exactly."""
+    for unit, _label in reversed(AMOUNT_UNITS):
+        if amount >= unit:
+            return (amount / unit).normalize(), unit
+    return amount.normalize(), Decimal(1)
+
+
+class KeyStatisticForm(forms.ModelForm):
+    """A key statistic whose amount is typed with a unit (the model keeps the amount)."""
+
+    amount_figure = forms.DecimalField(
+        label=_("amount"),
+        required=False,
+        min_value=0,
+        max_digits=24,
+        widget=forms.NumberInput(attrs={"step": "any", "class": "amount-figure"}),
+    )
+    amount_unit = forms.TypedChoiceField(
+        label=_("unit"),
+        choices=[(str(unit), label) for unit, label in AMOUNT_UNITS],
+        coerce=Decimal,
+        initial=str(Decimal(10) ** 9),
+    )
+    # Set from the figure and the unit in clean(); a hidden field so the model's
+    # checks (amount given for a market size, none for a growth rate) still run.
+    amount = forms.DecimalField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = KeyStatistic
+        fields = ("position", "kind", "year", "amount_figure", "amount_unit", "currency",
+                  "percentage", "amount")  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.amount is not None:
+            figure, unit = split_amount(self.instance.amount)
+            self.initial["amount_figure"] = figure
+            self.initial["amount_unit"] = str(unit)
+        # The amount itself is never taken from the browser.
+        self.fields["amount"].disabled = True
+
+    def clean(self):
+        cleaned_data = super().clean()
+        figure, unit = cleaned_data.get("amount_figure"), cleaned_data.get("amount_unit")
+        if figure is None:
+            cleaned_data["amount"] = None
+        elif unit is not None:
+            amount = figure * unit
+            if amount != amount.quantize(CENT):
+                self.add_error(
+                    "amount_figure",
+                    _("%(figure)s %(unit)s has more than two decimals in whole units.")
+                    % {"figure": figure, "unit": dict(AMOUNT_UNITS)[unit]},
+                )
+            else:
+                cleaned_data["amount"] = amount.quantize(CENT)
+        return cleaned_data

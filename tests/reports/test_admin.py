@@ -314,7 +314,8 @@ def test_add_report_with_inlines_refreshes_the_listing(admin_client):
             "key_statistics-0-position": "1",
             "key_statistics-0-kind": KeyStatisticKind.BASE_YEAR,
             "key_statistics-0-year": "2025",
-            "key_statistics-0-amount": "9310000000",
+            "key_statistics-0-amount_figure": "9.31",
+            "key_statistics-0-amount_unit": "1000000000",
             "key_statistics-0-currency": "USD",
             "license_options-0-license_type": LicenseType.SINGLE_USER,
             "license_options-0-price": "3939",
@@ -401,7 +402,7 @@ def test_deleting_an_inline_licence_refreshes_the_price(admin_client):
         (
             {
                 "key_statistics-0-kind": KeyStatisticKind.CAGR,
-                "key_statistics-0-amount": "100",
+                "key_statistics-0-amount_figure": "100",
                 "key_statistics-0-currency": "USD",
             },
             "keystatistic_value_matches_kind",

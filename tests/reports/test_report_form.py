@@ -86,3 +86,61 @@ def test_english_cannot_be_deleted_and_another_language_only_after_confirming(ad
 
     assert not ReportTranslation.objects.filter(master=report, language_code="zh-hans").exists()
     assert ReportTranslation.objects.filter(master=report, language_code="en").exists()
+
+
+# --- Amounts typed with a unit ------------------------------------------------------------
+
+
+def statistics_rows(response):
+    (formset,) = [
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.prefix == "key_statistics"
+    ]
+    return formset
+
+
+@pytest.mark.parametrize(
+    ("figure", "unit", "stored", "words"),
+    [
+        ("9.31", "1000000000", "9310000000.00", "USD 9.31 billion"),
+        ("512.5", "1000000", "512500000.00", "USD 512.50 million"),
+        ("750", "1000", "750000.00", "USD 750,000"),
+    ],
+)
+def test_an_amount_is_typed_with_a_unit_stored_whole_and_shown_in_words(
+    admin_client, figure, unit, stored, words
+):
+    from decimal import Decimal
+
+    report = make_report()
+    data = post_data(admin_client.get(change_url(report)))
+    data["key_statistics-0-amount_figure"] = figure
+    data["key_statistics-0-amount_unit"] = unit
+
+    response = admin_client.post(change_url(report), data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    statistic = report.key_statistics.order_by("position", "id").first()
+    assert statistic.amount == Decimal(stored)
+    page = admin_client.get(change_url(report))
+    first = statistics_rows(page).forms[0]
+    # Shown back as typed, and in words as buyers read it.
+    assert Decimal(first["amount_figure"].value()) == Decimal(figure)
+    assert Decimal(first["amount_unit"].value()) == Decimal(unit)
+    assert statistic.display_value() == words
+    assert words in page.content.decode()
+
+
+def test_an_amount_finer_than_a_cent_is_refused(admin_client):
+    report = make_report()
+    before = list(report.key_statistics.values_list("amount", flat=True))
+    data = post_data(admin_client.get(change_url(report)))
+    data["key_statistics-0-amount_figure"] = "0.001"
+    data["key_statistics-0-amount_unit"] = "1"
+
+    response = admin_client.post(change_url(report), data)
+
+    assert response.status_code == 200
+    assert "more than two decimals" in response.content.decode()
+    assert list(report.key_statistics.values_list("amount", flat=True)) == before
