@@ -229,6 +229,9 @@ class ReportAdmin(FeedImportAdminMixin, CatalogueChangeAdminMixin, TranslatableA
         "publish_selected_now", "archive_selected", "refresh_listings", "draft_traditional_chinese"
     )
 
+    class Media:
+        css = {"all": ["reports/admin/report.css"]}
+
     def get_fieldsets(self, request, obj=None):
         language = self._language(request)
         text_fields = ["title", "summary", "meta_description"]
