@@ -23,7 +23,7 @@ from parler.admin import TranslatableAdmin
 
 from reports import formatting, services
 from reports.outline_editing import save_outline
-from reports.admin_filters import MasterPdfFilter
+from reports.admin_filters import MasterPdfFilter, TranslationStateFilter
 from reports.admin_import import FeedImportAdminMixin
 from reports.admin_forms import (
     OUTLINE_FIELDS,
@@ -88,36 +88,6 @@ class CategoryListFilter(admin.RelatedFieldListFilter):
 
     def field_choices(self, field, request, model_admin):
         return [(category.pk, str(category)) for category in categories_with_names()]
-
-
-def translation_languages():
-    """The languages a report is translated into from English, in settings order."""
-    return [(code, name) for code, name in settings.LANGUAGES if code != ENGLISH]
-
-
-class TranslationStateFilter(admin.SimpleListFilter):
-    """Reports whose translation is missing, or behind the English text."""
-
-    title = _("translation")
-    parameter_name = "translation"
-
-    def lookups(self, request, model_admin):
-        choices = []
-        for code, _name in translation_languages():
-            name = language_name(code)
-            choices.append((f"behind:{code}", _("%(language)s out of date") % {"language": name}))
-            choices.append((f"missing:{code}", _("%(language)s missing") % {"language": name}))
-        return choices
-
-    def queryset(self, request, queryset):
-        state, _separator, code = (self.value() or "").partition(":")
-        if code not in dict(translation_languages()):
-            return queryset
-        if state == "behind":
-            return queryset.translation_behind_english(code)
-        if state == "missing":
-            return queryset.exclude(translations__language_code=code)
-        return queryset
 
 
 class LanguageChangeList(ChangeList):
