@@ -17,14 +17,18 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, override
-from parler.admin import TranslatableAdmin, TranslatableTabularInline
+from django_prose_editor.widgets import AdminProseEditorWidget
+from js_asset import Media as AssetMedia
+from parler.admin import TranslatableAdmin
 
 from reports import formatting, services
-from reports.admin_filters import MasterPdfFilter
+from reports.outline_editing import save_outline
+from reports.admin_filters import MasterPdfFilter, TranslationStateFilter
 from reports.admin_import import FeedImportAdminMixin
 from reports.admin_forms import (
+    OUTLINE_FIELDS,
+    KeyStatisticForm,
     LicenceOptionFormSet,
-    OutlineFormSet,
     ReportAdminForm,
     language_name,
 )
@@ -35,12 +39,18 @@ from reports.models import (
     LicenseOption,
     Publisher,
     Report,
-    Segment,
-    TocEntry,
 )
 from reports.sanitize import clean_summary_html
 
 ReportTranslation = Report._parler_meta.root_model
+# The summary's rich-text editor (django-prose-editor, ProseMirror) offers only what
+# reports.sanitize keeps; the stored HTML is cleaned again whoever writes it.
+SUMMARY_EDITOR_EXTENSIONS = {
+    "Bold": True, "Italic": True, "Underline": True, "Subscript": True, "Superscript": True,
+    "Heading": {"levels": [2, 3, 4]}, "BulletList": True, "OrderedList": True,
+    "ListItem": True, "Blockquote": True, "HardBreak": True, "Link": {"enableTarget": False},
+    "Table": True, "TableRow": True, "TableHeader": True, "TableCell": True, "History": True,
+}  # fmt: skip
 ENGLISH = settings.PARLER_DEFAULT_LANGUAGE_CODE
 # A language in the changelist's translations column: missing, or behind the English.
 MISSING_HTML = '<span class="translation-missing">{} {}</span>'
@@ -80,36 +90,6 @@ class CategoryListFilter(admin.RelatedFieldListFilter):
         return [(category.pk, str(category)) for category in categories_with_names()]
 
 
-def translation_languages():
-    """The languages a report is translated into from English, in settings order."""
-    return [(code, name) for code, name in settings.LANGUAGES if code != ENGLISH]
-
-
-class TranslationStateFilter(admin.SimpleListFilter):
-    """Reports whose translation is missing, or behind the English text."""
-
-    title = _("translation")
-    parameter_name = "translation"
-
-    def lookups(self, request, model_admin):
-        choices = []
-        for code, _name in translation_languages():
-            name = language_name(code)
-            choices.append((f"behind:{code}", _("%(language)s out of date") % {"language": name}))
-            choices.append((f"missing:{code}", _("%(language)s missing") % {"language": name}))
-        return choices
-
-    def queryset(self, request, queryset):
-        state, _separator, code = (self.value() or "").partition(":")
-        if code not in dict(translation_languages()):
-            return queryset
-        if state == "behind":
-            return queryset.translation_behind_english(code)
-        if state == "missing":
-            return queryset.exclude(translations__language_code=code)
-        return queryset
-
-
 class LanguageChangeList(ChangeList):
     """A changelist that shows its rows in the ``?language=`` tab but does not filter on it.
 
@@ -142,7 +122,12 @@ class CatalogueChangeAdminMixin:
 
 class KeyStatisticInline(admin.TabularInline):
     model = KeyStatistic
-    fields = ("position", "kind", "year", "amount", "currency", "percentage")
+    form = KeyStatisticForm
+    fields = (
+        "position", "kind", "year", "amount_figure", "amount_unit", "currency", "percentage",
+        "shown_as", "amount",
+    )  # fmt: skip
+    readonly_fields = ("shown_as",)
     extra = 0
     verbose_name = _("key statistic")
     verbose_name_plural = _("key statistics")
@@ -150,6 +135,13 @@ class KeyStatisticInline(admin.TabularInline):
     def get_extra(self, request, obj=None, **kwargs):
         # A new report gets the four usual rows: base, estimated, forecast year, CAGR.
         return 4 if obj is None else 0
+
+    @admin.display(description=_("shown as"))
+    def shown_as(self, obj):
+        """The saved figure as buyers read it: "USD 9.31 billion", "9.61%"."""
+        if obj is None or obj.pk is None:
+            return ""
+        return obj.display_value()
 
 
 class LicenseOptionInline(admin.TabularInline):
@@ -164,31 +156,6 @@ class LicenseOptionInline(admin.TabularInline):
         return 1 if obj is None else 0
 
 
-class OutlineInline(TranslatableTabularInline):
-    """Shared by the table of contents and the segmentation: one row per line."""
-
-    formset = OutlineFormSet
-    extra = 0
-
-    def get_queryset(self, request):
-        # The translated column of every row comes from this one prefetch.
-        return super().get_queryset(request).prefetch_related("translations")
-
-
-class TocEntryInline(OutlineInline):
-    model = TocEntry
-    fields = ("position", "depth", "title")
-    verbose_name = _("table of contents entry")
-    verbose_name_plural = _("table of contents")
-
-
-class SegmentInline(OutlineInline):
-    model = Segment
-    fields = ("position", "depth", "name")
-    verbose_name = _("segment")
-    verbose_name_plural = _("segmentation")
-
-
 @admin.register(Report)
 class ReportAdmin(FeedImportAdminMixin, CatalogueChangeAdminMixin, TranslatableAdmin):
     form = ReportAdminForm
@@ -200,7 +167,9 @@ class ReportAdmin(FeedImportAdminMixin, CatalogueChangeAdminMixin, TranslatableA
         "created_at",
         "updated_at",
     )
-    inlines = (KeyStatisticInline, LicenseOptionInline, TocEntryInline, SegmentInline)
+    # The table of contents and the segmentation are edited as outline text in the
+    # form (reports.outline_editing): a form per line made 1994249's page 1,071 fields.
+    inlines = (KeyStatisticInline, LicenseOptionInline)
     filter_horizontal = ("categories",)
 
     list_display = (
@@ -230,6 +199,9 @@ class ReportAdmin(FeedImportAdminMixin, CatalogueChangeAdminMixin, TranslatableA
         "publish_selected_now", "archive_selected", "refresh_listings", "draft_traditional_chinese"
     )
 
+    class Media:
+        css = {"all": ["reports/admin/report.css"]}
+
     def get_fieldsets(self, request, obj=None):
         language = self._language(request)
         text_fields = ["title", "summary", "meta_description"]
@@ -244,8 +216,8 @@ class ReportAdmin(FeedImportAdminMixin, CatalogueChangeAdminMixin, TranslatableA
             ),
             (_("Text (this language)"), {"fields": text_fields}),
             (
-                _("Table of contents from a numbered outline"),
-                {"fields": ("toc_outline",), "classes": ("collapse",)},
+                _("Table of contents and segmentation (this language)"),
+                {"fields": ("toc_outline", "segments_outline")},
             ),
             (
                 _("Publication"),
@@ -308,13 +280,35 @@ class ReportAdmin(FeedImportAdminMixin, CatalogueChangeAdminMixin, TranslatableA
     def has_delete_permission(self, request, obj=None):
         if isinstance(obj, ReportTranslation):
             # Removing a language is an edit of the report, not its deletion (which
-            # editors may not do: orders refer to reports).
+            # editors may not do: orders refer to reports). The English stays: every
+            # other language is translated from it.
+            if obj.language_code == ENGLISH:
+                return False
             return self.has_change_permission(request, obj.master)
         return super().has_delete_permission(request, obj)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["undeletable_language"] = ENGLISH  # no delete link on its tab
+        if obj is not None and obj.pk:
+            title = obj.safe_translation_getter(
+                "title", language_code=self._language(request), default=""
+            ) or services.english_title(obj)
+            context["report_name"] = f"{obj.product_code} {title}".strip()
+        # The editor's modules are static files; only their import map is an inline
+        # script, allowed by this response's CSP nonce.
+        context["media"] = AssetMedia.from_media(context["media"]).with_nonce(request.csp_nonce)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name in ("master_pdf", "sample_pdf"):
             kwargs["widget"] = PrivateFileInput
+        if db_field.name == "summary":
+            kwargs["widget"] = AdminProseEditorWidget(
+                config={"extensions": SUMMARY_EDITOR_EXTENSIONS}, preset="configurable"
+            )
+        if db_field.name in ("title", "meta_description"):
+            # Titles run to 100-300 characters: a box as wide as the form.
+            kwargs["widget"] = forms.TextInput(attrs={"class": "vLargeTextField wide-text"})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
@@ -338,30 +332,14 @@ class ReportAdmin(FeedImportAdminMixin, CatalogueChangeAdminMixin, TranslatableA
                 messages.WARNING,
             )
 
-    def save_formset(self, request, form, formset, change):
-        if formset.model is TocEntry and form.pasted_outline:
-            # The pasted outline replaces or translates the table after this; rows
-            # saved now would be deleted or miscounted. Nothing to log for them.
-            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-            return
-        super().save_formset(request, form, formset, change)
-
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         report = form.instance
-        if form.pasted_outline:
-            entries = services.paste_toc_outline(
-                report_id=report.pk, language_code=form.language_code, text=form.pasted_outline
-            )
-            self.message_user(
-                request,
-                ngettext(
-                    "The table of contents has %(count)d entry from the pasted outline.",
-                    "The table of contents has %(count)d entries from the pasted outline.",
-                    len(entries),
-                )
-                % {"count": len(entries)},
-                messages.SUCCESS,
+        for name, text in form.edited_outlines.items():
+            # Checked by the form; the admin's transaction keeps report and outline together.
+            save_outline(
+                OUTLINE_FIELDS[name], report_id=report.pk, language_code=form.language_code,
+                text=text,
             )
         if form.cleaned_data.get("translation_reviewed"):
             services.mark_translation_reviewed(

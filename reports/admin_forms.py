@@ -1,8 +1,10 @@
-"""The editors' report form: publication rules, a pasted outline, PDF checks, review mark.
+"""The editors' report form: publication rules, outlines as text, PDF checks, review mark.
 
 The rules themselves live in ``reports.services`` (and ``reports.pdf_files``); this
 form only puts their answers next to the fields they are about.
 """
+
+from decimal import Decimal
 
 from django import forms
 from django.conf import settings
@@ -11,10 +13,19 @@ from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
-from parler.forms import TranslatableBaseInlineFormSet, TranslatableModelForm
+from parler.forms import TranslatableModelForm
 
 from reports import services
+from reports.models import KeyStatistic
 from reports.outline import OutlineError
+from reports.outline_editing import (
+    SEGMENTATION,
+    TABLE_OF_CONTENTS,
+    defines_structure,
+    outline_entries,
+    outline_text,
+    read_outline,
+)
 from reports.pdf_files import validate_report_pdf
 
 STATUS_HELP = _(
@@ -24,15 +35,15 @@ STATUS_HELP = _(
     "PDF (or the delivery “delivered on order”) before it is scheduled or published; a "
     "published report can only be archived."
 )
-TOC_REPLACE_HELP = _(
+OUTLINE_STRUCTURE_HELP = _(
     "One line per entry, numbered as in the report (1, 1.1, 1.1.1 …); the numbering "
-    "gives the level. Saving replaces the whole table of contents with these lines, "
-    "in this language; titles in other languages go with the old entries."
+    "gives the level. Paste a whole outline or edit lines in place: a line kept or "
+    "edited keeps its translations, a line removed takes them with it."
 )
-TOC_TRANSLATE_HELP = _(
-    "The same outline in this language: one line per entry of the table of contents, "
-    "in the same order and numbering. Saving sets this language's title of each entry; "
-    "the entries themselves stay."
+OUTLINE_TRANSLATE_HELP = _(
+    "The English outline in this language: one line per line of the English, in the "
+    "same order and numbering (lines are added or removed in the English tab). A line "
+    "still showing the English text stays untranslated."
 )
 
 
@@ -45,15 +56,34 @@ def is_new_upload(value) -> bool:
     return isinstance(value, UploadedFile)
 
 
+def _outline_lines(value) -> list[str]:
+    return [line.rstrip() for line in str(value or "").splitlines() if line.strip()]
+
+
+class OutlineField(forms.CharField):
+    """A numbered outline as text; line endings and blank lines are not a change."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            required=False,
+            strip=False,  # error messages count lines as the editor sees them
+            widget=forms.Textarea(attrs={"rows": 12, "class": "outline-text", "spellcheck": "false"}),
+            **kwargs,
+        )
+
+    def has_changed(self, initial, data):
+        return _outline_lines(initial) != _outline_lines(data)
+
+
+# Form field name → what it edits.
+OUTLINE_FIELDS = {"toc_outline": TABLE_OF_CONTENTS, "segments_outline": SEGMENTATION}
+
+
 class ReportAdminForm(TranslatableModelForm):
     """The report form of one language tab (``language_code`` is set by the admin)."""
 
-    toc_outline = forms.CharField(
-        label=_("Paste a numbered outline"),
-        required=False,
-        strip=False,  # error messages count lines as the editor sees them
-        widget=forms.Textarea(attrs={"rows": 8, "cols": 80}),
-    )
+    toc_outline = OutlineField(label=_("Table of contents"))
+    segments_outline = OutlineField(label=_("Segmentation"))
     translation_reviewed = forms.BooleanField(label=_("Reviewed"), required=False)
 
     def __init__(self, *args, **kwargs):
@@ -61,8 +91,10 @@ class ReportAdminForm(TranslatableModelForm):
         self._master_page_count: int | None = None  # of a master uploaded now
         # When that count replaced the form's: (pages the form said, pages of the PDF).
         self.pages_from_master: tuple[int | None, int] | None = None
+        # Outlines to write after the report is saved: field name → text (valid forms).
+        self.edited_outlines: dict[str, str] = {}
         self._offer_allowed_statuses()
-        self._explain_toc_outline()
+        self._fill_outlines()
         self._name_the_review()
         if "pages" in self.fields:
             self.fields["pages"].help_text = _(
@@ -82,13 +114,17 @@ class ReportAdminForm(TranslatableModelForm):
         field.choices = [(value, label) for value, label in field.choices if value in allowed]
         field.help_text = STATUS_HELP
 
-    def _explain_toc_outline(self):
-        if "toc_outline" not in self.fields:
-            return
-        replaces = services.toc_outline_replaces(
-            report_id=self.instance.pk, language_code=self.language_code
-        )
-        self.fields["toc_outline"].help_text = TOC_REPLACE_HELP if replaces else TOC_TRANSLATE_HELP
+    def _fill_outlines(self):
+        self._outline_entries = {}
+        for name, kind in OUTLINE_FIELDS.items():
+            if name not in self.fields:
+                continue
+            entries = outline_entries(kind, self.instance.pk)
+            self._outline_entries[name] = entries
+            field = self.fields[name]
+            field.initial = self.initial[name] = outline_text(kind, entries, self.language_code)
+            structure = defines_structure(language_code=self.language_code, entries=entries)
+            field.help_text = OUTLINE_STRUCTURE_HELP if structure else OUTLINE_TRANSLATE_HELP
 
     def _name_the_review(self):
         if "translation_reviewed" not in self.fields:
@@ -119,7 +155,7 @@ class ReportAdminForm(TranslatableModelForm):
     def clean(self):
         cleaned_data = super().clean()
         self._clean_publication(cleaned_data)
-        self._clean_toc_outline(cleaned_data)
+        self._clean_outlines(cleaned_data)
         self._take_pages_from_master(cleaned_data)
         return cleaned_data
 
@@ -162,16 +198,22 @@ class ReportAdminForm(TranslatableModelForm):
         # A new upload, the stored file kept, or False when "clear" is ticked.
         return bool(self._value(cleaned_data, "master_pdf"))
 
-    def _clean_toc_outline(self, cleaned_data):
-        text = cleaned_data.get("toc_outline") or ""
-        if not text.strip():
-            return
-        try:
-            services.read_toc_outline(
-                report_id=self.instance.pk, language_code=self.language_code, text=text
-            )
-        except OutlineError as error:
-            self.add_error("toc_outline", error.errors)
+    def _clean_outlines(self, cleaned_data):
+        for name, kind in OUTLINE_FIELDS.items():
+            if name not in self.fields or name not in self.changed_data:
+                continue
+            text = cleaned_data.get(name) or ""
+            try:
+                read_outline(
+                    kind,
+                    entries=self._outline_entries[name],
+                    language_code=self.language_code,
+                    text=text,
+                )
+            except OutlineError as error:
+                self.add_error(name, error.errors)
+            else:
+                self.edited_outlines[name] = text
 
     def _take_pages_from_master(self, cleaned_data):
         # The master is what buyers receive: its page count wins over a typed one.
@@ -182,12 +224,6 @@ class ReportAdminForm(TranslatableModelForm):
         cleaned_data["pages"] = count
         if typed != count:
             self.pages_from_master = (typed, count)
-
-    @property
-    def pasted_outline(self) -> str:
-        """The outline to apply after saving, as pasted, or "" (valid forms only)."""
-        text = self.cleaned_data.get("toc_outline") or ""
-        return text if text.strip() else ""
 
 
 class LicenceOptionFormSet(BaseInlineFormSet):
@@ -206,15 +242,73 @@ class LicenceOptionFormSet(BaseInlineFormSet):
             raise forms.ValidationError(services.NEEDS_LICENCE_OPTION)
 
 
-class OutlineFormSet(TranslatableBaseInlineFormSet):
-    """Rows of a table of contents or segmentation, in the language of the tab.
+# A market size is typed as a figure and a unit ("9.31" "billion") and stored in
+# whole currency units (9310000000), as before.
+AMOUNT_UNITS = (
+    (Decimal(1), _("units")),
+    (Decimal(10) ** 3, _("thousand")),
+    (Decimal(10) ** 6, _("million")),
+    (Decimal(10) ** 9, _("billion")),
+)
+CENT = Decimal("0.01")
 
-    A row the editor left as it is is neither checked nor saved: in a translation
-    tab, lines not translated yet stay empty while the rest is translated (or a
-    pasted outline translates them all).
-    """
 
-    def _construct_form(self, i, **kwargs):
-        if i < self.initial_form_count():
-            kwargs["empty_permitted"] = True  # unchanged: skipped by validation and save
-        return super()._construct_form(i, **kwargs)
+def split_amount(amount: Decimal) -> tuple[Decimal, Decimal]:
+    """(figure, unit) of a stored amount, in the largest unit it reaches: 9310000000 →
+    (9.31, 10⁹); the figure times the unit is the amount exactly."""
+    for unit, _label in reversed(AMOUNT_UNITS):
+        if amount >= unit:
+            return (amount / unit).normalize(), unit
+    return amount.normalize(), Decimal(1)
+
+
+class KeyStatisticForm(forms.ModelForm):
+    """A key statistic whose amount is typed with a unit (the model keeps the amount)."""
+
+    amount_figure = forms.DecimalField(
+        label=_("amount"),
+        required=False,
+        min_value=0,
+        max_digits=24,
+        widget=forms.NumberInput(attrs={"step": "any", "class": "amount-figure"}),
+    )
+    amount_unit = forms.TypedChoiceField(
+        label=_("unit"),
+        choices=[(str(unit), label) for unit, label in AMOUNT_UNITS],
+        coerce=Decimal,
+        initial=str(Decimal(10) ** 9),
+    )
+    # Set from the figure and the unit in clean(); a hidden field so the model's
+    # checks (amount given for a market size, none for a growth rate) still run.
+    amount = forms.DecimalField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = KeyStatistic
+        fields = ("position", "kind", "year", "amount_figure", "amount_unit", "currency",
+                  "percentage", "amount")  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.amount is not None:
+            figure, unit = split_amount(self.instance.amount)
+            self.initial["amount_figure"] = figure
+            self.initial["amount_unit"] = str(unit)
+        # The amount itself is never taken from the browser.
+        self.fields["amount"].disabled = True
+
+    def clean(self):
+        cleaned_data = super().clean()
+        figure, unit = cleaned_data.get("amount_figure"), cleaned_data.get("amount_unit")
+        if figure is None:
+            cleaned_data["amount"] = None
+        elif unit is not None:
+            amount = figure * unit
+            if amount != amount.quantize(CENT):
+                self.add_error(
+                    "amount_figure",
+                    _("%(figure)s %(unit)s has more than two decimals in whole units.")
+                    % {"figure": figure, "unit": dict(AMOUNT_UNITS)[unit]},
+                )
+            else:
+                cleaned_data["amount"] = amount.quantize(CENT)
+        return cleaned_data

@@ -32,9 +32,19 @@ def outline_tree(entries) -> list[OutlineNode]:
 
 
 # "1", "1.", "1.2", "1.2.3.", "1)" or "1.2)" then the title; full-width digits and
-# dots are folded first, so "１．２　概述" reads as "1.2 概述".
+# dots of the number are folded, so "１．２　概述" reads as "1.2 概述". Only the
+# number is folded: a title keeps its own full-width brackets and stops.
 _NUMBERED_LINE = re.compile(r"^(?P<number>\d+(?:\.\d+)*)(?:\.|\))?\s+(?P<title>\S.*)$")
+_LEADING_NUMBER = re.compile(r"^[0-9０-９][0-9０-９.．]*[.．)）]?[\s　]+")
 _FULLWIDTH_NUMBERING = str.maketrans("０１２３４５６７８９．）　", "0123456789.) ")
+
+
+def _fold_leading_number(line: str) -> str:
+    """The line with its leading number (and the space after it) in ASCII."""
+    match = _LEADING_NUMBER.match(line)
+    if match is None:
+        return line
+    return match.group().translate(_FULLWIDTH_NUMBERING) + line[match.end():]
 
 
 @dataclass(frozen=True)
@@ -65,7 +75,7 @@ def parse_numbered_outline(text: str, *, max_depth: int = 4, max_title_length: i
         stripped = raw.strip()
         if not stripped:
             continue
-        match = _NUMBERED_LINE.match(stripped.translate(_FULLWIDTH_NUMBERING))
+        match = _NUMBERED_LINE.match(_fold_leading_number(stripped))
         if match is None:
             errors.append(
                 _('Line %(line)d has no number such as "2" or "2.1": "%(text)s".')

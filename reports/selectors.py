@@ -1,4 +1,4 @@
-"""Reads of the catalogue for the public pages.
+"""Reads of the catalogue for the public pages (and the editors' workload counts).
 
 Every query here prefetches exactly the translations a page shows (the active
 language and its fallback), so a page costs the same number of queries whatever
@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import (
     BooleanField,
+    Count,
     Exists,
     Max,
     Min,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Value,
 )
@@ -25,7 +27,15 @@ from django.utils.translation import get_language
 from parler import appsettings as parler_settings
 
 from reports import page_cache, search_index
-from reports.models import Category, Publisher, Report, ReportStatus, Segment, TocEntry
+from reports.models import (
+    Category,
+    DeliveryMode,
+    Publisher,
+    Report,
+    ReportStatus,
+    Segment,
+    TocEntry,
+)
 from reports.services import normalise_search_text
 
 SORTS = {
@@ -207,3 +217,28 @@ def seconds_until_next_publication() -> int:
         status__in=[ReportStatus.PUBLISHED, ReportStatus.SCHEDULED], publish_at__gt=now
     ).aggregate(next_at=Min("publish_at"))["next_at"]
     return page_cache.seconds_until(next_at)
+
+
+@dataclass(frozen=True)
+class EditorWorkload:
+    drafts: int
+    scheduled: int
+    without_master: int  # no master PDF and not sold "delivered on order"
+    behind: dict[str, int]  # language → reports whose translation is out of date
+
+
+def editor_workload() -> EditorWorkload:
+    """What waits for the editors, counted in 1 + one query per translated language."""
+    counts = Report.objects.aggregate(
+        drafts=Count("pk", filter=Q(status=ReportStatus.DRAFT)),
+        scheduled=Count("pk", filter=Q(status=ReportStatus.SCHEDULED)),
+        without_master=Count(
+            "pk", filter=Q(master_pdf="") & ~Q(delivery_mode=DeliveryMode.ON_ORDER)
+        ),
+    )
+    behind = {
+        code: Report.objects.translation_behind_english(code).count()
+        for code, _name in settings.LANGUAGES
+        if code != settings.PARLER_DEFAULT_LANGUAGE_CODE
+    }
+    return EditorWorkload(behind=behind, **counts)

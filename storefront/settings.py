@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 from pathlib import Path
 
 import dj_database_url
-from csp.constants import NONE, SELF
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_countries",
     "parler",
+    "django_prose_editor",
     "csp",
     "axes",
     "reports",
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "storefront.library",
     "storefront.pages",
     "storefront.invoicing",
+    "storefront.dashboards",
     "anymail",
 ]
 
@@ -460,14 +462,17 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # Content-Security-Policy (django-csp): every script and style comes from our own
 # static files; no inline script, style or handler anywhere (the admin included),
-# so injected markup cannot run. JSON-LD is a data block, which CSP does not run.
+# so injected markup cannot run. The one exception is the import map of the admin's
+# rich-text editor, allowed by a per-response nonce on that page only. JSON-LD is a data block, which CSP does not run.
 # Checkout forms are answered with a redirect to Stripe Checkout, which
 # form-action must allow (with STRIPE_API_BASE, the pay pages add that server:
 # storefront.orders.views.allow_stripe_checkout).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
-        "script-src": [SELF],
+        # A nonce only where a page asks for one (request.csp_nonce): the admin's
+        # rich-text editor loads its modules through an inline import map.
+        "script-src": [SELF, NONCE],
         "style-src": [SELF],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],

@@ -1,8 +1,9 @@
 """Reads for the cart and order pages, with a fixed number of queries."""
 
 from collections import Counter
+from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from reports import currencies
@@ -10,7 +11,7 @@ from reports.models import LicenseOption, Report
 from reports.selectors import translations_of
 from storefront.orders.business_days import add_business_days
 from storefront.orders.cart import Cart, CartLine
-from storefront.orders.models import Order, OrderLine, Seat
+from storefront.orders.models import Order, OrderLine, OrderStatus, Seat
 
 
 def cart_lines(cart: Cart) -> list[CartLine]:
@@ -100,3 +101,18 @@ def delivery_due(order: Order, waiting: list[OrderLine]):
         return order.delivery_due_at
     days = max(line.report.delivery_days for line in waiting)
     return add_business_days(order.paid_at or timezone.now(), days)
+
+
+@dataclass(frozen=True)
+class OrderWorkload:
+    awaiting_invoice_payment: int
+    needing_attention: int
+
+
+def order_workload() -> OrderWorkload:
+    """Orders waiting for sales, in one query."""
+    counts = Order.objects.aggregate(
+        awaiting_invoice_payment=Count("pk", filter=Q(status=OrderStatus.AWAITING_INVOICE)),
+        needing_attention=Count("pk", filter=Q(needs_attention=True)),
+    )
+    return OrderWorkload(**counts)

@@ -49,26 +49,31 @@ def log_in(page, base_url, username):
     expect(page.locator("#site-name")).to_be_visible()
 
 
-def open_outline_paste(page):
-    page.locator("details summary", has_text="numbered outline").click()
+def write_summary(page, html):
+    """Types the summary's text into the rich-text editor (it stores the HTML)."""
+    text = html.removeprefix("<p>").removesuffix("</p>")
+    editor_box = page.locator(".ProseMirror:visible").first
+    editor_box.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
 
 
 def fill_english_report(page, publisher_name):
     page.fill("#id_product_code", PRODUCT_CODE)
     page.fill("#id_title", TITLE_EN)  # the slug is filled in from the title
-    page.fill("#id_summary", SUMMARY_EN)
+    write_summary(page, SUMMARY_EN)
     page.fill("#id_meta_description", "Surgical robotics market size, share and forecast.")
     page.select_option("#id_publisher", label=publisher_name)
     page.fill("#id_published_on", "2026-11-20")
     # The first of the four empty key statistic rows: the base year market size.
     page.select_option("#id_key_statistics-0-kind", "base_year")
     page.fill("#id_key_statistics-0-year", "2025")
-    page.fill("#id_key_statistics-0-amount", "9310000000")
+    page.fill("#id_key_statistics-0-amount_figure", "9.31")
+    page.select_option("#id_key_statistics-0-amount_unit", label="billion")
     page.fill("#id_key_statistics-0-currency", "USD")
     page.select_option("#id_license_options-0-license_type", "single_user")
     page.fill("#id_license_options-0-price", "4949")
     page.fill("#id_license_options-0-currency", "USD")
-    open_outline_paste(page)
     page.fill("#id_toc_outline", "1 Preface\n1.1 Objectives of the Study\n2 Research Methodology")
 
 
@@ -97,8 +102,7 @@ def test_editor_creates_translates_previews_and_publishes_a_report(
     page.click(".parler-language-tabs a[href='?language=zh-hans']")
     expect(page.locator("#id_title")).to_have_value("")
     page.fill("#id_title", TITLE_ZH)
-    page.fill("#id_summary", SUMMARY_ZH)
-    open_outline_paste(page)
+    write_summary(page, SUMMARY_ZH)
     page.fill("#id_toc_outline", "1 前言\n1.1 研究目标\n2 研究方法")
     artifacts(page, "editor-03-report-zh-tab")
     page.click("input[name=_continue]")

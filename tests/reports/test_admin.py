@@ -19,8 +19,6 @@ from reports.models import (
     Publisher,
     Report,
     ReportStatus,
-    Segment,
-    TocEntry,
 )
 from tests.factories import make_category, make_publisher, make_report, minimal_pdf
 
@@ -31,8 +29,6 @@ ADD = reverse("admin:reports_report_add")
 INLINE_PREFIXES = {
     "key_statistics": KeyStatistic,
     "license_options": LicenseOption,
-    "toc_entries": TocEntry,
-    "segments": Segment,
 }
 
 
@@ -223,7 +219,8 @@ def test_add_page_renders_both_tabs(admin_client, language):
     fields = (
         "product_code", "slug", "publisher", "categories", "status", "publish_at_0",
         "published_on", "pages", "formats", "delivery_mode", "delivery_days", "base_year",
-        "master_pdf", "sample_pdf", "title", "summary", "meta_description",
+        "master_pdf", "sample_pdf", "title", "summary", "meta_description", "toc_outline",
+        "segments_outline",
     )  # fmt: skip
     for field in fields:
         assert f'name="{field}"' in html, field
@@ -262,8 +259,8 @@ def test_change_page_renders_the_tab_translation(
     }
     assert formsets["key_statistics"].initial_form_count() == 4
     assert formsets["license_options"].initial_form_count() == 4
-    assert [f["title"].value() for f in formsets["toc_entries"].initial_forms][0] == toc_title
-    assert [f["name"].value() for f in formsets["segments"].initial_forms][1] == segment
+    assert form["toc_outline"].value().splitlines()[0] == f"1 {toc_title}"
+    assert form["segments_outline"].value().splitlines()[1].endswith(f" {segment}")
 
 
 def test_change_page_of_an_untranslated_tab_is_empty_not_english(admin_client):
@@ -317,7 +314,8 @@ def test_add_report_with_inlines_refreshes_the_listing(admin_client):
             "key_statistics-0-position": "1",
             "key_statistics-0-kind": KeyStatisticKind.BASE_YEAR,
             "key_statistics-0-year": "2025",
-            "key_statistics-0-amount": "9310000000",
+            "key_statistics-0-amount_figure": "9.31",
+            "key_statistics-0-amount_unit": "1000000000",
             "key_statistics-0-currency": "USD",
             "license_options-0-license_type": LicenseType.SINGLE_USER,
             "license_options-0-price": "3939",
@@ -404,7 +402,7 @@ def test_deleting_an_inline_licence_refreshes_the_price(admin_client):
         (
             {
                 "key_statistics-0-kind": KeyStatisticKind.CAGR,
-                "key_statistics-0-amount": "100",
+                "key_statistics-0-amount_figure": "100",
                 "key_statistics-0-currency": "USD",
             },
             "keystatistic_value_matches_kind",

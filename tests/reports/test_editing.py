@@ -8,8 +8,9 @@ import time_machine
 from django.urls import reverse
 
 from reports import services
-from reports.models import Report, ReportStatus, TocEntry
+from reports.models import Report, ReportStatus, Segment, TocEntry
 from reports.outline import OutlineError
+from reports.outline_editing import TABLE_OF_CONTENTS, save_outline
 from tests.factories import make_report
 from tests.reports.test_admin import change_url, count_queries, post_data
 
@@ -306,11 +307,14 @@ def test_editing_the_english_title_in_the_admin_puts_the_chinese_behind(admin_cl
     assert fresh(report).translation_is_behind("zh-hans")
 
 
-def test_chinese_tab_saves_while_outline_rows_are_not_translated_yet(admin_client):
+def test_chinese_tab_saves_while_outline_lines_are_not_translated_yet(admin_client):
     report = make_report(
         title_zh="旧标题", toc=[(1, "Preface"), (2, "Scope")], segments=[(1, "Provider")]
     )
-    data = post_data(admin_client.get(zh_tab(report)))
+    page = admin_client.get(zh_tab(report))
+    # Lines not translated yet show the English, and are left untranslated on save.
+    assert page.context["adminform"].form.initial["toc_outline"] == "1 Preface\n1.1 Scope"
+    data = post_data(page)
     data["title"] = "新标题"
 
     response = admin_client.post(zh_tab(report), data)
@@ -320,18 +324,7 @@ def test_chinese_tab_saves_while_outline_rows_are_not_translated_yet(admin_clien
     assert toc_of(report, "zh-hans") == [(1, None), (2, None)]
 
 
-def test_a_changed_outline_row_still_needs_its_title(admin_client):
-    report = make_report(toc=[(1, "Preface", "前言")])
-    data = post_data(admin_client.get(zh_tab(report)))
-    data["toc_entries-0-title"] = ""
-
-    response = admin_client.post(zh_tab(report), data)
-
-    assert response.status_code == 200
-    assert toc_of(report, "zh-hans") == [(1, "前言")]
-
-
-# --- A pasted numbered outline ------------------------------------------------------------
+# --- The outline as text ------------------------------------------------------------------
 
 OUTLINE_EN = """
 1. Preface
@@ -349,18 +342,32 @@ OUTLINE_ZH = """
 """
 
 
-def paste(client, report, text, *, language="en"):
+def edit_outline(client, report, text, *, language="en", field="toc_outline"):
     url = change_url(report) + f"?language={language}"
     data = post_data(client.get(url))
-    data["toc_outline"] = text
+    data[field] = text
     return client.post(url, data)
+
+
+def entry_ids(report):
+    return list(TocEntry.objects.filter(report=report).order_by("position").values_list("pk", flat=True))
+
+
+def test_the_change_page_shows_the_outline_as_numbered_text(admin_client):
+    report = make_report(toc=[(1, "Preface", "前言"), (2, "Scope", "范围"), (1, "Method", "方法")])
+
+    english = admin_client.get(change_url(report)).context["adminform"].form
+    chinese = admin_client.get(zh_tab(report)).context["adminform"].form
+
+    assert english.initial["toc_outline"] == "1 Preface\n1.1 Scope\n2 Method"
+    assert chinese.initial["toc_outline"] == "1 前言\n1.1 范围\n2 方法"
 
 
 def test_pasting_in_the_english_tab_replaces_the_table_of_contents(admin_client):
     report = make_report(toc=[(1, "Old line", "旧行"), (2, "Old child", "旧子行")])
-    old_ids = set(TocEntry.objects.filter(report=report).values_list("pk", flat=True))
+    old_ids = set(entry_ids(report))
 
-    response = paste(admin_client, report, OUTLINE_EN)
+    response = edit_outline(admin_client, report, OUTLINE_EN)
 
     assert response.status_code == 302, response.context and response.context["errors"]
     assert toc_of(report, "en") == [
@@ -372,32 +379,77 @@ def test_pasting_in_the_english_tab_replaces_the_table_of_contents(admin_client)
     ]
     entries = TocEntry.objects.filter(report=report).order_by("position")
     assert [entry.position for entry in entries] == [1, 2, 3, 4, 5]
-    assert not old_ids & {entry.pk for entry in entries}
-    # The old Chinese lines went with their entries.
-    assert not TocEntry._parler_meta.root_model.objects.filter(
-        master__report=report, language_code="zh-hans"
-    ).exists()
+    # The two old lines were edited in place: their entries stay, with their Chinese.
+    assert set(entry_ids(report)[:2]) == old_ids
+    assert toc_of(report, "zh-hans")[:3] == [(1, "旧行"), (2, "旧子行"), (2, None)]
 
 
-def test_pasting_in_the_chinese_tab_translates_the_entries_in_order(admin_client):
-    report = make_report()
-    services.replace_toc_from_outline(report_id=report.pk, language_code="en", text=OUTLINE_EN)
-    ids = list(TocEntry.objects.filter(report=report).values_list("pk", flat=True))
+def test_an_english_line_inserted_and_one_removed_keep_the_other_translations(admin_client):
+    report = make_report(
+        toc=[(1, "Preface", "前言"), (1, "Scope", "范围"), (1, "Method", "方法")]
+    )
+    preface, _scope, method = entry_ids(report)
 
-    response = paste(admin_client, report, OUTLINE_ZH, language="zh-hans")
+    response = edit_outline(admin_client, report, "1 Summary\n2 Preface\n2.1 Method")
 
     assert response.status_code == 302, response.context and response.context["errors"]
-    assert list(TocEntry.objects.filter(report=report).values_list("pk", flat=True)) == ids
+    assert toc_of(report, "en") == [(1, "Summary"), (1, "Preface"), (2, "Method")]
+    assert toc_of(report, "zh-hans") == [(1, None), (1, "前言"), (2, "方法")]
+    assert entry_ids(report)[1:] == [preface, method]
+
+
+def test_emptying_the_english_outline_removes_the_entries(admin_client):
+    report = make_report(toc=[(1, "Preface", "前言")])
+
+    response = edit_outline(admin_client, report, "")
+
+    assert response.status_code == 302
+    assert toc_of(report, "en") == []
+
+
+def test_editing_in_the_chinese_tab_translates_the_entries_in_order(admin_client):
+    report = make_report()
+    save_outline(TABLE_OF_CONTENTS, report_id=report.pk, language_code="en", text=OUTLINE_EN)
+    ids = entry_ids(report)
+
+    response = edit_outline(admin_client, report, OUTLINE_ZH, language="zh-hans")
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert entry_ids(report) == ids
     assert [title for _depth, title in toc_of(report, "zh-hans")] == [
         "前言", "研究目标", "市场区隔与覆盖范围", "研究方法", "定义：研究目标",
     ]  # fmt: skip
     assert toc_of(report, "en")[0] == (1, "Preface")
 
 
-def test_a_new_report_gets_its_table_of_contents_from_a_paste_in_any_tab(admin_client):
+def test_a_chinese_outline_with_full_width_brackets_keeps_them(admin_client):
+    report = make_report(toc=[(1, "Market by technology")])
+
+    response = edit_outline(admin_client, report, "5 氢电解槽市场（按技术划分）", language="zh-hans")
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert toc_of(report, "zh-hans") == [(1, "氢电解槽市场（按技术划分）")]
+
+
+def test_the_segmentation_is_edited_the_same_way(admin_client):
+    report = make_report(segments=[(1, "Provider", "提供方")])
+
+    response = edit_outline(
+        admin_client, report, "1 Provider\n1.1 Hospitals", field="segments_outline"
+    )
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    names = [
+        (segment.depth, segment.safe_translation_getter("name", language_code="en"))
+        for segment in Segment.objects.filter(report=report).order_by("position")
+    ]
+    assert names == [(1, "Provider"), (2, "Hospitals")]
+
+
+def test_a_new_report_gets_its_table_of_contents_from_any_tab(admin_client):
     report = make_report(title_en=None, title_zh="无人机市场", status=ReportStatus.DRAFT)
 
-    response = paste(admin_client, report, "1 前言\n1.1 研究目标", language="zh-hans")
+    response = edit_outline(admin_client, report, "1 前言\n1.1 研究目标", language="zh-hans")
 
     assert response.status_code == 302, response.context and response.context["errors"]
     assert toc_of(report, "zh-hans") == [(1, "前言"), (2, "研究目标")]
@@ -408,11 +460,11 @@ def test_a_new_report_gets_its_table_of_contents_from_a_paste_in_any_tab(admin_c
     [
         (
             "1 前言\n1.1 研究目标",
-            "Lines in the outline: 2; entries in the table of contents: 5.",
+            "Lines in the outline: 2; lines in the English outline: 5.",
         ),
         (
             OUTLINE_ZH.replace("1.1. 研究目标", "2. 研究目标"),
-            "Line 3 (&quot;2&quot;) is at level 1, but entry 2 of the table of contents "
+            "Line 3 (&quot;2&quot;) is at level 1, but line 2 of the English outline "
             "is at level 2",
         ),
         ("1 前言\n研究目标\n1.1.1.1.1 太深", "Line 2 has no number"),
@@ -422,7 +474,7 @@ def test_a_translation_that_does_not_fit_is_refused_and_nothing_is_saved(
     admin_client, text, message
 ):
     report = make_report(title_zh="旧标题")
-    services.replace_toc_from_outline(report_id=report.pk, language_code="en", text=OUTLINE_EN)
+    save_outline(TABLE_OF_CONTENTS, report_id=report.pk, language_code="en", text=OUTLINE_EN)
     url = zh_tab(report)
     data = post_data(admin_client.get(url))
     data.update({"toc_outline": text, "title": "新标题"})
@@ -439,7 +491,7 @@ def test_a_translation_that_does_not_fit_is_refused_and_nothing_is_saved(
 def test_every_bad_line_is_named_at_once(admin_client):
     report = make_report(toc=[(1, "Keep me")])
 
-    response = paste(admin_client, report, "1 Fine\nNot numbered\n1.1.1.1.1 Far too deep")
+    response = edit_outline(admin_client, report, "1 Fine\nNot numbered\n1.1.1.1.1 Far too deep")
 
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors["toc_outline"]
@@ -449,24 +501,22 @@ def test_every_bad_line_is_named_at_once(admin_client):
     assert toc_of(report, "en") == [(1, "Keep me")]
 
 
-def test_translate_service_changes_nothing_when_the_outline_does_not_fit():
+def test_the_save_service_changes_nothing_when_the_outline_does_not_fit():
     report = make_report(toc=[(1, "Preface", "前言"), (2, "Scope", "范围")])
 
     with pytest.raises(OutlineError) as raised:
-        services.translate_toc_from_outline(
-            report_id=report.pk, language_code="zh-hans", text="1 序言"
-        )
+        save_outline(TABLE_OF_CONTENTS, report_id=report.pk, language_code="zh-hans", text="1 序言")
 
-    assert "Lines in the outline: 1; entries in the table of contents: 2." in str(raised.value)
+    assert "Lines in the outline: 1; lines in the English outline: 2." in str(raised.value)
     assert toc_of(report, "zh-hans") == [(1, "前言"), (2, "范围")]
 
 
-def test_pasted_table_of_contents_reaches_the_public_page(admin_client, client):
+def test_an_edited_table_of_contents_reaches_the_public_page(admin_client, client):
     report = make_report(toc=[(1, "Old line")])
     detail = report.get_absolute_url()
     assert "Old line" in client.get(detail).content.decode()  # now cached
 
-    paste(admin_client, report, OUTLINE_EN)
+    edit_outline(admin_client, report, OUTLINE_EN)
 
     page = client.get(detail).content.decode()
     assert "Objectives of the Study" in page

@@ -92,11 +92,11 @@ def test_editor_opens_report_pages_in_both_tabs(editor_client):
         assert editor_client.get(url).status_code == 200, url
 
 
-def test_editor_saves_a_report_and_its_inline_rows(editor_client):
+def test_editor_saves_a_report_and_its_outline(editor_client):
     report = make_report(toc=[(1, "Preface", "前言"), (1, "Old chapter", "旧章节")])
     data = post_data(editor_client.get(change_url(report)))
     data["title"] = "Edited By An Editor Market"
-    data["toc_entries-1-DELETE"] = "on"
+    data["toc_outline"] = "1 Preface"
 
     response = editor_client.post(change_url(report), data)
 

@@ -1,0 +1,93 @@
+"""Server time of the editors' admin pages, in-process through Django's test client.
+
+Measures, as a signed-in superuser, the change page of the demo report 1994249 (its
+114-line table of contents) in both tabs, the add page and the report list, against a
+floor measured in the same run: the admin's password-change page (a bare admin form
+through the same middleware). Medians of ``--requests`` requests after a warm-up.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/storefront_editors_bench \\
+        .venv/bin/python bench/editor_admin_pages.py [--requests 15] [--reuse-db]
+
+The database is migrated and seeded with ``seed_demo --no-pdfs`` plus
+``seed_catalog --reports 200`` unless ``--reuse-db`` is given; its name must contain
+"bench".
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=15)
+    parser.add_argument("--reuse-db", action="store_true")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if "bench" not in url.rsplit("/", 1)[-1]:
+        sys.exit("DATABASE_URL must name a database whose name contains 'bench'")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "storefront.settings")
+    os.environ.pop("REDIS_URL", None)  # local-memory cache, in-process tasks
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.urls import reverse
+
+    settings.ALLOWED_HOSTS = ["*"]
+    setup_test_environment()
+    if not args.reuse_db:
+        call_command("migrate", verbosity=0)
+        call_command("seed_demo", "--no-pdfs", verbosity=0)
+        call_command("seed_catalog", "--reports", "200", "--seed", "2026", verbosity=0)
+    from reports.models import Report
+
+    user, _created = get_user_model().objects.get_or_create(
+        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(user)
+    report = Report.objects.get(product_code="1994249")
+    change = reverse("admin:reports_report_change", args=[report.pk])
+    pages = {
+        "floor: admin password change": reverse("admin:password_change"),
+        "report change 1994249 (en)": change,
+        "report change 1994249 (zh-hans)": change + "?language=zh-hans",
+        "report add": reverse("admin:reports_report_add"),
+        "report list": reverse("admin:reports_report_changelist"),
+    }
+    print(f"TOC entries of 1994249: {report.toc_entries.count()}")
+    print(f"load average before: {os.getloadavg()}")
+    results = {}
+    for name, path in pages.items():
+        for _warm in range(3):
+            assert client.get(path).status_code == 200, path
+        timings = []
+        for _round in range(args.requests):
+            start = time.perf_counter()
+            response = client.get(path)
+            timings.append((time.perf_counter() - start) * 1000)
+        with CaptureQueriesContext(connection) as queries:
+            client.get(path)
+        results[name] = (statistics.median(timings), len(queries), len(response.content))
+    floor = results["floor: admin password change"][0]
+    print(f"{'page':36} {'median ms':>10} {'× floor':>8} {'queries':>8} {'KB':>7}")
+    for name, (median, count, size) in results.items():
+        print(f"{name:36} {median:10.1f} {median / floor:8.2f} {count:8d} {size / 1024:7.0f}")
+    print(f"load average after: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
