@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from reports import importing as package
 from reports import services
+from reports.vocabulary import rebuild_search_words
 from reports.models import (
     Category,
     KeyStatistic,
@@ -174,6 +175,10 @@ def import_feed(
                     progress(done, len(rows))
     if not dry_run and len(rows) >= package.ANALYZE_THRESHOLD:
         analyze_catalogue_tables()
+    if not dry_run and (summary.count("created") or summary.count("updated")):
+        # Rows are written in bulk, past refresh_listing(): "did you mean" learns the
+        # imported titles' words here, once per import.
+        rebuild_search_words()
     return summary
 
 

@@ -7,8 +7,9 @@ from django.test.utils import CaptureQueriesContext
 
 from reports import page_cache, services
 from reports.importing import run as importing_run
-from reports.models import Report
+from reports.models import Report, SearchWord
 from tests.reports.test_import import (  # noqa: F401  (demo_categories: autouse)
+    ON_ORDER,
     csv_row,
     demo_categories,
     import_reports,
@@ -117,3 +118,21 @@ def test_the_statements_of_new_rows_do_not_grow_with_what_each_row_holds(tmp_pat
     # the reports, texts, figures, prices and TOC go in with one INSERT per table
     assert len(large_run) - len(small_run) <= 2 * 20
     assert Report.objects.count() == 40
+
+
+def test_a_published_import_teaches_did_you_mean_its_titles_words(tmp_path):
+    # given: rows written in bulk, past refresh_listing()
+    feed = write_csv(tmp_path / "feed.csv", [
+        csv_row("WORD-1", title_en="Cryoablation Catheter Market", **ON_ORDER),
+    ])
+
+    # when
+    assert import_reports(feed, "--publish").status == 0
+
+    # then: the vocabulary knows the new words, so "cryoablaton" can be corrected
+    assert SearchWord.objects.filter(word="cryoablation").exists()
+
+    # and a dry run teaches nothing
+    feed = write_csv(tmp_path / "dry.csv", [csv_row("WORD-2", title_en="Zirconia Implant Market", **ON_ORDER)])
+    assert import_reports(feed, "--dry-run", "--publish").status == 0
+    assert not SearchWord.objects.filter(word="zirconia").exists()
