@@ -224,9 +224,11 @@ class InquiryAdmin(admin.ModelAdmin):
         if inquiry.kind != InquiryKind.QUOTATION:
             return "-"
         return format_html(
-            '<a class="button" href="{}">{}</a>',
+            '<a class="button" href="{}">{}</a> <a href="{}">{}</a>',
+            reverse("admin:quotes_quote_from_inquiry", args=[inquiry.pk]),
+            _("Prepare a quote (lines, discount, currency)"),
             reverse("admin:inquiries_inquiry_quote", args=[inquiry.pk]),
-            _("Create an invoice order for a licence"),
+            _("or an invoice order at the list price"),
         )
 
     @admin.action(description=_("Assign to me"), permissions=["change"])
