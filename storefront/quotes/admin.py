@@ -28,6 +28,21 @@ def _option_label(option: LicenseOption) -> str:
     )
 
 
+class LicenceChoiceField(forms.ModelChoiceField):
+    """Its choices read once per page, not once per line (each inline form copies its
+    fields, and a copied ModelChoiceField would query its choices again)."""
+
+    def freeze_choices(self):
+        self._frozen = list(self.choices)
+        self.widget.choices = self._frozen
+
+    def __deepcopy__(self, memo):
+        result = super().__deepcopy__(memo)
+        if hasattr(self, "_frozen"):
+            result.widget.choices = self._frozen
+        return result
+
+
 class QuoteLineFormSet(BaseInlineFormSet):
     def clean(self):
         super().clean()
@@ -79,8 +94,10 @@ class QuoteLineInline(admin.TabularInline):
             kwargs["queryset"] = LicenseOption.objects.filter(
                 report_id__in=report_ids
             ).select_related("report")
+            kwargs["form_class"] = LicenceChoiceField
             field = super().formfield_for_foreignkey(db_field, request, **kwargs)
             field.label_from_instance = _option_label
+            field.freeze_choices()
             return field
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

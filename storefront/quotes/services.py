@@ -151,15 +151,17 @@ def line_problem(line: QuoteLine, currency: str) -> str:
 
 
 def accept_token(quote: Quote) -> str:
-    return signing.dumps({"quote": quote.pk, "number": quote.number}, salt=TOKEN_SALT)
+    """The quote's key in its link: the same for every mail of the quote; the validity
+    date, not the link, decides how long it can be accepted."""
+    return signing.Signer(salt=TOKEN_SALT).sign_object({"quote": quote.pk, "number": quote.number})
 
 
 def quote_for_token(token: str) -> Quote:
     """The quote a signed link names; BadToken when the link was altered."""
     try:
-        payload = signing.loads(token, salt=TOKEN_SALT)
+        payload = signing.Signer(salt=TOKEN_SALT).unsign_object(token)
         return Quote.objects.get(pk=payload["quote"], number=payload["number"])
-    except (signing.BadSignature, KeyError, TypeError, Quote.DoesNotExist) as error:
+    except (signing.BadSignature, ValueError, KeyError, TypeError, Quote.DoesNotExist) as error:
         raise BadToken(gettext("This quote link is not valid.")) from error
 
 

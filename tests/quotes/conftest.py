@@ -41,7 +41,7 @@ def make_quote(*, language="en", currency="EUR", lines=1, discount_percent="10",
     inquiry = make_inquiry(report=report, kind=InquiryKind.QUOTATION, language=language,
                            country=country)  # fmt: skip
     quote = services.create_quote_from_inquiry(inquiry_id=inquiry.pk, actor=sales)
-    quote.vat_id, quote.po_number = "DE123456789", "PO-4711"
+    quote.vat_id, quote.po_number = "DE136695976", "PO-4711"
     quote.save()
     first = quote.lines.get()
     first.discount_percent = Decimal(discount_percent) if discount_percent else None

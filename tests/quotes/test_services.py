@@ -124,7 +124,7 @@ def test_accepting_makes_an_order_with_the_quoted_lines_and_prices():
     assert quote.status == QuoteStatus.ACCEPTED and quote.order == order
     assert order.status == OrderStatus.AWAITING_INVOICE
     assert (order.currency, order.total) == ("EUR", Decimal("4954.10"))  # 4454.10 + 500
-    assert (order.vat_id, order.po_number) == ("DE123456789", "PO-4711")
+    assert (order.vat_id, order.po_number) == ("DE136695976", "PO-4711")
     lines = list(order.lines.order_by("id"))
     assert [line.unit_price for line in lines] == [Decimal("4454.10"), Decimal("500.00")]
     assert [line.is_custom for line in lines] == [False, True]
