@@ -18,7 +18,7 @@ SUBJECTS = {
 ACCEPT = {
     "en": "Accept the quote and pay by card or bank transfer",
     "zh-hans": "接受报价并以银行卡或银行转账付款",
-    "zh-hant": "接受報價並以銀行卡或銀行轉帳付款",
+    "zh-hant": "接受報價並以銀行卡或銀行轉賬付款",
 }
 
 
