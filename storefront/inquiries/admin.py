@@ -103,8 +103,9 @@ class InquiryNoteInline(ComposeInline):
 
 @admin.register(Inquiry)
 class InquiryAdmin(admin.ModelAdmin):
+    # Fits 1366 px beside the navigation and filters (tests/e2e/test_sales_desk.py).
     list_display = [
-        "reference", "created_at", "age", "kind", "status", "report_code", "name", "company",
+        "reference", "created_at", "age", "kind", "status", "report_code", "buyer",
         "assignee", "needs_attention",
     ]  # fmt: skip
     list_filter = [
@@ -148,7 +149,7 @@ class InquiryAdmin(admin.ModelAdmin):
     actions = ["assign_to_me", "close_inquiries", "retry_mail"]
 
     class Media:
-        css = {"all": ["inquiries/admin.css"]}
+        css = {"all": ["inquiries/admin.css", "css/admin-lists.css"]}
 
     def has_add_permission(self, request):
         return False  # inquiries come from the contact form only
@@ -212,6 +213,12 @@ class InquiryAdmin(admin.ModelAdmin):
         with translation.override(inquiry.language or settings.LANGUAGE_CODE):
             url = report.get_absolute_url()
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, report)
+
+    @admin.display(description=_("buyer"), ordering="company")
+    def buyer(self, inquiry):
+        return format_html(
+            '{}<span class="list-secondary">{}</span>', inquiry.name, inquiry.company
+        )
 
     @admin.display(description=_("invoice order"))
     def quotation(self, inquiry):

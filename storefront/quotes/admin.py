@@ -109,12 +109,17 @@ class QuoteLineInline(admin.TabularInline):
     def net_display(self, line):
         return line.display_net if line.pk and line.price is not None else "—"
 
+    # The lines are part of the quote: whoever may change the quote (Sales) edits,
+    # adds and removes them, until it is accepted.
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and (
+        return request.user.has_perm("quotes.change_quote") and (
             obj is None or obj.status != QuoteStatus.ACCEPTED
         )
 
     has_add_permission = has_delete_permission = has_change_permission
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("quotes.view_quote")
 
 
 class QuoteAdminForm(forms.ModelForm):

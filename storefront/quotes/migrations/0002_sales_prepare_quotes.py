@@ -1,15 +1,14 @@
-"""The Sales group prepares, edits and sends quotes."""
+"""The Sales group prepares, edits and sends quotes (a quote starts from an inquiry, so no
+add permission; none is ever deleted)."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
+# A quote's lines are edited on its page with the quote's own permission (see
+# QuoteLineInline); Sales never delete anything.
 SALES_PERMISSIONS = [
     ("quotes", "view_quote"),
     ("quotes", "change_quote"),
-    ("quotes", "view_quoteline"),
-    ("quotes", "add_quoteline"),
-    ("quotes", "change_quoteline"),
-    ("quotes", "delete_quoteline"),
 ]
 
 
