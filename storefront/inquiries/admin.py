@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils import translation
@@ -105,8 +105,8 @@ class InquiryNoteInline(ComposeInline):
 class InquiryAdmin(admin.ModelAdmin):
     # Fits 1366 px beside the navigation and filters (tests/e2e/test_sales_desk.py).
     list_display = [
-        "reference", "created_at", "age", "kind", "status", "report_code", "buyer",
-        "assignee", "needs_attention",
+        "reference", "received", "kind", "status", "report_code", "buyer", "assignee",
+        "needs_attention",
     ]  # fmt: skip
     list_filter = [
         "status", "kind", OverdueFilter, AssigneeFilter, "needs_attention", "language",
@@ -196,6 +196,12 @@ class InquiryAdmin(admin.ModelAdmin):
                 '<span class="inquiry-overdue" title="{}">{}</span>', _("Overdue"), age
             )
         return age
+
+    @admin.display(description=_("received"), ordering="created_at")
+    def received(self, inquiry):
+        """How long ago (overdue ones stand out), with the date and time below."""
+        when = formats.date_format(timezone.localtime(inquiry.created_at), "SHORT_DATETIME_FORMAT")
+        return format_html('{}<span class="list-secondary">{}</span>', self.age(inquiry), when)
 
     @admin.display(description=_("report"), ordering="report__product_code")
     def report_code(self, inquiry):

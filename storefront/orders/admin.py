@@ -295,6 +295,13 @@ class OrderAdmin(admin.ModelAdmin):
         ]
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            settle = admin_steps.can_settle(request.user) and admin_steps.awaits_bank_payment(obj)
+            context.update(
+                can_record_payment=settle,
+                can_resend_proforma=settle,
+                can_cancel=admin_steps.can_cancel_orders(request.user) and services.can_cancel(obj),
+            )
         response = super().render_change_form(request, context, add, change, form_url, obj)
         if not can_manage_downloads(request.user):
             # "View on site" is the buyer's order page, keyed by the public token.
@@ -320,7 +327,7 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description=_("buyer"), ordering="company")
     def buyer(self, order):
         return format_html(
-            '{}<span class="list-secondary">{}</span>', order.company, order.email
+            '{}<span class="list-secondary list-email">{}</span>', order.company, order.email
         )
 
     @admin.display(description=_("status"), ordering="status")
@@ -483,13 +490,4 @@ class OrderAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         extra_context["can_refund"] = request.user.has_perm("orders.refund_order")
-        order = self.get_object(request, object_id)
-        if order is not None:
-            settle = admin_steps.can_settle(request.user) and admin_steps.awaits_bank_payment(order)
-            extra_context.update(
-                can_record_payment=settle,
-                can_resend_proforma=settle,
-                can_cancel=admin_steps.can_cancel_orders(request.user)
-                and services.can_cancel(order),
-            )
         return super().change_view(request, object_id, form_url, extra_context)
