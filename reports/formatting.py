@@ -156,6 +156,13 @@ def format_price(price: Decimal, currency: str) -> str:
     return f"{currency} {price:,.{places}f}"
 
 
+def format_amount(amount: Decimal, currency: str) -> str:
+    """An exact amount: "USD 8,399.00", "JPY 3,939", "KWD 1,000.500" (ISO 4217 minor units)."""
+    currency = (currency or "").upper()
+    places = currencies.exponent(currency)
+    return f"{currency} {Decimal(amount):,.{2 if places is None else places}f}"
+
+
 def key_statistic_label(kind: str, year: int | None) -> str:
     """The row label of a key statistic: "Base Year [2025]" / "基准年 2025"."""
     labels = {

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "storefront.pages",
     "storefront.invoicing",
     "storefront.dashboards",
+    "storefront.quotes",
     "anymail",
 ]
 
@@ -237,6 +238,7 @@ CELERY_TASK_ROUTES = {
     "storefront.inquiries.tasks.send_reply_task": {"queue": "mail"},
     "storefront.library.tasks.send_sign_in_mail_task": {"queue": "mail"},
     "storefront.orders.tasks.send_proforma_invoice_task": {"queue": "mail"},
+    "storefront.quotes.tasks.send_quote_mail_task": {"queue": "mail"},
 }
 
 
@@ -252,6 +254,7 @@ CELERY_BEAT_SCHEDULE = {
         "storefront.payments.tasks.reconcile_pending_card_orders_task", 5 * 60
     ),
     "sweep-unsent-proformas": _sweep("storefront.orders.tasks.sweep_unsent_proformas_task", 2 * 60),
+    "sweep-unmailed-quotes": _sweep("storefront.quotes.tasks.sweep_unmailed_quotes_task", 2 * 60),
     "sweep-undelivered-orders": _sweep(
         "storefront.delivery.tasks.sweep_undelivered_orders_task", 2 * 60
     ),
@@ -569,6 +572,8 @@ if (
 INVOICE_TAX_LABEL = os.environ.get("INVOICE_TAX_LABEL", "VAT")
 # Days a pro-forma gives to pay.
 INVOICE_DUE_DAYS = int(os.environ.get("INVOICE_DUE_DAYS", "14"))
+# Days a new quote stays valid (sales may change its date before sending it).
+QUOTE_VALIDITY_DAYS = int(os.environ.get("QUOTE_VALIDITY_DAYS", "30"))
 
 # The sales inbox: inquiry notices, failed deliveries; the Reply-To of mail to buyers.
 SALES_EMAIL = os.environ.get("SALES_EMAIL", "sales@localhost")

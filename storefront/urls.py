@@ -37,6 +37,7 @@ urlpatterns += i18n_patterns(
     path("reports/", include("reports.urls")),
     path("", include("storefront.orders.urls")),
     path("", include("storefront.invoicing.urls")),
+    path("", include("storefront.quotes.urls")),
     path("", include("storefront.payments.urls")),
     path("contact/", include("storefront.inquiries.urls")),
     path("account/", include("storefront.library.urls")),

@@ -242,7 +242,7 @@ CHINESE_TITLE = "继续医学教育（CME）市场：按交付方式划分"
 EXPIRES = datetime(2027, 1, 2, 9, 30, tzinfo=dt_timezone.utc)
 MAIL_LINE = {
     "title": CHINESE_TITLE, "product_code": "1994249", "get_license_type_display": "单用户许可",
-    "display_price": "USD 3,939.00",
+    "display_price": "USD 3,939.00", "description": CHINESE_TITLE, "display_net": "USD 3,545.10",
 }  # fmt: skip
 MAIL_CONTEXT = {
     "order": {
@@ -267,6 +267,11 @@ MAIL_CONTEXT = {
     "order_url": "https://shop.example/o/", "library_url": "https://shop.example/account/",
     "admin_url": "https://shop.example/admin/", "payment_instructions": "请通过银行转账付款。",
     "sales_email": "sales@example.com", "shop_name": "Meridian Research Store",
+    "quote": {
+        "number": "Q-2026-000001", "full_name": "李明", "language": "zh-hans",
+        "valid_until": EXPIRES, "po_number": "PO-7781",
+    },
+    "total": "EUR 4,954.10", "accept_url": "https://shop.example/q/",
 }  # fmt: skip
 MAIL_TEMPLATES = sorted(path.name for path in (ROOT / "templates" / "emails").iterdir())
 

@@ -167,7 +167,11 @@ def deliver_order(*, order_id: int) -> Order:
                 logger.info("order %s: access ended, nothing to deliver", order.number)
                 return order
             waiting = []
-            for line in order.lines.select_related("report__publisher").filter(copy__isnull=True):
+            # A custom line (a quoted service) has no file to deliver.
+            lines = order.lines.select_related("report__publisher").filter(
+                copy__isnull=True, is_custom=False
+            )
+            for line in lines:
                 if _waits_for_master(line):
                     waiting.append(line)
                 else:

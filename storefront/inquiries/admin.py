@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils import translation
@@ -103,9 +103,10 @@ class InquiryNoteInline(ComposeInline):
 
 @admin.register(Inquiry)
 class InquiryAdmin(admin.ModelAdmin):
+    # Fits 1366 px beside the navigation and filters (tests/e2e/test_sales_desk.py).
     list_display = [
-        "reference", "created_at", "age", "kind", "status", "report_code", "name", "company",
-        "assignee", "needs_attention",
+        "reference", "received", "kind", "status", "report_code", "buyer", "assignee",
+        "needs_attention",
     ]  # fmt: skip
     list_filter = [
         "status", "kind", OverdueFilter, AssigneeFilter, "needs_attention", "language",
@@ -148,7 +149,7 @@ class InquiryAdmin(admin.ModelAdmin):
     actions = ["assign_to_me", "close_inquiries", "retry_mail"]
 
     class Media:
-        css = {"all": ["inquiries/admin.css"]}
+        css = {"all": ["inquiries/admin.css", "css/admin-lists.css"]}
 
     def has_add_permission(self, request):
         return False  # inquiries come from the contact form only
@@ -196,6 +197,12 @@ class InquiryAdmin(admin.ModelAdmin):
             )
         return age
 
+    @admin.display(description=_("received"), ordering="created_at")
+    def received(self, inquiry):
+        """How long ago (overdue ones stand out), with the date and time below."""
+        when = formats.date_format(timezone.localtime(inquiry.created_at), "SHORT_DATETIME_FORMAT")
+        return format_html('{}<span class="list-secondary">{}</span>', self.age(inquiry), when)
+
     @admin.display(description=_("report"), ordering="report__product_code")
     def report_code(self, inquiry):
         return inquiry.report.product_code if inquiry.report else "-"
@@ -213,6 +220,12 @@ class InquiryAdmin(admin.ModelAdmin):
             url = report.get_absolute_url()
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, report)
 
+    @admin.display(description=_("buyer"), ordering="company")
+    def buyer(self, inquiry):
+        return format_html(
+            '{}<span class="list-secondary">{}</span>', inquiry.name, inquiry.company
+        )
+
     @admin.display(description=_("invoice order"))
     def quotation(self, inquiry):
         if inquiry.order_id:
@@ -224,9 +237,11 @@ class InquiryAdmin(admin.ModelAdmin):
         if inquiry.kind != InquiryKind.QUOTATION:
             return "-"
         return format_html(
-            '<a class="button" href="{}">{}</a>',
+            '<a class="button" href="{}">{}</a> <a href="{}">{}</a>',
+            reverse("admin:quotes_quote_from_inquiry", args=[inquiry.pk]),
+            _("Prepare a quote (lines, discount, currency)"),
             reverse("admin:inquiries_inquiry_quote", args=[inquiry.pk]),
-            _("Create an invoice order for a licence"),
+            _("or an invoice order at the list price"),
         )
 
     @admin.action(description=_("Assign to me"), permissions=["change"])

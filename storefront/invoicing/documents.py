@@ -71,7 +71,9 @@ def _order_lines(order: Order) -> list[Line]:
     return [
         Line(
             description=line.title,
-            detail=_("Code %(code)s, %(licence)s")
+            detail=""
+            if line.is_custom
+            else _("Code %(code)s, %(licence)s")
             % {"code": line.product_code, "licence": line.get_license_type_display()},
             amount=amount(line.unit_price, line.currency),
         )

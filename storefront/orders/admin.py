@@ -1,20 +1,26 @@
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from reports.formatting import format_amount
+from reports.models import Report
+
 from storefront.forms import NameField
-from storefront.orders import services, tax_ids
+from storefront.orders import admin_steps, services, tax_ids
 from storefront.orders.models import (
     Order,
     OrderLine,
@@ -88,8 +94,39 @@ class DeliveryFailedFilter(admin.SimpleListFilter):
 
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
-    fields = ["product_code", "title", "license_type", "unit_price", "currency"]
+    fields = ["product_code", "title_for_staff", "license_type", "price"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        # The report's title in the staff member's language (English as the fallback),
+        # in one query for all lines whatever their number.
+        languages = {translation.get_language() or settings.LANGUAGE_CODE, settings.LANGUAGE_CODE}
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("report")
+            .prefetch_related(
+                Prefetch(
+                    "report__translations",
+                    queryset=Report._parler_meta.root_model.objects.filter(
+                        language_code__in=languages
+                    ),
+                )
+            )
+        )
+
+    @admin.display(description=_("title"))
+    def title_for_staff(self, line):
+        if line.report is None:
+            return line.title
+        titles = {t.language_code: t.title for t in line.report.translations.all()}
+        return titles.get(translation.get_language()) or titles.get(settings.LANGUAGE_CODE) or (
+            line.title
+        )
+
+    @admin.display(description=_("price"))
+    def price(self, line):
+        return format_amount(line.unit_price, line.currency)
 
 
 class SeatInline(ReadOnlyInline):
@@ -123,8 +160,15 @@ class SeatInline(ReadOnlyInline):
 
 class StatusChangeInline(ReadOnlyInline):
     model = OrderStatusChange
-    fields = ["created_at", "from_status", "to_status", "source", "actor", "note"]
+    fields = ["created_at", "change", "source", "actor", "note"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=_("change"))
+    def change(self, row):
+        return str(row)
 
 
 class CheckoutSessionInline(ReadOnlyInline):
@@ -169,9 +213,11 @@ class OrderAdminForm(forms.ModelForm):
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     form = OrderAdminForm
+    # Fits 1366 px beside the navigation and filters: the buyer in one column, the
+    # payment method under the status (tests/e2e/test_sales_desk.py measures it).
     list_display = [
-        "number", "created_at", "email", "company", "display_total", "payment_method",
-        "status", "delivery_due_column", "needs_attention",
+        "number", "created_at", "buyer", "display_total", "status_column",
+        "delivery_due_column", "needs_attention",
     ]  # fmt: skip
     list_filter = [
         "status", DeliveryFailedFilter, "payment_method", "needs_attention", "currency", "language",
@@ -179,7 +225,8 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ["number", "email", "company", "full_name", "po_number", "vat_id"]
     date_hierarchy = "created_at"
     readonly_fields = [
-        "number", "public_token", "status", "currency", "total", "refunded_amount",
+        "number", "public_token", "status", "currency", "total_display", "refunded_display",
+        "bank_payments_received",
         "payment_method", "language", "terms_accepted_at", "created_at", "updated_at",
         "paid_at", "proforma_sent_at", "delivery_due_at", "delivery_mailed_at",
         "delivery_failed_at", "proforma_failed_at", "fresh_links_requested_at",
@@ -197,7 +244,10 @@ class OrderAdmin(admin.ModelAdmin):
                 ]  # fmt: skip
             },
         ),
-        (_("Amounts"), {"fields": ["currency", "total", "refunded_amount"]}),
+        (
+            _("Amounts"),
+            {"fields": ["total_display", "bank_payments_received", "refunded_display"]},
+        ),
         (_("Attention"), {"fields": ["needs_attention", "attention_reason"]}),
         (
             _("Access"),
@@ -245,6 +295,13 @@ class OrderAdmin(admin.ModelAdmin):
         ]
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            settle = admin_steps.can_settle(request.user) and admin_steps.awaits_bank_payment(obj)
+            context.update(
+                can_record_payment=settle,
+                can_resend_proforma=settle,
+                can_cancel=admin_steps.can_cancel_orders(request.user) and services.can_cancel(obj),
+            )
         response = super().render_change_form(request, context, add, change, form_url, obj)
         if not can_manage_downloads(request.user):
             # "View on site" is the buyer's order page, keyed by the public token.
@@ -264,9 +321,55 @@ class OrderAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # an order is a financial record
 
+    class Media:
+        css = {"all": ["css/admin-lists.css"]}
+
+    @admin.display(description=_("buyer"), ordering="company")
+    def buyer(self, order):
+        return format_html(
+            '{}<span class="list-secondary list-email">{}</span>', order.company, order.email
+        )
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_column(self, order):
+        return format_html(
+            '{}<span class="list-secondary">{}</span>',
+            order.get_status_display(),
+            order.get_payment_method_display(),
+        )
+
     @admin.display(description=_("total"), ordering="total")
     def display_total(self, order):
-        return order.display_total
+        return order.display_total_exact
+
+    @admin.display(description=_("total"))
+    def total_display(self, order):
+        return order.display_total_exact
+
+    @admin.display(description=_("refunded"))
+    def refunded_display(self, order):
+        return format_amount(order.refunded_amount, order.currency)
+
+    @admin.display(description=_("bank payments received"))
+    def bank_payments_received(self, order):
+        if order.payment_method != PaymentMethod.INVOICE:
+            return self.get_empty_value_display()
+        payments = list(order.bank_payments.select_related("recorded_by"))
+        if not payments:
+            return self.get_empty_value_display()
+        return format_html_join(
+            mark_safe("<br>"),
+            "{} · {} · {} · {}",
+            (
+                (
+                    formats.date_format(payment.received_on, "DATE_FORMAT"),
+                    payment.display_amount,
+                    payment.reference,
+                    payment.recorded_by or "—",
+                )
+                for payment in payments
+            ),
+        )
 
     @admin.display(description=_("delivery due"), ordering="delivery_due_at")
     def delivery_due_column(self, order):
@@ -332,6 +435,21 @@ class OrderAdmin(admin.ModelAdmin):
                 "<int:order_id>/refund/",
                 self.admin_site.admin_view(self.refund_view),
                 name="orders_order_refund",
+            ),
+            path(
+                "<int:order_id>/bank-payment/",
+                self.admin_site.admin_view(partial(admin_steps.record_bank_payment_view, self)),
+                name="orders_order_bank_payment",
+            ),
+            path(
+                "<int:order_id>/cancel/",
+                self.admin_site.admin_view(partial(admin_steps.cancel_order_view, self)),
+                name="orders_order_cancel",
+            ),
+            path(
+                "<int:order_id>/resend-proforma/",
+                self.admin_site.admin_view(partial(admin_steps.resend_proforma_view, self)),
+                name="orders_order_resend_proforma",
             ),
             *super().get_urls(),
         ]

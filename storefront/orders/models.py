@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 from django_countries.fields import CountryField
 
-from reports.formatting import format_price
+from reports.formatting import format_amount, format_price
 from reports.models import LicenseOption, LicenseType, Report
 
 
@@ -175,6 +175,11 @@ class Order(models.Model):
         return format_price(self.total, self.currency)
 
     @property
+    def display_total_exact(self) -> str:
+        """"USD 8,399.00": every minor unit shown, as staff and documents read money."""
+        return format_amount(self.total, self.currency)
+
+    @property
     def refundable_amount(self) -> Decimal:
         return self.total - self.refunded_amount
 
@@ -197,7 +202,11 @@ class OrderLine(models.Model):
     )
     product_code = models.CharField(_("product code"), max_length=32)
     title = models.CharField(_("title"), max_length=300)
-    license_type = models.CharField(_("licence type"), max_length=20, choices=LicenseType.choices)
+    # Blank on a custom line (a service quoted in free text), which has no file to deliver.
+    license_type = models.CharField(
+        _("licence type"), max_length=20, choices=LicenseType.choices, blank=True
+    )
+    is_custom = models.BooleanField(_("custom line (nothing to deliver)"), default=False)
     unit_price = models.DecimalField(
         _("price"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
     )
@@ -211,11 +220,17 @@ class OrderLine(models.Model):
         ordering = ["id"]
 
     def __str__(self):
+        if self.is_custom:
+            return self.title
         return f"{self.product_code} · {self.get_license_type_display()}"
 
     @property
     def display_price(self) -> str:
         return format_price(self.unit_price, self.currency)
+
+    @property
+    def is_deliverable(self) -> bool:
+        return not self.is_custom
 
 
 class OrderStatusChange(models.Model):
@@ -244,7 +259,50 @@ class OrderStatusChange(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self):
-        return f"{self.order} {self.from_status or '-'} → {self.to_status}"
+        # What staff read above each row of the history: labels, not codes.
+        if self.from_status == self.to_status:
+            return str(self.get_to_status_display())
+        return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
+
+
+class BankPayment(models.Model):
+    """Money received by bank transfer for an invoice order, as staff recorded it.
+
+    Partial payments add up; the order is marked paid when they cover its total.
+    """
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="bank_payments"
+    )
+    amount = models.DecimalField(
+        _("amount"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    received_on = models.DateField(_("received on"))
+    reference = models.CharField(_("bank reference"), max_length=100)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bank payment")
+        verbose_name_plural = _("bank payments")
+        ordering = ["received_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="bank_payment_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.order} {format_amount(self.amount, self.currency)}"
+
+    @property
+    def display_amount(self) -> str:
+        return format_amount(self.amount, self.currency)
 
 
 class Seat(models.Model):

@@ -154,19 +154,7 @@ def place_order(
         status=status,
         terms_accepted_at=timezone.now(),
     )
-    for _attempt in range(5):
-        order.number = _new_order_number()
-        try:
-            with transaction.atomic():
-                order.save()
-            break
-        except IntegrityError:
-            # A random order number collided with an existing one: draw again.
-            order.pk = None
-            order._state.adding = True
-    else:
-        raise OrderError("Could not allocate an order number.")
-
+    _save_with_number(order)
     OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
@@ -193,13 +181,130 @@ def place_order(
         order=order, from_status="", to_status=status, source="checkout"
     )
     if status == OrderStatus.AWAITING_INVOICE:
-        from storefront.orders.tasks import send_proforma_invoice_task
-
-        order_id = order.pk
-        transaction.on_commit(
-            lambda: delay_or_leave_to_sweep(send_proforma_invoice_task, order_id)
-        )
+        _queue_proforma(order.pk)
     return order
+
+
+def _save_with_number(order: Order) -> None:
+    for _attempt in range(5):
+        order.number = _new_order_number()
+        try:
+            with transaction.atomic():
+                order.save()
+            return
+        except IntegrityError:
+            # A random order number collided with an existing one: draw again.
+            order.pk = None
+            order._state.adding = True
+    raise OrderError("Could not allocate an order number.")
+
+
+def _queue_proforma(order_id: int) -> None:
+    from storefront.orders.tasks import send_proforma_invoice_task  # tasks imports this module
+
+    transaction.on_commit(lambda: delay_or_leave_to_sweep(send_proforma_invoice_task, order_id))
+
+
+@dataclass(frozen=True)
+class AgreedLine:
+    """A line at a price agreed outside the cart (a quote): a licence, or free text."""
+
+    title: str
+    price: Decimal
+    report: object = None  # reports.Report, or None for a custom line
+    license_option: object = None
+    product_code: str = ""
+    license_type: str = ""
+    seat_limit: int = 0
+
+    @property
+    def is_custom(self) -> bool:
+        return self.report is None
+
+
+@transaction.atomic
+def place_agreed_order(
+    *,
+    lines: list[AgreedLine],
+    currency: str,
+    buyer: Buyer,
+    language: str,
+    payment_method: str,
+    source: str,
+    note: str = "",
+) -> Order:
+    """Save an order at prices agreed with the buyer (a quote), not the catalogue's.
+
+    The prices are taken as given (in ``currency``, checked to be sold and to fit its
+    minor unit); custom lines have nothing to deliver. Otherwise as place_order: card
+    orders wait for Stripe, invoice orders are mailed their pro-forma after commit.
+    The first history row names ``source`` (the quote) and carries ``note``.
+    """
+    if not lines:
+        raise EmptyCart("The order has no lines.")
+    if not currency_facts.is_sold(currency):
+        raise OrderError(
+            gettext("%(code)s licences cannot be bought: the shop sells in %(currencies)s.")
+            % {"code": currency, "currencies": ", ".join(currency_facts.sold_currencies())}
+        )
+    for line in lines:
+        if line.price < 0 or not currency_facts.fits(line.price, currency):
+            raise OrderError(
+                gettext("The price %(price)s %(code)s has more decimals than %(code)s has.")
+                % {"price": line.price, "code": currency}
+            )
+    country = country_code(buyer.country)
+    if country is None:
+        raise OrderError(f"Unknown country: {buyer.country!r}.")
+    status = (
+        OrderStatus.AWAITING_INVOICE
+        if payment_method == PaymentMethod.INVOICE
+        else OrderStatus.PENDING
+    )
+    order = Order(
+        email=buyer.email,
+        full_name=buyer.full_name,
+        company=buyer.company,
+        country=country,
+        vat_id=buyer.vat_id,
+        po_number=buyer.po_number,
+        billing_line1=buyer.billing_line1,
+        billing_line2=buyer.billing_line2,
+        billing_postcode=buyer.billing_postcode,
+        billing_city=buyer.billing_city,
+        site=buyer.site,
+        language=language,
+        currency=currency,
+        total=sum((line.price for line in lines), Decimal("0")),
+        payment_method=payment_method,
+        status=status,
+        terms_accepted_at=timezone.now(),
+    )
+    _save_with_number(order)
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            report=line.report,
+            license_option=line.license_option,
+            product_code=line.product_code,
+            title=line.title,
+            license_type=line.license_type,
+            is_custom=line.is_custom,
+            unit_price=line.price,
+            currency=currency,
+            seat_limit=line.seat_limit,
+        )
+        for line in lines
+    )
+    OrderStatusChange.objects.create(
+        order=order, from_status="", to_status=status, source=source, note=note
+    )
+    if status == OrderStatus.AWAITING_INVOICE:
+        _queue_proforma(order.pk)
+    return order
+
+
+place_agreed_order.alters_data = True
 
 
 def orders_awaiting_proforma(*, older_than):
@@ -326,12 +431,20 @@ def announce_order_paid(*, order_id: int) -> None:
 def cancel_order(*, order_id: int, source: str, note: str = "", actor=None) -> Order:
     """Cancel an order that is still waiting for payment; otherwise leave it as it is."""
     order = _locked(order_id)
-    if OrderStatus.CANCELLED in ALLOWED_TRANSITIONS[order.status]:
+    if can_cancel(order):
         set_status(order, OrderStatus.CANCELLED, source=source, note=note, actor=actor)
     return order
 
 
 cancel_order.alters_data = True
+
+
+def can_cancel(order: Order) -> bool:
+    """Waiting for payment, with no bank payment recorded against it (that money is the
+    buyer's, to be returned by hand first)."""
+    return OrderStatus.CANCELLED in ALLOWED_TRANSITIONS[order.status] and not (
+        order.bank_payments.exists()
+    )
 
 
 @transaction.atomic

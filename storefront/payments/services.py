@@ -64,7 +64,11 @@ def checkout_session_params(order: Order, *, expires_at) -> dict:
                     "currency": order.currency.lower(),
                     "unit_amount": stripe_api.to_minor_units(line.unit_price, order.currency),
                     "product_data": {
-                        "name": f"{line.title} ({line.get_license_type_display()})"[:250],
+                        "name": (
+                            line.title
+                            if line.is_custom
+                            else f"{line.title} ({line.get_license_type_display()})"
+                        )[:250],
                         "metadata": {"product_code": line.product_code},
                     },
                 },
