@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -122,6 +123,26 @@ class QuoteLineInline(admin.TabularInline):
         return request.user.has_perm("quotes.view_quote")
 
 
+class QuoteStatusFilter(admin.SimpleListFilter):
+    """By status as staff read it: a sent quote past its date is expired."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return QuoteStatus.choices
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == QuoteStatus.EXPIRED:
+            return queryset.expired(today)
+        if self.value() == QuoteStatus.SENT:
+            return queryset.filter(status=QuoteStatus.SENT, valid_until__gte=today)
+        if self.value() in (QuoteStatus.DRAFT, QuoteStatus.ACCEPTED):
+            return queryset.filter(status=self.value())
+        return queryset
+
+
 class QuoteAdminForm(forms.ModelForm):
     currency = forms.ChoiceField(label=_("currency"))
 
@@ -151,7 +172,7 @@ class QuoteAdmin(admin.ModelAdmin):
         "number", "company", "status_column", "total_column", "valid_until", "order_link",
         "created_by",
     ]  # fmt: skip
-    list_filter = ["status", "currency"]
+    list_filter = [QuoteStatusFilter, "currency"]
     list_select_related = ["order", "created_by"]
     search_fields = ["number", "email", "company", "full_name", "po_number"]
     readonly_fields = [

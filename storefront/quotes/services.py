@@ -175,6 +175,8 @@ def send_quote(*, quote_id: int, actor) -> Quote:
         raise QuoteError(gettext("This quote was accepted; it cannot be sent again."))
     if quote.valid_until < timezone.localdate():
         raise QuoteError(gettext("The validity date has passed: set a new one first."))
+    if not quote.country:
+        raise QuoteError(gettext("Set the buyer's country before sending the quote."))
     lines = list(quote.lines.all())
     if not lines:
         raise QuoteError(gettext("Add at least one line before sending the quote."))

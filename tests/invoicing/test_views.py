@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 # Session, user and permissions included; counted once and kept fixed.
 # The order page: its own rows and inlines (lines, history, sessions, events, refunds,
 # seats, invoice, credit notes), whatever the number of documents.
-ADMIN_QUERIES = {"order": 14, "invoices": 9, "credit_notes": 9}
+ADMIN_QUERIES = {"order": 13, "invoices": 9, "credit_notes": 9}
 
 
 def refunded(order, amount="1000.00", refund_id="re_test_1"):

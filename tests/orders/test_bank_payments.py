@@ -192,7 +192,7 @@ def test_the_order_page_keeps_a_fixed_query_count(client, sales, reports):
     assert len(queries) == QUERIES_ORDER_PAGE
 
 
-QUERIES_ORDER_PAGE = 17  # the same with one line or six
+QUERIES_ORDER_PAGE = 16  # the same with one line or six
 
 
 def test_line_titles_follow_the_staff_members_language(client, sales):

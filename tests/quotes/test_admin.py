@@ -113,3 +113,21 @@ def test_the_quote_page_keeps_a_fixed_query_count(sales_client, lines):
 
 QUERIES_LIST = 9  # the same with one quote or six
 QUERIES_PAGE = 13  # the same with one line or six
+
+
+def test_the_list_filters_expired_quotes_by_their_date(sales_client):
+    from tests.quotes.conftest import expire, sent
+
+    current, old = sent(make_quote()), expire(sent(make_quote()))
+    expired_page = sales_client.get("/admin/quotes/quote/?status=expired").content.decode()
+    sent_page = sales_client.get("/admin/quotes/quote/?status=sent").content.decode()
+    assert old.number in expired_page and current.number not in expired_page
+    assert current.number in sent_page and old.number not in sent_page
+
+
+def test_a_quote_without_the_buyers_country_is_not_sent(sales_client):
+    quote = make_quote(country="Atlantis")
+    assert not quote.country
+    page = sales_client.post(f"/admin/quotes/quote/{quote.pk}/send/", follow=True).content.decode()
+    assert "Set the buyer&#x27;s country" in page
+    assert Quote.objects.get(pk=quote.pk).status == QuoteStatus.DRAFT
