@@ -51,6 +51,14 @@ SUMMARY_EDITOR_EXTENSIONS = {
     "ListItem": True, "Blockquote": True, "HardBreak": True, "Link": {"enableTarget": False},
     "Table": True, "TableRow": True, "TableHeader": True, "TableCell": True, "History": True,
 }  # fmt: skip
+# The two base style sheets the editor (TipTap) writes into the page as <style>
+# elements, allowed by their hashes on the report form only. They belong to
+# django-prose-editor 0.28.0: another version may change them, and the CSP journey
+# (tests/e2e/test_content_security_policy.py) then reports the violation.
+SUMMARY_EDITOR_STYLE_HASHES = [
+    "'sha256-PlumsSlvJ7vvWzjqibGAYKq92O3y/4JTxWWsWJvyUYA='",  # .ProseMirror base
+    "'sha256-02hA479WvrYZHJr+4hK4ibPbd7Nb6lFGw+8wNJYCke8='",  # invisible characters
+]
 ENGLISH = settings.PARLER_DEFAULT_LANGUAGE_CODE
 # A language in the changelist's translations column: missing, or behind the English.
 MISSING_HTML = '<span class="translation-missing">{} {}</span>'
@@ -297,7 +305,9 @@ class ReportAdmin(FeedImportAdminMixin, CatalogueChangeAdminMixin, TranslatableA
         # The editor's modules are static files; only their import map is an inline
         # script, allowed by this response's CSP nonce.
         context["media"] = AssetMedia.from_media(context["media"]).with_nonce(request.csp_nonce)
-        return super().render_change_form(request, context, add, change, form_url, obj)
+        response = super().render_change_form(request, context, add, change, form_url, obj)
+        response._csp_update = {"style-src": SUMMARY_EDITOR_STYLE_HASHES}  # django-csp
+        return response
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name in ("master_pdf", "sample_pdf"):
