@@ -417,6 +417,42 @@ STORAGES = {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
     },
 }
+# Several hosts: every private file (masters, samples, stamped copies) in one
+# S3-compatible bucket through django-storages, so a copy stamped by a worker on one
+# host is downloaded through any web host. The bucket stays private: downloads are
+# redirects to presigned URLs that expire after AWS_QUERYSTRING_EXPIRE seconds.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    from botocore.config import Config as _BotoConfig
+
+    _bucket_options = {
+        "bucket_name": AWS_STORAGE_BUCKET_NAME,
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+        "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+        "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+        "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+        # Never a public object: no ACL is sent, the bucket's own policy (private) holds.
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": int(os.environ.get("AWS_QUERYSTRING_EXPIRE", "300")),
+        # Names are chosen by the shop (stamped copies delete their stale file first):
+        # never overwrite another row's file silently, as the local storage never does.
+        "file_overwrite": False,
+        # Reads through the storage spool to disk past 8 MB instead of holding a whole
+        # master in memory.
+        "max_memory_size": 8 * 1024 * 1024,
+        "client_config": _BotoConfig(
+            # Path-style URLs work with every S3-compatible server (MinIO, SeaweedFS, ...).
+            s3={"addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE", "path")},
+            signature_version="s3v4",
+            # /healthz must answer quickly when the bucket is down.
+            connect_timeout=float(os.environ.get("AWS_S3_CONNECT_TIMEOUT", "2")),
+            read_timeout=float(os.environ.get("AWS_S3_READ_TIMEOUT", "20")),
+            retries={"max_attempts": 2, "mode": "standard"},
+        ),
+    }
+    STORAGES["private"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _bucket_options}
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _bucket_options}
 
 # --- Mail ---------------------------------------------------------------------
 
