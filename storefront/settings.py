@@ -422,6 +422,21 @@ STORAGES = {
 # host is downloaded through any web host. The bucket stays private: downloads are
 # redirects to presigned URLs that expire after AWS_QUERYSTRING_EXPIRE seconds.
 AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+
+
+def s3_transfer_config():
+    """Transfers of large PDFs in 8 MB parts, at most 4 at a time and 4 held in memory:
+    boto3's defaults (10 and 10) add ~130 MB to a worker stamping a 166 MB master
+    (bench/README.md, "Stamping to storage")."""
+    from boto3.s3.transfer import TransferConfig
+
+    config = TransferConfig(multipart_chunksize=8 * 1024 * 1024, max_concurrency=4, max_io_queue=16)
+    # s3transfer's own limits, which boto3's constructor does not take.
+    config.max_in_memory_upload_chunks = 4
+    config.max_in_memory_download_chunks = 4
+    return config
+
+
 if AWS_STORAGE_BUCKET_NAME:
     from botocore.config import Config as _BotoConfig
 
@@ -441,6 +456,7 @@ if AWS_STORAGE_BUCKET_NAME:
         # Reads through the storage spool to disk past 8 MB instead of holding a whole
         # master in memory.
         "max_memory_size": 8 * 1024 * 1024,
+        "transfer_config": s3_transfer_config(),
         "client_config": _BotoConfig(
             # Path-style URLs work with every S3-compatible server (MinIO, SeaweedFS, ...).
             s3={"addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE", "path")},

@@ -183,6 +183,8 @@ class S3Server:
         """STORAGES["private"] for ``bucket``, as settings.py builds it from the environment."""
         from botocore.config import Config
 
+        from storefront.settings import s3_transfer_config
+
         return {
             "BACKEND": "storages.backends.s3.S3Storage",
             "OPTIONS": {
@@ -191,6 +193,7 @@ class S3Server:
                 "region_name": REGION, "default_acl": None, "querystring_auth": True,
                 "querystring_expire": 300, "file_overwrite": False,
                 "max_memory_size": 8 * 1024 * 1024,
+                "transfer_config": s3_transfer_config(),
                 "client_config": Config(
                     s3={"addressing_style": "path"}, signature_version="s3v4",
                     connect_timeout=2, read_timeout=20,
@@ -201,9 +204,10 @@ class S3Server:
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
+            # weed's graceful shutdown can take long; its data is thrown away anyway.
             self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(timeout=15)
+                self.process.wait(timeout=3)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()

@@ -269,3 +269,27 @@ def test_paid_webhook_to_a_worker_on_the_bucket_mails_a_working_link(
     assert status == 200
     assert "李伟" in "".join(pdf_text(body)[-1].split())
     assert Order.objects.get(pk=order.pk).status == OrderStatus.DELIVERED
+
+
+@pytest.mark.django_db
+def test_a_sample_link_redirects_to_the_bucket(s3_server, s3_bucket):
+    from django.core import signing
+    from django.urls import reverse
+
+    from storefront.inquiries.services import SAMPLE_LINK_SALT
+
+    # given: a signed sample link (as staff replies carry them)
+    report = make_report(sample_pdf=minimal_pdf("Sample"))
+    token = signing.TimestampSigner(salt=SAMPLE_LINK_SALT).sign_object(
+        {"report": report.pk, "inquiry": 0}
+    )
+
+    # when
+    response = Client().get(reverse("inquiries:sample", kwargs={"token": token}))
+
+    # then
+    assert response.status_code == 302
+    status, headers, body = fetch(response["Location"])
+    assert status == 200 and body == minimal_pdf("Sample")
+    assert f"{report.product_code}-sample.pdf" in headers["Content-Disposition"]
+
