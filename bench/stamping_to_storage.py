@@ -130,18 +130,34 @@ def _bare_to_file(master: str, output) -> None:
                  object_stream_mode=pikepdf.ObjectStreamMode.generate)
 
 
+def _deliver(master, storage, name: str, stamp) -> str:
+    """storefront.delivery.services._stamp_copy's file handling, without the database."""
+    from storefront.delivery.services import _TemporaryCopy, _remove_if_left
+    from storefront.delivery.stamping import stamp_licence
+
+    handle, output_path = tempfile.mkstemp(prefix="stamped-", suffix=".pdf")
+    os.close(handle)
+    try:
+        with open(output_path, "w+b") as output:
+            stamp_licence(master, output, stamp)
+            output.seek(0)
+            copy = _TemporaryCopy(output)
+            copy.name = name
+            return storage.save(name, copy)
+    finally:
+        _remove_if_left(output_path)
+
+
 def child(variant: str, master: Path, environment: dict) -> None:
     os.environ.update(environment)
     from bench.stamping import setup_django, stamps
 
     setup_django()
-    from django.core.files.base import File
     from django.core.files.storage import FileSystemStorage, storages
 
     import pikepdf  # noqa: F401
     import storefront.delivery.services  # noqa: F401  (what a worker has loaded)
     from reports.storage import local_copy
-    from storefront.delivery.stamping import stamp_licence
 
     stamp, _chinese = stamps()
     bucket = storages["private"] if "bucket" in variant else None
@@ -167,10 +183,7 @@ def child(variant: str, master: Path, environment: dict) -> None:
         with open(scratch / "bare.pdf", "wb") as output:
             _bare_to_file(str(master), output)
     elif variant == "delivery, disk":
-        with tempfile.TemporaryFile() as output:
-            stamp_licence(master, output, stamp)
-            output.seek(0)
-            disk.save("stamped/copy.pdf", File(output, name="copy.pdf"))
+        _deliver(master, disk, "stamped/copy.pdf", stamp)
     else:
         client = bucket.connection.meta.client
         if variant == "transfer, bucket":
@@ -192,10 +205,8 @@ def child(variant: str, master: Path, environment: dict) -> None:
                 client.upload_fileobj(output, bucket.bucket_name, "stamped/bare.pdf",
                                       Config=bucket.transfer_config)
         else:
-            with local_copy(bucket, BUCKET_KEY) as path, tempfile.TemporaryFile() as output:
-                stamp_licence(path, output, stamp)
-                output.seek(0)
-                name = bucket.save("stamped/delivery.pdf", File(output, name="delivery.pdf"))
+            with local_copy(bucket, BUCKET_KEY) as path:
+                name = _deliver(path, bucket, "stamped/delivery.pdf", stamp)
             bucket.delete(name)
     seconds = time.perf_counter() - started
     done.set()

@@ -425,15 +425,15 @@ AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
 
 
 def s3_transfer_config():
-    """Transfers of large PDFs in 8 MB parts, at most 4 at a time and 4 held in memory:
-    boto3's defaults (10 and 10) add ~130 MB to a worker stamping a 166 MB master
-    (bench/README.md, "Stamping to storage")."""
+    """Transfers of large PDFs in 5 MiB parts (S3's smallest), at most 4 at a time and
+    3 held in memory: boto3's defaults (8 MiB parts, 10 in flight, 10 in memory) add
+    ~130 MB to a worker stamping a 166 MB master (bench/README.md, "Stamping to storage")."""
     from boto3.s3.transfer import TransferConfig
 
-    config = TransferConfig(multipart_chunksize=8 * 1024 * 1024, max_concurrency=4, max_io_queue=16)
+    config = TransferConfig(multipart_chunksize=5 * 1024 * 1024, max_concurrency=4, max_io_queue=16)
     # s3transfer's own limits, which boto3's constructor does not take.
-    config.max_in_memory_upload_chunks = 4
-    config.max_in_memory_download_chunks = 4
+    config.max_in_memory_upload_chunks = 3
+    config.max_in_memory_download_chunks = 3
     return config
 
 

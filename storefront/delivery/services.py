@@ -1,6 +1,7 @@
 """Business steps of delivery: stamp each bought report, hand out links, mail the buyer."""
 
 import logging
+import os
 import tempfile
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -87,15 +88,33 @@ def _stamp_copy(
         master = files.enter_context(
             local_copy(report.master_pdf.storage, report.master_pdf.name)
         )
-        output = files.enter_context(
-            tempfile.TemporaryFile(prefix="stamped-", dir=settings.FILE_UPLOAD_TEMP_DIR)
+        handle, output_path = tempfile.mkstemp(
+            prefix="stamped-", suffix=".pdf", dir=settings.FILE_UPLOAD_TEMP_DIR
         )
+        os.close(handle)
+        files.callback(_remove_if_left, output_path)
+        output = files.enter_context(open(output_path, "w+b"))
         result = stamp_licence(master, output, stamp)
         output.seek(0)
         return _save_copy(
             order=order, line=line, seat=seat, licence_id=licence_id, result=result,
-            output=output, written=written,
+            output=_TemporaryCopy(output), written=written,
         )
+
+
+class _TemporaryCopy(File):
+    """A stamped file on local disk: a local storage moves it into place (a rename on
+    the same file system) instead of copying it; a bucket uploads it."""
+
+    def temporary_file_path(self) -> str:
+        return self.file.name
+
+
+def _remove_if_left(path: str) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:  # moved into the storage
+        pass
 
 
 def _save_copy(*, order, line, seat, licence_id, result, output, written) -> StampedCopy:
@@ -117,7 +136,8 @@ def _save_copy(*, order, line, seat, licence_id, result, output, written) -> Sta
     stored_name = copy.file.field.generate_filename(copy, name)
     if copy.file.storage.exists(stored_name):
         copy.file.storage.delete(stored_name)  # the line has no copy and its order is locked
-    copy.file.save(name, File(output, name=name), save=False)
+    output.name = name
+    copy.file.save(name, output, save=False)
     written.append(copy.file.name)
     copy.save()
     return copy
