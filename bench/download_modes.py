@@ -15,8 +15,9 @@ the same gunicorn (2 sync workers) serves:
 
 --buyers threads each download with a grant of their own, again and again, for
 --seconds. Reported: completed downloads per second and MB/s (whole files read by the
-client), the shop's responses per second, and the peak resident set of the
-gunicorn workers (sampled every 50 ms). Writes bench/results/download-modes-latest.json.
+client), the shop's responses per second, the peak resident set of the gunicorn
+workers (sampled every 50 ms), and how long another visitor waits meanwhile (a
+/readyz request every 0.2 s: with 2 sync workers, a streamed download holds one). Writes bench/results/download-modes-latest.json.
 """
 
 from __future__ import annotations
@@ -142,17 +143,31 @@ def load(base: str, tokens: list[str], seconds: float, expected: int) -> dict:
                 else:
                     errors.append(status)
 
+    probes: list[float] = []
+
+    def probe() -> None:
+        # Another visitor meanwhile: how long the shop keeps them waiting.
+        while time.monotonic() < stop:
+            asked = time.monotonic()
+            fetch_all(f"{base}/readyz")
+            probes.append((time.monotonic() - asked) * 1000)
+            time.sleep(0.2)
+
     started = time.monotonic()
     threads = [threading.Thread(target=buyer, args=(token,)) for token in tokens]
+    threads.append(threading.Thread(target=probe))
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
+    probes.sort()
     return {"downloads_per_s": round(done[0] / elapsed, 2),
             "mb_per_s": round(moved[0] / 1e6 / elapsed, 1),
             "shop_responses_per_s": round(responses[0] / elapsed, 2),
-            "downloads": done[0], "errors": len(errors), "seconds": round(elapsed, 1)}
+            "downloads": done[0], "errors": len(errors), "seconds": round(elapsed, 1),
+            "other_visitor_p50_ms": round(probes[len(probes) // 2], 1) if probes else None,
+            "other_visitor_max_ms": round(probes[-1], 1) if probes else None}
 
 
 def main() -> None:
@@ -231,7 +246,9 @@ def main() -> None:
                 results[mode] = row
                 print(f"  {mode:9} {row['downloads_per_s']:6.2f} downloads/s  {row['mb_per_s']:6.1f} MB/s  "
                       f"shop {row['shop_responses_per_s']:6.2f} responses/s  worker RSS "
-                      f"{idle:.0f} -> {peak[0]:.0f} MiB  errors {row['errors']}", flush=True)
+                      f"{idle:.0f} -> {peak[0]:.0f} MiB  errors {row['errors']}  another visitor's "
+                      f"/readyz p50 {row['other_visitor_p50_ms']} ms, max "
+                      f"{row['other_visitor_max_ms']} ms", flush=True)
             finally:
                 gunicorn.terminate()
                 gunicorn.wait(30)
