@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/download_modes.py [--buyers 20] [--seconds 20] [--size-mb 30]
 
-One database (`--database-url`, dropped and recreated; the name must contain
+One database (`--database-url`, created for the run and dropped after it; the name must contain
 `bench`), one SeaweedFS bucket (tests/s3_server.py), one delivered order whose
 stamped copy (~--size-mb MB, stamped from a large master by the shop's own delivery)
 is in the bucket and, under the same name, in a local private folder. Then, in turn,
@@ -90,6 +90,14 @@ def recreate_database(url: str) -> None:
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
         connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(url: str) -> None:
+    import psycopg
+
+    name = urlsplit(url).path.strip("/")
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 def worker_pids(master_pid: int) -> list[int]:
@@ -256,6 +264,7 @@ def main() -> None:
         load_after = os.getloadavg()
     finally:
         server.stop()
+        drop_database(args.database_url)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "download-modes-latest.json").write_text(json.dumps({
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
