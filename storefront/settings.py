@@ -422,6 +422,58 @@ STORAGES = {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
     },
 }
+# Several hosts: every private file (masters, samples, stamped copies) in one
+# S3-compatible bucket through django-storages, so a copy stamped by a worker on one
+# host is downloaded through any web host. The bucket stays private: downloads are
+# redirects to presigned URLs that expire after AWS_QUERYSTRING_EXPIRE seconds.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+
+
+def s3_transfer_config():
+    """Transfers of large PDFs in 5 MiB parts (S3's smallest), at most 4 at a time and
+    3 held in memory: boto3's defaults (8 MiB parts, 10 in flight, 10 in memory) add
+    ~130 MB to a worker stamping a 166 MB master (bench/README.md, "Stamping to storage")."""
+    from boto3.s3.transfer import TransferConfig
+
+    config = TransferConfig(multipart_chunksize=5 * 1024 * 1024, max_concurrency=4, max_io_queue=16)
+    # s3transfer's own limits, which boto3's constructor does not take.
+    config.max_in_memory_upload_chunks = 3
+    config.max_in_memory_download_chunks = 3
+    return config
+
+
+if AWS_STORAGE_BUCKET_NAME:
+    from botocore.config import Config as _BotoConfig
+
+    _bucket_options = {
+        "bucket_name": AWS_STORAGE_BUCKET_NAME,
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+        "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+        "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+        "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+        # Never a public object: no ACL is sent, the bucket's own policy (private) holds.
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": int(os.environ.get("AWS_QUERYSTRING_EXPIRE", "300")),
+        # Names are chosen by the shop (stamped copies delete their stale file first):
+        # never overwrite another row's file silently, as the local storage never does.
+        "file_overwrite": False,
+        # Reads through the storage spool to disk past 8 MB instead of holding a whole
+        # master in memory.
+        "max_memory_size": 8 * 1024 * 1024,
+        "transfer_config": s3_transfer_config(),
+        "client_config": _BotoConfig(
+            # Path-style URLs work with every S3-compatible server (MinIO, SeaweedFS, ...).
+            s3={"addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE", "path")},
+            signature_version="s3v4",
+            # /healthz must answer quickly when the bucket is down.
+            connect_timeout=float(os.environ.get("AWS_S3_CONNECT_TIMEOUT", "2")),
+            read_timeout=float(os.environ.get("AWS_S3_READ_TIMEOUT", "20")),
+            retries={"max_attempts": 2, "mode": "standard"},
+        ),
+    }
+    STORAGES["private"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _bucket_options}
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _bucket_options}
 
 # --- Mail ---------------------------------------------------------------------
 

@@ -173,6 +173,7 @@ def running_worker(
     concurrency: int | None = None,
     extra_env: dict[str, str] | None = None,
     ready_timeout: float = READY_TIMEOUT,
+    cwd: Path | None = None,
 ) -> Iterator[WorkerProcess]:
     """Start a worker for ``queue`` and the shop's queues under it, wait until it is
     ready, stop it on exit."""
@@ -202,7 +203,7 @@ def running_worker(
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            command, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
+            command, cwd=cwd or REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
             stdout=log, stderr=subprocess.STDOUT,
         )
     worker = WorkerProcess(process, log_path, hostname, queue)

@@ -2,7 +2,7 @@ import uuid
 
 import pytest
 
-pytest_plugins = ["tests.smtp_sink", "tests.celery_worker", "tests.stripe_server"]
+pytest_plugins = ["tests.smtp_sink", "tests.celery_worker", "tests.stripe_server", "tests.s3_server"]
 
 
 @pytest.fixture(autouse=True)

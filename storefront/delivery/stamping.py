@@ -825,7 +825,13 @@ def stamp_licence(master: str | Path | BinaryIO, output: BinaryIO, stamp: Licenc
                 sizes.append(placement.size)
         cover_size = placements[0].size if cover_page else None
         overlay_pdf = _build_overlay(stamp, sizes, cover_size, title)
-        buffer = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+        # A file on disk is written to directly (and cut back on failure), so a large
+        # copy is never held in memory; any other output gets the copy only once it
+        # is complete.
+        direct = _is_disk_file(output)
+        start = output.tell() if direct else 0
+        buffer = output if direct else tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+        completed = False
         try:
             with Pdf.open(io.BytesIO(overlay_pdf)) as overlay:
                 try:
@@ -850,10 +856,18 @@ def stamp_licence(master: str | Path | BinaryIO, output: BinaryIO, stamp: Licenc
                         f"Master PDF {description} could not be stamped: {error}"
                     ) from error
             _refuse_damage(pdf, description)
-            buffer.seek(0)
-            bytes_written = _copy(buffer, output)
+            if direct:
+                bytes_written = output.tell() - start
+            else:
+                buffer.seek(0)
+                bytes_written = _copy(buffer, output)
+            completed = True
         finally:
-            buffer.close()
+            if not direct:
+                buffer.close()
+            elif not completed:
+                output.seek(start)
+                output.truncate()
     logger.info(
         "stamped %s for licence %s: %d pages, %d bytes, %.0f ms",
         description, stamp.licence_id, pages, bytes_written,
@@ -901,6 +915,15 @@ def _refuse_damage(pdf: Pdf, description: str):
             f"Master PDF {description} is damaged: {shown}{more}. Upload the master "
             f"again; `qpdf --check` shows what is wrong with it."
         )
+
+
+def _is_disk_file(output) -> bool:
+    """A real, seekable file (e.g. a TemporaryFile) that can be cut back on failure."""
+    try:
+        output.fileno()
+        return output.seekable() and hasattr(output, "truncate")
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def _copy(source, output) -> int:

@@ -1,13 +1,14 @@
 from urllib.parse import quote
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from reports.storage import attachment_disposition, presigned_download_url
 from storefront import throttle
 from storefront.delivery import services
 from storefront.delivery.models import DownloadGrant
@@ -34,16 +35,23 @@ def download(request, token):
         return _unavailable(request, grant, decision.status)
     copy = grant.copy
     filename = _attachment_name(grant)
-    if settings.DOWNLOADS_X_ACCEL_REDIRECT_PREFIX:
+    bucket_url = presigned_download_url(
+        copy.file.storage, copy.file.name, filename=filename, content_type="application/pdf"
+    )
+    if bucket_url is not None:
+        # A bucket: the grant is counted above; the buyer fetches the file from the
+        # bucket with a short-lived signed URL, no web worker busy for the transfer.
+        response = HttpResponseRedirect(bucket_url)
+    elif settings.DOWNLOADS_X_ACCEL_REDIRECT_PREFIX:
         # nginx sends the file from its internal location; Django only authorises.
         response = HttpResponse(content_type="application/pdf")
         response["X-Accel-Redirect"] = settings.DOWNLOADS_X_ACCEL_REDIRECT_PREFIX + quote(copy.file.name)
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+        response["Content-Disposition"] = attachment_disposition(filename)
     else:
         response = FileResponse(
             copy.file.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf"
         )
-    response["Cache-Control"] = "no-store, private"
+    response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -2,7 +2,7 @@ from urllib.parse import urlsplit
 
 from anymail.webhooks.mailgun import MailgunInboundWebhookView
 from django.conf import settings
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from reports.models import Report
 from reports.selectors import translations_of
+from reports.storage import presigned_download_url
 from storefront import throttle
 from storefront.inquiries import services
 from storefront.inquiries.forms import HONEYPOT_FIELD, InquiryForm
@@ -142,13 +143,22 @@ def sample(request, token):
         return render(request, "inquiries/sample_expired.html", status=410)
     if report is None:
         raise Http404(_("This sample link does not exist."))
-    response = FileResponse(
-        report.sample_pdf.open("rb"),
-        as_attachment=True,
-        filename=f"{report.product_code}-sample.pdf",
-        content_type="application/pdf",
+    filename = f"{report.product_code}-sample.pdf"
+    bucket_url = presigned_download_url(
+        report.sample_pdf.storage, report.sample_pdf.name,
+        filename=filename, content_type="application/pdf",
     )
-    response["Cache-Control"] = "no-store, private"
+    if bucket_url is not None:
+        # In a bucket: a short-lived signed URL, the file never passes through Django.
+        response = HttpResponseRedirect(bucket_url)
+    else:
+        response = FileResponse(
+            report.sample_pdf.open("rb"),
+            as_attachment=True,
+            filename=filename,
+            content_type="application/pdf",
+        )
+    response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"
     return response
 

@@ -520,6 +520,33 @@ def test_damaged_object_inside_master_is_refused(long_master, tmp_path):
     assert check_master(long_master) == 300
 
 
+def test_a_refused_stamp_into_a_file_cuts_the_file_back(long_master, tmp_path):
+    """A real file is written to directly (no copy in memory), so a stamp refused after
+    qpdf wrote its output must take that output out again."""
+    data = long_master.read_bytes()
+    at = data.index(b" 0 obj", len(data) // 2) - 3
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(data[:at] + b"XXXXXXXXXXXX" + data[at + 12:])
+
+    with open(tmp_path / "copy.pdf", "w+b") as output:
+        output.write(b"kept")
+        with pytest.raises(StampError, match="damaged"):
+            stamp_licence(damaged, output, LicenceStamp(**ANN))
+        assert output.tell() == 4
+    assert (tmp_path / "copy.pdf").read_bytes() == b"kept"
+
+
+def test_a_stamp_into_a_file_writes_it_in_place(long_master, tmp_path):
+    with open(tmp_path / "copy.pdf", "w+b") as output:
+        output.write(b"kept")
+        result = stamp_licence(long_master, output, LicenceStamp(**ANN))
+        assert output.tell() == 4 + result.bytes_written
+    written = (tmp_path / "copy.pdf").read_bytes()
+    assert written.startswith(b"kept%PDF-")
+    with pikepdf.Pdf.open(io.BytesIO(written[4:])) as pdf:
+        assert len(pdf.pages) == result.pages == 301
+
+
 def test_missing_master_path(tmp_path):
     with pytest.raises(StampError, match="does not exist"):
         stamp_licence(tmp_path / "nowhere.pdf", io.BytesIO(), LicenceStamp(**ANN))

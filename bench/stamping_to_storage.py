@@ -1,0 +1,303 @@
+#!/usr/bin/env python
+"""A delivery's stamping, from the storage to the storage: memory and time on a large master.
+
+    .venv/bin/python bench/stamping_to_storage.py [--runs 3] [--master-mb 166] [--no-bucket]
+
+The master: the demo master of 1994249 (196 pages, see bench/stamping.py) with a
+distinct photo-like JPEG on every page, up to --master-mb megabytes (generated once,
+kept under bench/results/stamping/).
+
+Each measured run is a child process of its own, so that its resident set is its own:
+the child loads Django and the shop's delivery code (the **worker's baseline**: what a
+Celery worker process holds before its first task), then runs one variant while a
+thread samples its resident set every millisecond. Rounds interleave the variants.
+
+* `bare, disk`: the floor: a bare pikepdf overlay (bench/stamping.py's) of the master
+  file, saved to a file;
+* `delivery, disk`: what a delivery does on local storage: the master from its path,
+  stamp_licence() into a temporary file, saved to a FileSystemStorage;
+* `transfer, bucket`: download the master from the bucket to a temporary file and
+  upload a file of the same size back: the transfer alone;
+* `bare, bucket`: the floor through the bucket: download, bare overlay, upload;
+* `delivery, bucket`: what a delivery does with a bucket: reports.storage.local_copy(),
+  stamp_licence() into a temporary file, saved to the S3 storage.
+
+The bucket is SeaweedFS on 127.0.0.1 (tests/s3_server.py). Goals (issue 16): peak
+resident set ≤ 1.2 × the worker's baseline + 50 MB; time ≤ 1.5 × the bare overlay of
+the same storage. Writes bench/results/stamping-to-storage-latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "bench" / "results"
+MASTERS = RESULTS / "stamping"
+VARIANTS = ("bare, disk", "delivery, disk", "transfer, bucket", "bare, bucket", "delivery, bucket")
+BUCKET_KEY = "masters/large-master.pdf"
+
+
+def big_master(target_mb: int) -> Path:
+    """The demo master with a noise JPEG on every page, about ``target_mb`` MB."""
+    import random
+
+    import pikepdf
+    from PIL import Image
+
+    from bench.stamping import demo_masters, setup_django
+
+    path = MASTERS / f"1994249-images-{target_mb}mb.pdf"
+    if path.exists():
+        return path
+    setup_django()
+    demo = demo_masters(300)["1994249"]
+    started = time.perf_counter()
+    with pikepdf.open(demo) as pdf:
+        per_page = target_mb * 1_000_000 // len(pdf.pages)
+        side = int((per_page / 0.86) ** 0.5)  # noise JPEG at quality 92: ~0.86 bytes/pixel
+        generator = random.Random(2026)
+        for number, page in enumerate(pdf.pages):
+            pixels = generator.randbytes(side * side)
+            image = Image.frombytes("L", (side, side), pixels).convert("RGB")
+            jpeg = Path(tempfile.gettempdir()) / f"bench-page-{os.getpid()}.jpg"
+            image.save(jpeg, quality=92)
+            stream = pikepdf.Stream(pdf, jpeg.read_bytes())
+            stream.Type, stream.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+            stream.Width = stream.Height = side
+            stream.ColorSpace, stream.BitsPerComponent = pikepdf.Name.DeviceRGB, 8
+            stream.Filter = pikepdf.Name.DCTDecode
+            resources = page.obj.get("/Resources")
+            if resources is None:
+                resources = page.obj.Resources = pikepdf.Dictionary()
+            if "/XObject" not in resources:
+                resources.XObject = pikepdf.Dictionary()
+            resources.XObject[f"/BenchPhoto{number}"] = stream
+            page.contents_add(pdf.make_stream(
+                f"q 120 0 0 120 400 60 cm /BenchPhoto{number} Do Q\n".encode()))
+            jpeg.unlink()
+        pdf.save(path)
+    print(f"  generated {path.relative_to(ROOT)}: {path.stat().st_size:,} bytes, "
+          f"{time.perf_counter() - started:.0f} s", flush=True)
+    return path
+
+
+# --- One run, in a child process -------------------------------------------------------
+
+
+def _rss_kb() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def _bare_to_file(master: str, output) -> None:
+    import io
+
+    import pikepdf
+    from reportlab.pdfgen.canvas import Canvas
+
+    drawing = io.BytesIO()
+    canvas = Canvas(drawing, pagesize=(595.2756, 841.8898))
+    canvas.setFont("Helvetica", 6.5)
+    canvas.drawCentredString(297.6, 18, "Licensed to Ann Lee - Licence L-0A1B2C3D4E5F")
+    canvas.showPage()
+    canvas.save()
+    with pikepdf.open(master) as pdf, pikepdf.open(io.BytesIO(drawing.getvalue())) as overlay:
+        form = pdf.copy_foreign(overlay.pages[0].as_form_xobject())
+        before = pdf.make_stream(b"q\n")
+        after = pdf.make_stream(b"\nQ q /BareStamp Do Q\n")
+        for page in pdf.pages:
+            resources = page.obj.get("/Resources")
+            if resources is None:
+                resources = page.obj.Resources = pikepdf.Dictionary()
+            if "/XObject" not in resources:
+                resources.XObject = pikepdf.Dictionary()
+            resources.XObject.BareStamp = form
+            page.contents_add(before, prepend=True)
+            page.contents_add(after)
+        pdf.save(output, compress_streams=True,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+
+
+def _deliver(master, storage, name: str, stamp) -> str:
+    """storefront.delivery.services._stamp_copy's file handling, without the database."""
+    from storefront.delivery.services import _TemporaryCopy, _remove_if_left
+    from storefront.delivery.stamping import stamp_licence
+
+    handle, output_path = tempfile.mkstemp(prefix="stamped-", suffix=".pdf")
+    os.close(handle)
+    try:
+        with open(output_path, "w+b") as output:
+            stamp_licence(master, output, stamp)
+            output.seek(0)
+            copy = _TemporaryCopy(output)
+            copy.name = name
+            return storage.save(name, copy)
+    finally:
+        _remove_if_left(output_path)
+
+
+def child(variant: str, master: Path, environment: dict) -> None:
+    os.environ.update(environment)
+    from bench.stamping import setup_django, stamps
+
+    setup_django()
+    from django.core.files.storage import FileSystemStorage, storages
+
+    import pikepdf  # noqa: F401
+    import storefront.delivery.services  # noqa: F401  (what a worker has loaded)
+    from reports.storage import local_copy
+
+    stamp, _chinese = stamps()
+    bucket = storages["private"] if "bucket" in variant else None
+    if bucket is not None:
+        bucket.exists(BUCKET_KEY)  # the client and its connection pool, as in a warm worker
+    scratch = Path(tempfile.mkdtemp(prefix="bench-storage-"))
+    disk = FileSystemStorage(location=scratch)
+    master.read_bytes()  # the file in the page cache, as in every round
+    baseline = _rss_kb()
+    peak = baseline
+    done = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _rss_kb())
+            time.sleep(0.001)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    started = time.perf_counter()
+    if variant == "bare, disk":
+        with open(scratch / "bare.pdf", "wb") as output:
+            _bare_to_file(str(master), output)
+    elif variant == "delivery, disk":
+        _deliver(master, disk, "stamped/copy.pdf", stamp)
+    else:
+        client = bucket.connection.meta.client
+        if variant == "transfer, bucket":
+            with tempfile.NamedTemporaryFile(suffix=".pdf") as copy:
+                client.download_fileobj(bucket.bucket_name, BUCKET_KEY, copy,
+                                        Config=bucket.transfer_config)
+                copy.flush()
+                copy.seek(0)
+                client.upload_fileobj(copy, bucket.bucket_name, "stamped/transfer.pdf",
+                                      Config=bucket.transfer_config)
+        elif variant == "bare, bucket":
+            with tempfile.NamedTemporaryFile(suffix=".pdf") as copy, \
+                    tempfile.TemporaryFile() as output:
+                client.download_fileobj(bucket.bucket_name, BUCKET_KEY, copy,
+                                        Config=bucket.transfer_config)
+                copy.flush()
+                _bare_to_file(copy.name, output)
+                output.seek(0)
+                client.upload_fileobj(output, bucket.bucket_name, "stamped/bare.pdf",
+                                      Config=bucket.transfer_config)
+        else:
+            with local_copy(bucket, BUCKET_KEY) as path:
+                name = _deliver(path, bucket, "stamped/delivery.pdf", stamp)
+            bucket.delete(name)
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    print(json.dumps({"seconds": seconds, "baseline_kb": baseline,
+                      "peak_kb": max(peak, _rss_kb())}))
+
+
+def run_child(variant: str, master: Path, environment: dict) -> dict:
+    finished = subprocess.run(
+        [sys.executable, __file__, "--child", variant, str(master), json.dumps(environment)],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    if finished.returncode != 0:
+        raise RuntimeError(f"{variant} failed:\n{finished.stderr[-3000:]}")
+    return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
+# --- Main ---------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--master-mb", type=int, default=166)
+    parser.add_argument("--no-bucket", action="store_true")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args.child[0], Path(args.child[1]), json.loads(args.child[2]))
+
+    MASTERS.mkdir(parents=True, exist_ok=True)
+    master = big_master(args.master_mb)
+    variants = [v for v in VARIANTS if not (args.no_bucket and "bucket" in v)]
+    environment: dict[str, str] = {"DJANGO_SETTINGS_MODULE": "storefront.settings"}
+    server = None
+    work = Path(tempfile.mkdtemp(prefix="bench-seaweedfs-"))
+    try:
+        if not args.no_bucket:
+            from tests.s3_server import S3Server
+
+            server = S3Server(work).start()
+            bucket = server.create_bucket("bench-stamping")
+            environment.update(server.storage_environment(bucket))
+            with open(master, "rb") as handle:
+                server.client().upload_fileobj(handle, bucket, BUCKET_KEY)
+        load_before = os.getloadavg()
+        samples: dict[str, list[dict]] = {variant: [] for variant in variants}
+        for round_number in range(args.runs + 1):  # round 0 warms up
+            for variant in variants:
+                result = run_child(variant, master, environment)
+                if round_number:
+                    samples[variant].append(result)
+                    print(f"  round {round_number} {variant:18} {result['seconds']:6.2f} s  "
+                          f"peak {result['peak_kb'] / 1024:6.1f} MiB (baseline "
+                          f"{result['baseline_kb'] / 1024:.1f})", flush=True)
+        load_after = os.getloadavg()
+    finally:
+        if server is not None:
+            server.stop()
+    rows = {}
+    for variant, results in samples.items():
+        baseline = statistics.median(r["baseline_kb"] for r in results) / 1024
+        peak = max(r["peak_kb"] for r in results) / 1024
+        rows[variant] = {
+            "median_s": round(statistics.median(r["seconds"] for r in results), 2),
+            "baseline_mib": round(baseline, 1),
+            "peak_mib": round(peak, 1),
+            "memory_goal_mib": round(1.2 * baseline + 50, 1),
+        }
+    for storage in ("disk", "bucket"):
+        if f"delivery, {storage}" in rows:
+            row = rows[f"delivery, {storage}"]
+            row["vs_bare"] = round(row["median_s"] / rows[f"bare, {storage}"]["median_s"], 2)
+    print(f"\nMaster {master.stat().st_size / 1e6:.0f} MB; {args.runs} rounds; load "
+          f"{load_before[0]:.1f} -> {load_after[0]:.1f}")
+    print("| variant | median s | vs bare (same storage) | baseline MiB | peak MiB | goal MiB |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for variant, row in rows.items():
+        print(f"| {variant} | {row['median_s']:.2f} | {row.get('vs_bare', '')} | "
+              f"{row['baseline_mib']:.0f} | {row['peak_mib']:.0f} | {row['memory_goal_mib']:.0f} |")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "stamping-to-storage-latest.json").write_text(json.dumps({
+        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": " ".join([".venv/bin/python", "bench/stamping_to_storage.py", *sys.argv[1:]]),
+        "master_bytes": master.stat().st_size, "runs": args.runs,
+        "load_before": [round(v, 2) for v in load_before],
+        "load_after": [round(v, 2) for v in load_after],
+        "variants": rows,
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
