@@ -30,6 +30,7 @@ pages are still served, just not kept.
 
 import hashlib
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -151,6 +152,20 @@ def _lookup(key: str):
     return None, version
 
 
+def current_version() -> int | None:
+    """The catalogue version, or None when the cache cannot be read."""
+    version_cache = _version_cache()
+    try:
+        version = version_cache.get(VERSION_KEY)
+        if version is None:
+            version_cache.add(VERSION_KEY, _first_version(), timeout=None)
+            version = version_cache.get(VERSION_KEY)
+    except Exception as error:  # the cache fails open (see the module docstring)
+        logger.warning("catalogue version unreadable, cache unavailable: %s", error)
+        return None
+    return version
+
+
 def _store(key: str, value, timeout: int) -> None:
     # Every entry expires (timeout >= 1): see README, "Redis memory".
     try:
@@ -207,8 +222,15 @@ def cached_content(
     if settings.CATALOGUE_CACHE_SECONDS <= 0:  # caching switched off
         return build()
     content, version = _lookup(key)
-    if content is None:
-        content = build()
+    if content is not None:
+        return content
+    lock = _build_lock(key, version)
+    if lock is _WAITED:
+        content, version = _lookup(key)
+        if content is not None:
+            return content
+    try:
+        content = _build(key, build)
         timeout = min(settings.CATALOGUE_CACHE_SECONDS, max(1, seconds_until_change()))
         # Stamped with the version read before building: an edit during the build
         # bumps the version, so this entry is already stale and never served.
@@ -216,7 +238,63 @@ def cached_content(
         content.stale_after = time.time() + timeout
         if version is not None and _may_store(request, query):
             _store(key, content, timeout)
+    finally:
+        _release(lock)
     return content
+
+
+# --- Stampedes: one build per entry, the other requests wait for it ------------------
+
+_WAITED = "waited"
+_POLL_SECONDS = 0.02
+
+
+def _build(key: str, build):
+    logger.debug("catalogue content built: %s", key)
+    return build()
+
+
+def _build_lock(key: str, version: int | None):
+    """Take the right to build key, or wait for the request that has it.
+
+    Right after an edit every request for a page misses at once; the first one
+    takes a short lock in the cache and builds, the others poll for its entry
+    for up to CATALOGUE_STAMPEDE_WAIT_SECONDS and build it themselves only after
+    that (a slow or failed builder never blocks a page for longer). Returns the
+    lock's key when taken, _WAITED after waiting, None when there is no lock
+    (switched off, or the cache is down: fail open).
+    """
+    wait = settings.CATALOGUE_STAMPEDE_WAIT_SECONDS
+    if wait <= 0 or version is None:
+        return None
+    lock_key = f"{key}:building:{version}"
+    try:
+        if cache.add(lock_key, 1, timeout=max(1, math.ceil(wait))):
+            return lock_key
+    except Exception as error:  # the cache fails open (see the module docstring)
+        logger.warning("catalogue cache unavailable, page built without a lock: %s", error)
+        return None
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        time.sleep(_POLL_SECONDS)
+        entry, current = _lookup(key)
+        if entry is not None or current != version:
+            break
+        try:
+            if cache.get(lock_key) is None:  # built but not kept (a visitor's budget)
+                break
+        except Exception:
+            break
+    return _WAITED
+
+
+def _release(lock) -> None:
+    if lock is None or lock is _WAITED:
+        return
+    try:
+        cache.delete(lock)
+    except Exception as error:  # it expires on its own
+        logger.warning("catalogue build lock not released: %s", error)
 
 
 def cached_document(key: str, build, *, seconds_until_change) -> str:

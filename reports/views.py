@@ -6,12 +6,15 @@ from django.contrib.sitemaps.views import x_robots_tag
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from reports import page_cache, selectors, seo, sitemaps
+from reports import cards, catalogue_memo, page_cache, selectors, seo, sitemaps
 from reports.forms import CatalogueFilterForm
 from reports.outline import outline_tree
 from reports.services import normalise_search_text
@@ -84,7 +87,11 @@ def _list_content(request, form, canonical_query: str | None = None):
             sort=data["sort"],
         )
 
-    paginator = Paginator(selectors.search_reports(query), settings.REPORTS_PER_PAGE)
+    paginator = CountedPaginator(
+        cards.as_rows(selectors.search_reports(query)),
+        settings.REPORTS_PER_PAGE,
+        count_key=(query.q, query.category_ids, query.publisher_id),
+    )
     try:
         page = paginator.page(parameters.get("page") or 1)
     except InvalidPage:
@@ -98,15 +105,21 @@ def _list_content(request, form, canonical_query: str | None = None):
         title = str(selected_category)
     else:
         title = _("All reports")
-    context = {
-        "form": form,
+    filters = {
         "query": query,
-        "page": page,
-        "reports": page.object_list,
         "categories": categories,
         "publishers": publishers,
         "selected_category": selected_category,
         "selected_publisher": selected_publisher,
+    }
+    shown = cards.card_rows(page.object_list)
+    context = {
+        **filters,
+        "form": form,
+        "page": page,
+        "reports": shown,
+        "cards": cards.rendered(shown),
+        "filters_html": _filters_html(filters),
         "querystring": querystring.urlencode(),
         "sort_choices": CatalogueFilterForm.SORT_CHOICES,
     }
@@ -122,6 +135,34 @@ def _list_content(request, form, canonical_query: str | None = None):
         meta_description=description,
         html=page_cache.render_content(request, "reports/report_list.html", context),
         head=seo.page_head(path=canonical_path, title=title, description=description),
+    )
+
+
+class CountedPaginator(Paginator):
+    """A paginator whose count (a COUNT(*) over the matches) is kept per catalogue version."""
+
+    def __init__(self, object_list, per_page, *, count_key: tuple):
+        super().__init__(object_list, per_page)
+        self._count_key = count_key
+
+    @cached_property
+    def count(self) -> int:
+        return catalogue_memo.memoised(
+            ("count", *self._count_key), lambda: self.object_list.count()
+        )
+
+
+def _filters_html(filters: dict) -> SafeString:
+    """The sidebar (industries, publishers), kept per catalogue version and selection."""
+    category, publisher = filters["selected_category"], filters["selected_publisher"]
+    key = (
+        "filters",
+        filters["query"].q,
+        category.slug if category else "",
+        publisher.slug if publisher else "",
+    )
+    return catalogue_memo.memoised(
+        key, lambda: mark_safe(render_to_string("reports/catalogue_filters.html", filters))
     )
 
 
@@ -147,7 +188,7 @@ def _find_category(categories, slug):
     for category in categories:
         if category.slug == slug:
             return category
-        for child in category.children.all():
+        for child in category.children:
             if child.slug == slug:
                 return child
     raise Http404(_("There is no such category."))
@@ -156,7 +197,7 @@ def _find_category(categories, slug):
 def _category_ids(category) -> tuple[int, ...]:
     if category is None:
         return ()
-    return (category.pk, *(child.pk for child in category.children.all()))
+    return (category.pk, *(child.pk for child in category.children))
 
 
 def report_detail(request, product_code, slug):
@@ -193,7 +234,9 @@ def _detail_content(request, report) -> page_cache.CatalogueContent:
     """A report's page content; the caller chooses which reports may be shown."""
     if report is None:
         raise Http404(_("There is no published report with this product code."))
-    toc_entries = list(report.toc_entries.all())
+    # Drafts in a preview are never kept: their outline may change without an edit's bump.
+    outline = selectors.report_outline(report.pk, memo=report.is_visible())
+    toc_entries = outline.toc
     license_options = list(report.license_options.all())
     categories = list(report.categories.all())
     context = {
@@ -202,9 +245,9 @@ def _detail_content(request, report) -> page_cache.CatalogueContent:
         "license_options": license_options,
         "toc_open": toc_entries[: selectors.TOC_PREVIEW_ENTRIES],
         "toc_more": toc_entries[selectors.TOC_PREVIEW_ENTRIES :],
-        "segments": outline_tree(report.segments.all()),
+        "segments": outline_tree(outline.segments),
         "categories": categories,
-        "related_reports": selectors.related_reports(report),
+        "related_reports": cards.rendered(selectors.related_reports(report)),
         "shown_language": report.shown_language,
         # The contact form with the report and the kind preset; the same for every
         # visitor, so the page can stay cached.
