@@ -11,7 +11,7 @@ version (services.catalogue_changed) and the next request starts afresh.
 
 Entries also end at the next scheduled publication (a report becoming visible
 changes lists without an edit), read once per version. At most
-CATALOGUE_MEMO_ENTRIES entries are kept (the least recently used go first);
+CATALOGUE_MEMO_ENTRIES entries per language are kept (least recently used go first);
 0 switches the memo off. Without a readable version (the cache is down) nothing is
 kept: every request builds its parts, as it did before.
 """
@@ -36,10 +36,16 @@ class _Memo:
         self.lock = threading.Lock()
 
 
-_memo = _Memo()
+# One memo per language, each with its own share of CATALOGUE_MEMO_ENTRIES, so a
+# page costs the same in every language.
+_memos: dict[str, _Memo] = {}
 
 
-def _current_entries(version, seconds_until_change) -> OrderedDict:
+def _current(version, seconds_until_change) -> _Memo:
+    language = get_language() or settings.LANGUAGE_CODE
+    _memo = _memos.get(language)
+    if _memo is None:
+        _memo = _memos.setdefault(language, _Memo())
     now = time.time()
     if _memo.version != version or now >= _memo.stale_after:
         # Read before clearing, so a publication due meanwhile is not missed.
@@ -48,15 +54,11 @@ def _current_entries(version, seconds_until_change) -> OrderedDict:
             _memo.entries = OrderedDict()
             _memo.version = version
             _memo.stale_after = stale_after
-    return _memo.entries
+    return _memo
 
 
-def memoised(key: tuple, build, *, per_language: bool = True):
-    """build()'s value, kept under key for the current catalogue version.
-
-    per_language: the value depends on the active language (translated text), so it
-    is kept once per language.
-    """
+def memoised(key: tuple, build):
+    """build()'s value, kept under key for the current catalogue version and language."""
     limit = settings.CATALOGUE_MEMO_ENTRIES
     if limit <= 0:
         return build()
@@ -65,10 +67,8 @@ def memoised(key: tuple, build, *, per_language: bool = True):
         return build()
     from reports.selectors import seconds_until_next_publication  # selectors uses the memo
 
-    entries = _current_entries(version, seconds_until_next_publication)
-    if per_language:
-        key = (get_language(), *key)
-    value = entries.get(key, _MISSING)
+    _memo = _current(version, seconds_until_next_publication)
+    value = _memo.entries.get(key, _MISSING)
     if value is not _MISSING:
         return value
     value = build()
@@ -94,11 +94,10 @@ def memoised_many(name: str, keys: list, build_missing) -> dict:
         return build_missing(keys)
     from reports.selectors import seconds_until_next_publication
 
-    entries = _current_entries(version, seconds_until_next_publication)
-    language = get_language()
+    _memo = _current(version, seconds_until_next_publication)
     found, missing = {}, []
     for key in keys:
-        value = entries.get((language, name, key), _MISSING)
+        value = _memo.entries.get((name, key), _MISSING)
         if value is _MISSING:
             missing.append(key)
         else:
@@ -109,15 +108,12 @@ def memoised_many(name: str, keys: list, build_missing) -> dict:
         with _memo.lock:
             if _memo.version == version:
                 for key, value in built.items():
-                    _memo.entries[(language, name, key)] = value
+                    _memo.entries[(name, key)] = value
                 while len(_memo.entries) > limit:
                     _memo.entries.popitem(last=False)
     return found
 
 
 def clear() -> None:
-    """Forget everything (tests that change the catalogue without an edit's bump)."""
-    with _memo.lock:
-        _memo.entries = OrderedDict()
-        _memo.version = None
-        _memo.stale_after = 0.0
+    """Forget everything kept (in every language)."""
+    _memos.clear()
