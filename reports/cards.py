@@ -3,8 +3,9 @@
 A card is the same for every buyer but for its price, which will depend on the
 buyer's currency: the card's HTML is rendered once per report, language and
 catalogue version (reports/catalogue_memo.py) with a slot where the price goes, and
-the price is put in per request. Rows are read as values, two queries a page
-(the reports, then their shown translations), not as model instances.
+the price is put in per request. Rows are read as values, not as model instances:
+one query a page, plus one for the translations of reports first shown in this
+catalogue version.
 """
 
 from dataclasses import dataclass
@@ -136,22 +137,61 @@ def as_rows(queryset: QuerySet) -> QuerySet:
     return queryset.prefetch_related(None).values(*ROW_FIELDS)
 
 
+def shown(rows) -> tuple[list[ReportCard], list[SafeString]]:
+    """Cards for report rows and their HTML, each with the price for this request.
+
+    A card's translated text and HTML are kept per language and catalogue version,
+    so only the rows of reports not seen in this version need their translations
+    read (one query); the price comes from the row, read on every request.
+    """
+    rows = list(rows)
+    by_pk = {row["id"]: row for row in rows}
+
+    def build(missing):
+        built = card_rows([by_pk[pk] for pk in missing])
+        return {card.pk: (card, _card_html(card)) for card in built}
+
+    kept = catalogue_memo.memoised_many("card", list(by_pk), build)
+    shown_cards, html = [], []
+    for row in rows:
+        card, card_html = kept[row["id"]]
+        shown_cards.append(card)
+        html.append(mark_safe(card_html.replace(PRICE_SLOT, price_from_html(row_price(row)))))
+    return shown_cards, html
+
+
 def rendered(cards: list[ReportCard]) -> list[SafeString]:
-    """The cards' HTML, each with the price for this request."""
-    by_pk = {card.pk: card for card in cards}
-    html = catalogue_memo.memoised_many(
-        "card",
-        list(by_pk),
-        lambda missing: {
-            pk: render_to_string(CARD_TEMPLATE, {"report": by_pk[pk], "price_slot": PRICE_SLOT})
-            for pk in missing
-        },
+    """The HTML of cards read apart (related reports), each with this request's price."""
+    kept = catalogue_memo.memoised_many(
+        "card", [card.pk for card in cards],
+        lambda missing: {card.pk: (card, _card_html(card)) for card in cards if card.pk in missing},
     )
-    return [mark_safe(html[card.pk].replace(PRICE_SLOT, price_from_html(card))) for card in cards]
+    return [
+        mark_safe(kept[card.pk][1].replace(PRICE_SLOT, price_from_html(card))) for card in cards
+    ]
+
+
+def _card_html(card: ReportCard) -> str:
+    return render_to_string(CARD_TEMPLATE, {"report": card, "price_slot": PRICE_SLOT})
+
+
+@dataclass(frozen=True)
+class _Price:
+    price_from: Decimal | None
+    price_currency: str
+
+    @property
+    def display_price_from(self) -> str:
+        return formatting.format_price(self.price_from, self.price_currency)
+
+
+def row_price(row: dict) -> _Price:
+    return _Price(row["price_from"], row["price_currency"])
 
 
 def price_from_html(card) -> str:
-    """The card's "From USD 4,949", rendered per request (the buyer's currency)."""
+    """A card's "From USD 4,949" (card: anything with price_from, price_currency and
+    display_price_from), rendered per request: it will follow the buyer's currency."""
     if not card.price_from:
         return ""
     return format_html(

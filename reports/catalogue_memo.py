@@ -26,6 +26,9 @@ from django.utils.translation import get_language
 from reports import page_cache
 
 _MISSING = object()
+# Kept at most this long even without an edit, as pages in the page cache are at its
+# default: a bump lost while the cache was down must not leave old parts for good.
+LONGEST_SECONDS = 300
 
 
 class _Memo:
@@ -49,7 +52,7 @@ def _current(version, seconds_until_change) -> _Memo:
     now = time.time()
     if _memo.version != version or now >= _memo.stale_after:
         # Read before clearing, so a publication due meanwhile is not missed.
-        stale_after = now + max(1, seconds_until_change())
+        stale_after = now + max(1, min(LONGEST_SECONDS, seconds_until_change()))
         with _memo.lock:
             _memo.entries = OrderedDict()
             _memo.version = version
@@ -65,9 +68,9 @@ def memoised(key: tuple, build):
     version = page_cache.current_version()
     if version is None:
         return build()
-    from reports.selectors import seconds_until_next_publication  # selectors uses the memo
+    from reports.selectors import seconds_until_next_visible_change  # uses the memo
 
-    _memo = _current(version, seconds_until_next_publication)
+    _memo = _current(version, seconds_until_next_visible_change)
     value = _memo.entries.get(key, _MISSING)
     if value is not _MISSING:
         return value
@@ -92,9 +95,9 @@ def memoised_many(name: str, keys: list, build_missing) -> dict:
     version = page_cache.current_version()
     if version is None:
         return build_missing(keys)
-    from reports.selectors import seconds_until_next_publication
+    from reports.selectors import seconds_until_next_visible_change
 
-    _memo = _current(version, seconds_until_next_publication)
+    _memo = _current(version, seconds_until_next_visible_change)
     found, missing = {}, []
     for key in keys:
         value = _memo.entries.get((name, key), _MISSING)

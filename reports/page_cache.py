@@ -31,11 +31,13 @@ pages are still served, just not kept.
 import hashlib
 import logging
 import math
+import threading
 import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache, caches
+from django.core.signals import request_finished, request_started
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -106,6 +108,7 @@ def bump_catalogue_version() -> None:
     With the cache down the edit goes through all the same: entries cached before
     the outage end at their own expiry (CATALOGUE_CACHE_SECONDS at most).
     """
+    _request_local.version = _UNREAD
     version_cache = _version_cache()
     try:
         try:
@@ -152,8 +155,40 @@ def _lookup(key: str):
     return None, version
 
 
+# The version as read once per request, for the parts a page is built from
+# (reports/catalogue_memo.py): one cache round trip a request, not one per part.
+_request_local = threading.local()
+_UNREAD = object()
+
+
+def _start_request(**kwargs):
+    _request_local.version = _UNREAD
+    _request_local.in_request = True
+
+
+def _end_request(**kwargs):
+    _request_local.version = _UNREAD
+    _request_local.in_request = False
+
+
+request_started.connect(_start_request, dispatch_uid="catalogue-version-start")
+request_finished.connect(_end_request, dispatch_uid="catalogue-version-end")
+
+
 def current_version() -> int | None:
-    """The catalogue version, or None when the cache cannot be read."""
+    """The catalogue version, or None when the cache cannot be read.
+
+    Read once per request (and again after an edit made by the request itself);
+    outside requests (commands, tasks) on every call.
+    """
+    if not getattr(_request_local, "in_request", False):
+        return _read_version()
+    if _request_local.version is _UNREAD:
+        _request_local.version = _read_version()
+    return _request_local.version
+
+
+def _read_version() -> int | None:
     version_cache = _version_cache()
     try:
         version = version_cache.get(VERSION_KEY)

@@ -195,19 +195,12 @@ class ReportOutline:
     segments: list[OutlineLine]
 
 
-def report_outline(report_id: int, *, memo: bool = True) -> ReportOutline:
-    """A report's TOC and segmentation as lines (two queries), kept per catalogue version.
-
-    memo=False for editors' previews, which show drafts.
-    """
-
-    def build():
-        return ReportOutline(
-            toc=_outline_lines(TocEntry, report_id, "title"),
-            segments=_outline_lines(Segment, report_id, "name"),
-        )
-
-    return catalogue_memo.memoised(("outline", report_id), build) if memo else build()
+def report_outline(report_id: int) -> ReportOutline:
+    """A report's TOC and segmentation as lines: two queries, no model instances."""
+    return ReportOutline(
+        toc=_outline_lines(TocEntry, report_id, "title"),
+        segments=_outline_lines(Segment, report_id, "name"),
+    )
 
 
 def _outline_lines(model, report_id: int, field: str) -> list[OutlineLine]:
@@ -290,8 +283,19 @@ def latest_catalogue_update():
 
 def seconds_until_next_publication() -> int:
     """How long the visible catalogue stays as it is, unless an editor changes it."""
+    return page_cache.seconds_until(_next_publication_at())
+
+
+def seconds_until_next_visible_change() -> float:
+    """Seconds until the next scheduled publication; infinity when none is scheduled."""
+    next_at = _next_publication_at()
+    if next_at is None:
+        return float("inf")
+    return page_cache.seconds_until(next_at)
+
+
+def _next_publication_at():
     now = timezone.now()
-    next_at = Report.objects.filter(
+    return Report.objects.filter(
         status__in=[ReportStatus.PUBLISHED, ReportStatus.SCHEDULED], publish_at__gt=now
     ).aggregate(next_at=Min("publish_at"))["next_at"]
-    return page_cache.seconds_until(next_at)

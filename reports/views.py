@@ -112,13 +112,13 @@ def _list_content(request, form, canonical_query: str | None = None):
         "selected_category": selected_category,
         "selected_publisher": selected_publisher,
     }
-    shown = cards.card_rows(page.object_list)
+    shown, shown_html = cards.shown(page.object_list)
     context = {
         **filters,
         "form": form,
         "page": page,
         "reports": shown,
-        "cards": cards.rendered(shown),
+        "cards": shown_html,
         "filters_html": _filters_html(filters),
         "querystring": querystring.urlencode(),
         "sort_choices": CatalogueFilterForm.SORT_CHOICES,
@@ -207,7 +207,7 @@ def report_detail(request, product_code, slug):
         return cached
     content = page_cache.cached_content(
         page_cache.content_key("detail", product_code),
-        lambda: _detail_content(request, selectors.visible_report(product_code)),
+        lambda: _detail_content(request, _visible_report(product_code)),
         seconds_until_change=selectors.seconds_until_next_publication,
     )
     canonical_slug = content.facts["slug"]
@@ -219,6 +219,13 @@ def report_detail(request, product_code, slug):
             permanent=True,
         )
     return page_cache.render_page(request, content)
+
+
+def _visible_report(product_code: str):
+    """The report with what its page shows, kept per catalogue version and language."""
+    return catalogue_memo.memoised(
+        ("report", product_code), lambda: selectors.visible_report(product_code)
+    )
 
 
 def report_by_code(request, product_code):
@@ -235,17 +242,14 @@ def _detail_content(request, report) -> page_cache.CatalogueContent:
     if report is None:
         raise Http404(_("There is no published report with this product code."))
     # Drafts in a preview are never kept: their outline may change without an edit's bump.
-    outline = selectors.report_outline(report.pk, memo=report.is_visible())
-    toc_entries = outline.toc
+    keep = report.is_visible()
     license_options = list(report.license_options.all())
     categories = list(report.categories.all())
     context = {
         "report": report,
         "key_statistics": list(report.key_statistics.all()),
         "license_options": license_options,
-        "toc_open": toc_entries[: selectors.TOC_PREVIEW_ENTRIES],
-        "toc_more": toc_entries[selectors.TOC_PREVIEW_ENTRIES :],
-        "segments": outline_tree(outline.segments),
+        "outline_html": _outline_html(report, keep=keep),
         "categories": categories,
         "related_reports": cards.rendered(selectors.related_reports(report)),
         "shown_language": report.shown_language,
@@ -272,6 +276,22 @@ def _detail_content(request, report) -> page_cache.CatalogueContent:
         ),
         facts={"slug": report.slug},
     )
+
+
+def _outline_html(report, *, keep: bool) -> SafeString:
+    """The segmentation and TOC sections, rendered once per report, language and version."""
+
+    def build():
+        outline = selectors.report_outline(report.pk)
+        context = {
+            "toc_open": outline.toc[: selectors.TOC_PREVIEW_ENTRIES],
+            "toc_more": outline.toc[selectors.TOC_PREVIEW_ENTRIES :],
+            "segments": outline_tree(outline.segments),
+            "shown_language": report.shown_language,
+        }
+        return mark_safe(render_to_string("reports/report_outline.html", context))
+
+    return catalogue_memo.memoised(("outline_html", report.pk), build) if keep else build()
 
 
 # --- Editors' preview -----------------------------------------------------------
