@@ -116,7 +116,3 @@ def memoised_many(name: str, keys: list, build_missing) -> dict:
                     _memo.entries.popitem(last=False)
     return found
 
-
-def clear() -> None:
-    """Forget everything kept (in every language)."""
-    _memos.clear()

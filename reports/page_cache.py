@@ -19,6 +19,11 @@ a cache named VERSION_CACHE is configured: then it lives there. The embedded def
 process of the machine reads (storefront/settings.py), so an edit made in any of them
 (the admin, import_reports, seed_catalog) shows in all of them on the next request.
 
+After an edit, many requests for one page miss at once: the first takes a short
+lock in the cache and builds it, the others wait for its entry (at most
+CATALOGUE_STAMPEDE_WAIT_SECONDS, then they build it themselves). Parts a page is
+built from are kept per catalogue version by reports/catalogue_memo.py.
+
 Keys name what a page shows, never the raw address: a page is kept under its
 canonical query (only the parameters it uses, in canonical form), and a whole page
 only for a request that spells its address exactly that way. What one visitor can

@@ -207,7 +207,7 @@ def report_detail(request, product_code, slug):
         return cached
     content = page_cache.cached_content(
         page_cache.content_key("detail", product_code),
-        lambda: _detail_content(request, _visible_report(product_code)),
+        lambda: _detail_content(request, selectors.visible_report(product_code)),
         seconds_until_change=selectors.seconds_until_next_publication,
     )
     canonical_slug = content.facts["slug"]
@@ -219,13 +219,6 @@ def report_detail(request, product_code, slug):
             permanent=True,
         )
     return page_cache.render_page(request, content)
-
-
-def _visible_report(product_code: str):
-    """The report with what its page shows, kept per catalogue version and language."""
-    return catalogue_memo.memoised(
-        ("report", product_code), lambda: selectors.visible_report(product_code)
-    )
 
 
 def report_by_code(request, product_code):

@@ -527,7 +527,7 @@ CATALOGUE_CACHE_QUERIES_PER_IP = int(os.environ.get("CATALOGUE_CACHE_QUERIES_PER
 CATALOGUE_STAMPEDE_WAIT_SECONDS = float(os.environ.get("CATALOGUE_STAMPEDE_WAIT_SECONDS", "2"))
 # Parts of catalogue pages (sidebar, counts, cards, outlines, related reports) each
 # process keeps for the current catalogue version (0: none); reports/catalogue_memo.py.
-CATALOGUE_MEMO_ENTRIES = int(os.environ.get("CATALOGUE_MEMO_ENTRIES", "5000"))
+CATALOGUE_MEMO_ENTRIES = int(os.environ.get("CATALOGUE_MEMO_ENTRIES", "2000"))
 # Absolute address of the shop, for links in mail.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # Printed on pro-forma invoices; set the real bank details in production.
