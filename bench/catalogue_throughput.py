@@ -129,6 +129,9 @@ def catalogue_pages(detail_slug: str) -> list[Page]:
         Page("search_zh", "/zh-hans/reports/?q=医学", "search `医学` (Chinese)"),
         Page("detail_en", f"/en/{detail}", f"detail {PRODUCT_CODE}, English"),
         Page("detail_zh", f"/zh-hans/{detail}", f"detail {PRODUCT_CODE}, Chinese"),
+        Page("list_hant", "/zh-hant/reports/", "catalogue list, traditional Chinese"),
+        Page("search_hant", "/zh-hant/reports/?q=醫學", "search `醫學` (traditional)"),
+        Page("detail_hant", f"/zh-hant/{detail}", f"detail {PRODUCT_CODE}, traditional"),
     ]
 
 
@@ -502,7 +505,10 @@ def profile_pages(pages: list[Page], requests: int) -> dict:
 
 
 def start_gunicorn(args, env, label: str) -> tuple[subprocess.Popen, int]:
-    port = free_port(HOST)
+    if args.port_base:
+        port = args.port_base + (0 if label == "cached" else 1)
+    else:
+        port = free_port(HOST)
     log = open(RESULTS / f"gunicorn-{label}.log", "w")
     process = PROCESSES.start(
         [
@@ -868,6 +874,10 @@ def parse_args(argv=None):
                         help="cProfile every page in-process, rendered and from the cache")
     parser.add_argument("--profile-requests", type=int, default=50)
     parser.add_argument("--only", nargs="*", help="page names to measure (bare always runs)")
+    parser.add_argument(
+        "--port-base", type=int, default=0,
+        help="the cached server listens on this port, the uncached one on the next (default: any free ports)",
+    )
     return parser.parse_args(argv)
 
 

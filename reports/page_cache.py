@@ -19,6 +19,11 @@ a cache named VERSION_CACHE is configured: then it lives there. The embedded def
 process of the machine reads (storefront/settings.py), so an edit made in any of them
 (the admin, import_reports, seed_catalog) shows in all of them on the next request.
 
+After an edit, many requests for one page miss at once: the first takes a short
+lock in the cache and builds it, the others wait for its entry (at most
+CATALOGUE_STAMPEDE_WAIT_SECONDS, then they build it themselves). Parts a page is
+built from are kept per catalogue version by reports/catalogue_memo.py.
+
 Keys name what a page shows, never the raw address: a page is kept under its
 canonical query (only the parameters it uses, in canonical form), and a whole page
 only for a request that spells its address exactly that way. What one visitor can
@@ -30,11 +35,14 @@ pages are still served, just not kept.
 
 import hashlib
 import logging
+import math
+import threading
 import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache, caches
+from django.core.signals import request_finished, request_started
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -105,6 +113,7 @@ def bump_catalogue_version() -> None:
     With the cache down the edit goes through all the same: entries cached before
     the outage end at their own expiry (CATALOGUE_CACHE_SECONDS at most).
     """
+    _request_local.version = _UNREAD
     version_cache = _version_cache()
     try:
         try:
@@ -149,6 +158,52 @@ def _lookup(key: str):
     if entry is not None and entry.version == version and entry.stale_after > time.time():
         return entry, version
     return None, version
+
+
+# The version as read once per request, for the parts a page is built from
+# (reports/catalogue_memo.py): one cache round trip a request, not one per part.
+_request_local = threading.local()
+_UNREAD = object()
+
+
+def _start_request(**kwargs):
+    _request_local.version = _UNREAD
+    _request_local.in_request = True
+
+
+def _end_request(**kwargs):
+    _request_local.version = _UNREAD
+    _request_local.in_request = False
+
+
+request_started.connect(_start_request, dispatch_uid="catalogue-version-start")
+request_finished.connect(_end_request, dispatch_uid="catalogue-version-end")
+
+
+def current_version() -> int | None:
+    """The catalogue version, or None when the cache cannot be read.
+
+    Read once per request (and again after an edit made by the request itself);
+    outside requests (commands, tasks) on every call.
+    """
+    if not getattr(_request_local, "in_request", False):
+        return _read_version()
+    if _request_local.version is _UNREAD:
+        _request_local.version = _read_version()
+    return _request_local.version
+
+
+def _read_version() -> int | None:
+    version_cache = _version_cache()
+    try:
+        version = version_cache.get(VERSION_KEY)
+        if version is None:
+            version_cache.add(VERSION_KEY, _first_version(), timeout=None)
+            version = version_cache.get(VERSION_KEY)
+    except Exception as error:  # the cache fails open (see the module docstring)
+        logger.warning("catalogue version unreadable, cache unavailable: %s", error)
+        return None
+    return version
 
 
 def _store(key: str, value, timeout: int) -> None:
@@ -207,8 +262,15 @@ def cached_content(
     if settings.CATALOGUE_CACHE_SECONDS <= 0:  # caching switched off
         return build()
     content, version = _lookup(key)
-    if content is None:
-        content = build()
+    if content is not None:
+        return content
+    lock = _build_lock(key, version)
+    if lock is _WAITED:
+        content, version = _lookup(key)
+        if content is not None:
+            return content
+    try:
+        content = _build(key, build)
         timeout = min(settings.CATALOGUE_CACHE_SECONDS, max(1, seconds_until_change()))
         # Stamped with the version read before building: an edit during the build
         # bumps the version, so this entry is already stale and never served.
@@ -216,7 +278,63 @@ def cached_content(
         content.stale_after = time.time() + timeout
         if version is not None and _may_store(request, query):
             _store(key, content, timeout)
+    finally:
+        _release(lock)
     return content
+
+
+# --- Stampedes: one build per entry, the other requests wait for it ------------------
+
+_WAITED = "waited"
+_POLL_SECONDS = 0.02
+
+
+def _build(key: str, build):
+    logger.debug("catalogue content built: %s", key)
+    return build()
+
+
+def _build_lock(key: str, version: int | None):
+    """Take the right to build key, or wait for the request that has it.
+
+    Right after an edit every request for a page misses at once; the first one
+    takes a short lock in the cache and builds, the others poll for its entry
+    for up to CATALOGUE_STAMPEDE_WAIT_SECONDS and build it themselves only after
+    that (a slow or failed builder never blocks a page for longer). Returns the
+    lock's key when taken, _WAITED after waiting, None when there is no lock
+    (switched off, or the cache is down: fail open).
+    """
+    wait = settings.CATALOGUE_STAMPEDE_WAIT_SECONDS
+    if wait <= 0 or version is None:
+        return None
+    lock_key = f"{key}:building:{version}"
+    try:
+        if cache.add(lock_key, 1, timeout=max(1, math.ceil(wait))):
+            return lock_key
+    except Exception as error:  # the cache fails open (see the module docstring)
+        logger.warning("catalogue cache unavailable, page built without a lock: %s", error)
+        return None
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        time.sleep(_POLL_SECONDS)
+        entry, current = _lookup(key)
+        if entry is not None or current != version:
+            break
+        try:
+            if cache.get(lock_key) is None:  # built but not kept (a visitor's budget)
+                break
+        except Exception:
+            break
+    return _WAITED
+
+
+def _release(lock) -> None:
+    if lock is None or lock is _WAITED:
+        return
+    try:
+        cache.delete(lock)
+    except Exception as error:  # it expires on its own
+        logger.warning("catalogue build lock not released: %s", error)
 
 
 def cached_document(key: str, build, *, seconds_until_change) -> str:

@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import Q
 from django.urls import reverse
 
-from reports import search_index, selectors
+from reports import cards, catalogue_memo, search_index, selectors
 from reports.models import Report, SearchWord, SearchWordScript
 
 # Past this many matches a search shows "1,000+" and pages through the first 1,000:
@@ -37,12 +37,16 @@ class SearchPaginator(Paginator):
     def __init__(self, query: selectors.CatalogueQuery, per_page: int, cap: int | None = None):
         self.query = query
         self.cap = SEARCH_COUNT_CAP if cap is None else cap
-        super().__init__(selectors.search_reports(query), per_page)
+        super().__init__(cards.as_rows(selectors.search_reports(query)), per_page)
 
     @cached_property
     def matches(self) -> int:
-        """Matching reports, counted up to cap + 1 (one query, LIMIT in a subquery)."""
-        return self.object_list.order_by().values("pk")[: self.cap + 1].count()
+        """Matching reports, counted up to cap + 1 (one query, LIMIT in a subquery), and
+        kept per catalogue version: the same search again costs no count."""
+        key = ("search-count", self.query.q, self.query.category_ids, self.query.publisher_id)
+        return catalogue_memo.memoised(
+            key, lambda: self.object_list.order_by().values("pk")[: self.cap + 1].count()
+        )
 
     @property
     def capped(self) -> bool:
@@ -54,7 +58,9 @@ class SearchPaginator(Paginator):
 
     def page(self, number):
         if self.capped:
-            self.object_list = selectors.search_reports(self.query, in_display_order=True)
+            self.object_list = cards.as_rows(
+                selectors.search_reports(self.query, in_display_order=True)
+            )
         return super().page(number)
 
 

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
     Exists,
+    IntegerField,
     Max,
     Min,
     OuterRef,
@@ -19,6 +21,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Value,
+    When,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import StrIndex
@@ -26,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from parler import appsettings as parler_settings
 
-from reports import page_cache, search_index
+from reports import cards, catalogue_memo, page_cache, search_index
 from reports.models import (
     Category,
     DeliveryMode,
@@ -122,21 +125,62 @@ def search_reports(query: CatalogueQuery, *, in_display_order: bool = False) -> 
     return report_cards(reports).order_by(*SORTS.get(query.sort, SORTS[DEFAULT_SORT]))
 
 
-def category_tree() -> list[Category]:
-    """Top-level categories with their children, translated (four queries)."""
+@dataclass(frozen=True)
+class CategoryItem:
+    """A category as the sidebar and the home page show it."""
+
+    pk: int
+    slug: str
+    name: str
+    parent_id: int | None
+    children: tuple["CategoryItem", ...] = ()
+
+    def __str__(self):
+        return self.name
+
+
+@dataclass(frozen=True)
+class PublisherItem:
+    pk: int
+    slug: str
+    name: str
+
+
+def category_tree() -> list[CategoryItem]:
+    """Top-level categories with their children, translated; kept per catalogue version."""
+    return catalogue_memo.memoised(("category_tree",), _category_tree)
+
+
+def _category_tree() -> list[CategoryItem]:
     children = Prefetch(
         "children",
         queryset=Category.objects.prefetch_related(translations_of(Category)),
     )
-    return list(
-        Category.objects.filter(parent__isnull=True).prefetch_related(
-            translations_of(Category), children
-        )
+    tree = Category.objects.filter(parent__isnull=True).prefetch_related(
+        translations_of(Category), children
     )
+    return [
+        CategoryItem(
+            pk=category.pk,
+            slug=category.slug,
+            name=str(category),
+            parent_id=None,
+            children=tuple(
+                CategoryItem(pk=child.pk, slug=child.slug, name=str(child), parent_id=category.pk)
+                for child in category.children.all()
+            ),
+        )
+        for category in tree
+    ]
 
 
-def publishers() -> list[Publisher]:
-    return list(Publisher.objects.all())
+def publishers() -> list[PublisherItem]:
+    return catalogue_memo.memoised(
+        ("publishers",),
+        lambda: [
+            PublisherItem(*row) for row in Publisher.objects.values_list("pk", "slug", "name")
+        ],
+    )
 
 
 def visible_report(product_code: str) -> Report | None:
@@ -154,20 +198,13 @@ def report_for_preview(product_code: str) -> Report | None:
 
 
 def _first_with_page_contents(reports: QuerySet) -> Report | None:
+    # The outline (TOC, segmentation) is read apart, as rows: see report_outline().
     return (
         reports.select_related("publisher")
         .prefetch_related(
             translations_of(Report),
             "key_statistics",
             "license_options",
-            Prefetch(
-                "toc_entries",
-                queryset=TocEntry.objects.prefetch_related(translations_of(TocEntry)),
-            ),
-            Prefetch(
-                "segments",
-                queryset=Segment.objects.prefetch_related(translations_of(Segment)),
-            ),
             Prefetch(
                 "categories",
                 queryset=Category.objects.prefetch_related(translations_of(Category)),
@@ -177,16 +214,87 @@ def _first_with_page_contents(reports: QuerySet) -> Report | None:
     )
 
 
-def related_reports(report: Report, limit: int = RELATED_REPORTS) -> list[Report]:
-    """Other published reports sharing a category with this one, newest first."""
-    category_ids = [category.pk for category in report.categories.all()]
-    if not category_ids:
-        return []
-    shares_category = Report.categories.through.objects.filter(
-        report_id=OuterRef("pk"), category_id__in=category_ids
+@dataclass(frozen=True)
+class OutlineLine:
+    """A line of a report's TOC or segmentation, in the active language or its fallback."""
+
+    depth: int
+    title: str
+
+    @property
+    def name(self) -> str:  # segments are named, TOC entries titled
+        return self.title
+
+
+@dataclass(frozen=True)
+class ReportOutline:
+    toc: list[OutlineLine]
+    segments: list[OutlineLine]
+
+
+def report_outline(report_id: int) -> ReportOutline:
+    """A report's TOC and segmentation as lines: two queries, no model instances."""
+    return ReportOutline(
+        toc=_outline_lines(TocEntry, report_id, "title"),
+        segments=_outline_lines(Segment, report_id, "name"),
     )
-    reports = Report.objects.published().filter(Exists(shares_category)).exclude(pk=report.pk)
-    return list(report_cards(reports).order_by(*SORTS[DEFAULT_SORT])[:limit])
+
+
+def _outline_lines(model, report_id: int, field: str) -> list[OutlineLine]:
+    languages = shown_languages()
+    rank = {code: position for position, code in enumerate(languages)}
+    rows = (
+        model._parler_meta.root_model.objects.filter(
+            master__report_id=report_id, language_code__in=languages
+        )
+        .order_by("master__position", "master_id")
+        .values_list("master_id", "master__depth", "language_code", field)
+    )
+    lines: dict[int, tuple[int, int, str]] = {}  # in display order (dicts keep it)
+    for master_id, depth, code, text in rows:
+        current = lines.get(master_id)
+        if current is None or rank[code] < current[1]:
+            lines[master_id] = (depth, rank[code], text)
+    return [OutlineLine(depth=depth, title=text) for depth, _rank, text in lines.values()]
+
+
+def related_reports(report: Report, limit: int = RELATED_REPORTS) -> list:
+    """Cards of other published reports like this one, kept per catalogue version.
+
+    Those sharing a category first, then those in a parent category (or a sibling
+    of it), then the publisher's, then the newest, so the section is never empty
+    while the catalogue has other reports. Newest first within each. Reads
+    report.categories.all() (prefetched by visible_report).
+    """
+    categories = list(report.categories.all())
+    return catalogue_memo.memoised(
+        ("related", report.pk, limit),
+        lambda: cards.card_rows(_related_rows(report, categories, limit)),
+    )
+
+
+def _related_rows(report: Report, categories: list, limit: int):
+    category_ids = [category.pk for category in categories]
+    parent_ids = [category.parent_id for category in categories if category.parent_id]
+    through = Report.categories.through.objects
+    closeness = []
+    if category_ids:
+        same = through.filter(report_id=OuterRef("pk"), category_id__in=category_ids)
+        closeness.append(When(Exists(same), then=Value(0)))
+    if parent_ids:
+        family = through.filter(
+            Q(category_id__in=parent_ids) | Q(category__parent_id__in=parent_ids),
+            report_id=OuterRef("pk"),
+        )
+        closeness.append(When(Exists(family), then=Value(1)))
+    closeness.append(When(publisher_id=report.publisher_id, then=Value(2)))
+    reports = (
+        Report.objects.published()
+        .exclude(pk=report.pk)
+        .annotate(closeness=Case(*closeness, default=Value(3), output_field=IntegerField()))
+        .order_by("closeness", *SORTS[DEFAULT_SORT])
+    )
+    return list(cards.as_rows(reports)[:limit])
 
 
 def newest_reports(limit: int) -> list[Report]:
@@ -212,11 +320,22 @@ def latest_catalogue_update():
 
 def seconds_until_next_publication() -> int:
     """How long the visible catalogue stays as it is, unless an editor changes it."""
+    return page_cache.seconds_until(_next_publication_at())
+
+
+def seconds_until_next_visible_change() -> float:
+    """Seconds until the next scheduled publication; infinity when none is scheduled."""
+    next_at = _next_publication_at()
+    if next_at is None:
+        return float("inf")
+    return page_cache.seconds_until(next_at)
+
+
+def _next_publication_at():
     now = timezone.now()
-    next_at = Report.objects.filter(
+    return Report.objects.filter(
         status__in=[ReportStatus.PUBLISHED, ReportStatus.SCHEDULED], publish_at__gt=now
     ).aggregate(next_at=Min("publish_at"))["next_at"]
-    return page_cache.seconds_until(next_at)
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,15 @@ from django.contrib.sitemaps.views import x_robots_tag
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from reports import page_cache, search, selectors, seo, sitemaps
+from reports import cards, catalogue_memo, page_cache, search, selectors, seo, sitemaps
 from reports.forms import CatalogueFilterForm
 from reports.outline import outline_tree
 from reports.services import normalise_search_text
@@ -93,7 +96,11 @@ def _list_content(request, form, canonical_query: str | None = None):
         # Counted up to a cap, so a common word costs no more than a rare one.
         paginator = search.SearchPaginator(query, settings.REPORTS_PER_PAGE)
     else:
-        paginator = Paginator(selectors.search_reports(query), settings.REPORTS_PER_PAGE)
+        paginator = CountedPaginator(
+            cards.as_rows(selectors.search_reports(query)),
+            settings.REPORTS_PER_PAGE,
+            count_key=(query.q, query.category_ids, query.publisher_id),
+        )
     try:
         page = paginator.page(parameters.get("page") or 1)
     except InvalidPage:
@@ -107,15 +114,21 @@ def _list_content(request, form, canonical_query: str | None = None):
         title = str(selected_category)
     else:
         title = _("All reports")
-    context = {
-        "form": form,
+    filters = {
         "query": query,
-        "page": page,
-        "reports": page.object_list,
         "categories": categories,
         "publishers": publishers,
         "selected_category": selected_category,
         "selected_publisher": selected_publisher,
+    }
+    shown, shown_html = cards.shown(page.object_list)
+    context = {
+        **filters,
+        "form": form,
+        "page": page,
+        "reports": shown,
+        "cards": shown_html,
+        "filters_html": _filters_html(filters),
         "querystring": querystring.urlencode(),
         "sort_choices": CatalogueFilterForm.SORT_CHOICES,
     }
@@ -157,6 +170,32 @@ def _no_results_context(query, category, publisher) -> dict:
     if category or publisher:
         context["without_filters_url"] = f"{list_path}?{urlencode({'q': query.q})}"
     return context
+class CountedPaginator(Paginator):
+    """A paginator whose count (a COUNT(*) over the matches) is kept per catalogue version."""
+
+    def __init__(self, object_list, per_page, *, count_key: tuple):
+        super().__init__(object_list, per_page)
+        self._count_key = count_key
+
+    @cached_property
+    def count(self) -> int:
+        return catalogue_memo.memoised(
+            ("count", *self._count_key), lambda: self.object_list.count()
+        )
+
+
+def _filters_html(filters: dict) -> SafeString:
+    """The sidebar (industries, publishers), kept per catalogue version and selection."""
+    category, publisher = filters["selected_category"], filters["selected_publisher"]
+    key = (
+        "filters",
+        filters["query"].q,
+        category.slug if category else "",
+        publisher.slug if publisher else "",
+    )
+    return catalogue_memo.memoised(
+        key, lambda: mark_safe(render_to_string("reports/catalogue_filters.html", filters))
+    )
 
 
 def _list_canonical_path(query, category, publisher, page_number: int) -> str:
@@ -181,7 +220,7 @@ def _find_category(categories, slug):
     for category in categories:
         if category.slug == slug:
             return category
-        for child in category.children.all():
+        for child in category.children:
             if child.slug == slug:
                 return child
     raise Http404(_("There is no such category."))
@@ -190,7 +229,7 @@ def _find_category(categories, slug):
 def _category_ids(category) -> tuple[int, ...]:
     if category is None:
         return ()
-    return (category.pk, *(child.pk for child in category.children.all()))
+    return (category.pk, *(child.pk for child in category.children))
 
 
 def report_detail(request, product_code, slug):
@@ -227,18 +266,17 @@ def _detail_content(request, report) -> page_cache.CatalogueContent:
     """A report's page content; the caller chooses which reports may be shown."""
     if report is None:
         raise Http404(_("There is no published report with this product code."))
-    toc_entries = list(report.toc_entries.all())
+    # Drafts in a preview are never kept: their outline may change without an edit's bump.
+    keep = report.is_visible()
     license_options = list(report.license_options.all())
     categories = list(report.categories.all())
     context = {
         "report": report,
         "key_statistics": list(report.key_statistics.all()),
         "license_options": license_options,
-        "toc_open": toc_entries[: selectors.TOC_PREVIEW_ENTRIES],
-        "toc_more": toc_entries[selectors.TOC_PREVIEW_ENTRIES :],
-        "segments": outline_tree(report.segments.all()),
+        "outline_html": _outline_html(report, keep=keep),
         "categories": categories,
-        "related_reports": selectors.related_reports(report),
+        "related_reports": cards.rendered(selectors.related_reports(report)),
         "shown_language": report.shown_language,
         # The contact form with the report and the kind preset; the same for every
         # visitor, so the page can stay cached.
@@ -263,6 +301,22 @@ def _detail_content(request, report) -> page_cache.CatalogueContent:
         ),
         facts={"slug": report.slug},
     )
+
+
+def _outline_html(report, *, keep: bool) -> SafeString:
+    """The segmentation and TOC sections, rendered once per report, language and version."""
+
+    def build():
+        outline = selectors.report_outline(report.pk)
+        context = {
+            "toc_open": outline.toc[: selectors.TOC_PREVIEW_ENTRIES],
+            "toc_more": outline.toc[selectors.TOC_PREVIEW_ENTRIES :],
+            "segments": outline_tree(outline.segments),
+            "shown_language": report.shown_language,
+        }
+        return mark_safe(render_to_string("reports/report_outline.html", context))
+
+    return catalogue_memo.memoised(("outline_html", report.pk), build) if keep else build()
 
 
 # --- Editors' preview -----------------------------------------------------------

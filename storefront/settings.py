@@ -582,6 +582,12 @@ CATALOGUE_CACHE_SECONDS = int(os.environ.get("CATALOGUE_CACHE_SECONDS", "300"))
 # Catalogue pages with a query (search, filter, sort, page) one IP address may add
 # to the cache per CATALOGUE_CACHE_SECONDS; past it its pages are served, not kept.
 CATALOGUE_CACHE_QUERIES_PER_IP = int(os.environ.get("CATALOGUE_CACHE_QUERIES_PER_IP", "50"))
+# After an edit, requests for a page being built wait up to this long for it instead
+# of building it too (0: no lock); see reports/page_cache.py.
+CATALOGUE_STAMPEDE_WAIT_SECONDS = float(os.environ.get("CATALOGUE_STAMPEDE_WAIT_SECONDS", "2"))
+# Parts of catalogue pages (sidebar, counts, cards, outlines, related reports) each
+# process keeps for the current catalogue version (0: none); reports/catalogue_memo.py.
+CATALOGUE_MEMO_ENTRIES = int(os.environ.get("CATALOGUE_MEMO_ENTRIES", "2000"))
 # Absolute address of the shop, for links in mail.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # Printed on pro-forma invoices; set the real bank details in production.

@@ -113,10 +113,25 @@ def test_junk_parameters_share_the_cached_entry(client):
 
 def test_cache_can_be_switched_off(client, settings):
     settings.CATALOGUE_CACHE_SECONDS = 0
+    settings.CATALOGUE_MEMO_ENTRIES = 0
     make_report()
     first, _ = queries_for(client, "/en/reports/")
     second, _ = queries_for(client, "/en/reports/")
     assert first == second > 0
+
+
+def test_without_the_page_cache_pages_still_reuse_their_parts_until_an_edit(client, settings):
+    # given pages rebuilt on every request, their parts kept per catalogue version
+    settings.CATALOGUE_CACHE_SECONDS = 0
+    make_report()
+    # when the list is asked twice, then again after an edit
+    first, _ = queries_for(client, "/en/reports/")
+    second, _ = queries_for(client, "/en/reports/")
+    make_report()  # an edit: a new catalogue version
+    after_edit, _ = queries_for(client, "/en/reports/")
+    # then the sidebar and the count are read once per version, the cards every time
+    assert 0 < second < first
+    assert after_edit == first
 
 
 def test_a_visitor_with_a_cart_gets_a_personal_shell_around_cached_content(client):
