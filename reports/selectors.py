@@ -14,7 +14,15 @@ from django.utils.translation import get_language
 from parler import appsettings as parler_settings
 
 from reports import page_cache
-from reports.models import Category, Publisher, Report, ReportStatus, Segment, TocEntry
+from reports.models import (
+    Category,
+    Publisher,
+    Report,
+    ReportStatus,
+    SamplePage,
+    Segment,
+    TocEntry,
+)
 from reports.services import normalise_search_text
 
 SORTS = {
@@ -114,6 +122,7 @@ def _first_with_page_contents(reports: QuerySet) -> Report | None:
             translations_of(Report),
             "key_statistics",
             "license_options",
+            "sample_pages",
             Prefetch(
                 "toc_entries",
                 queryset=TocEntry.objects.prefetch_related(translations_of(TocEntry)),
@@ -129,6 +138,15 @@ def _first_with_page_contents(reports: QuerySet) -> Report | None:
         )
         .first()
     )
+
+
+def visible_sample_page(product_code: str, number: int, digest: str) -> SamplePage | None:
+    """A "look inside" page of a published report, if the digest is its current one."""
+    return SamplePage.objects.filter(
+        report__in=Report.objects.published().filter(product_code=product_code),
+        number=number,
+        digest=digest,
+    ).first()
 
 
 def related_reports(report: Report, limit: int = RELATED_REPORTS) -> list[Report]:

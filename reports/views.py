@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.sitemaps.views import x_robots_tag
 from django.core.paginator import InvalidPage, Paginator
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from reports import page_cache, selectors, seo, sitemaps
 from reports.forms import CatalogueFilterForm
 from reports.outline import outline_tree
 from reports.services import normalise_search_text
+from reports.storage import private_storage
 
 def report_list(request):
     """The catalogue: search, filter by category or publisher, sort, paginate."""
@@ -200,6 +201,7 @@ def _detail_content(request, report) -> page_cache.CatalogueContent:
         "report": report,
         "key_statistics": list(report.key_statistics.all()),
         "license_options": license_options,
+        "sample_pages": list(report.sample_pages.all()),
         "toc_open": toc_entries[: selectors.TOC_PREVIEW_ENTRIES],
         "toc_more": toc_entries[selectors.TOC_PREVIEW_ENTRIES :],
         "segments": outline_tree(report.segments.all()),
@@ -229,6 +231,32 @@ def _detail_content(request, report) -> page_cache.CatalogueContent:
         ),
         facts={"slug": report.slug},
     )
+
+
+# --- Look inside -----------------------------------------------------------------
+
+SAMPLE_PAGE_MAX_AGE = 365 * 24 * 3600
+
+
+@require_GET
+def sample_page_image(request, product_code, number, digest):
+    """A published report's stamped sample page, streamed from the private storage.
+
+    The address carries the image's digest, so the answer never changes: browsers and
+    proxies keep it a year. A stale digest (the sample was replaced) is a 404, as is a
+    report nobody may see yet. One query.
+    """
+    page = selectors.visible_sample_page(product_code, number, digest)
+    if page is None:
+        raise Http404(_("There is no such sample page."))
+    try:
+        image = private_storage().open(page.image, "rb")
+    except FileNotFoundError:  # removed since the row was read (a newer sample)
+        raise Http404(_("There is no such sample page.")) from None
+    response = FileResponse(image, content_type="image/webp")
+    response["Cache-Control"] = f"public, max-age={SAMPLE_PAGE_MAX_AGE}, immutable"
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 # --- Editors' preview -----------------------------------------------------------
