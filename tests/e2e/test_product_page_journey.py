@@ -41,7 +41,7 @@ TEXT = {
         "compare": "对比许可",
         "licence": "多用户许可",
         "other_licence": "单用户许可",
-        "change": "更改许可",
+        "change": "更换许可",
         "place": "提交订单",
         "buyer": "李伟",
         "company": "上海医学教育咨询有限公司",
