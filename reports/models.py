@@ -262,6 +262,8 @@ class Report(TranslatableModel):
         instance = super().from_db(db, field_names, values)
         # What the master was when loaded: reports.signals announces a new one after save.
         instance._loaded_master_name = instance.__dict__.get("master_pdf") or ""
+        # And the sample: a new or removed one re-renders its page images ("look inside").
+        instance._loaded_sample_name = instance.__dict__.get("sample_pdf") or ""
         return instance
 
     def __str__(self):
@@ -584,3 +586,43 @@ class SearchWord(models.Model):
 
     def __str__(self):
         return self.word
+
+
+class SamplePage(models.Model):
+    """One rendered page of a report's sample PDF ("look inside"), stamped "Sample".
+
+    The image lives in the private storage under ``image``; the page is public all the
+    same, served by reports.views.sample_page_image under an address that carries
+    ``digest`` (a hash of the image), so browsers may keep it for a year. Rows and
+    files are written and removed by reports.sample_pages only.
+    """
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="sample_pages"
+    )
+    number = models.PositiveSmallIntegerField(_("page number"))
+    image = models.CharField(_("image file"), max_length=255)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    digest = models.CharField(_("digest"), max_length=16)
+
+    class Meta:
+        verbose_name = _("sample page")
+        verbose_name_plural = _("sample pages")
+        ordering = ["report", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "number"], name="samplepage_one_per_number"),
+        ]
+
+    def __str__(self):
+        return f"{self.report_id} p.{self.number}"
+
+    def get_absolute_url(self):
+        return reverse(
+            "sample_page",
+            kwargs={
+                "product_code": self.report.product_code,
+                "number": self.number,
+                "digest": self.digest,
+            },
+        )

@@ -5,6 +5,8 @@ them (admin, feed import, shell): see ``reports.signals``. Pages clean them once
 more when they render, so a row written around the ORM is still safe to show.
 """
 
+import re
+
 import nh3
 
 # Tags and attributes an editor's summary may use; everything else is removed.
@@ -29,3 +31,25 @@ def clean_summary_html(value: str | None) -> str:
         url_schemes=SUMMARY_URL_SCHEMES,
         link_rel="noopener nofollow",
     )
+
+
+# Top-level blocks a summary may be cut after, and the ones that must be closed first.
+_BLOCK_END = re.compile(r"</(?:p|ul|ol|h2|h3|h4|blockquote|table)>", re.IGNORECASE)
+_NESTING = re.compile(r"<(/?)(ul|ol|blockquote|table)\b", re.IGNORECASE)
+
+
+def split_summary(html: str, *, lead_chars: int) -> tuple[str, str]:
+    """Clean summary HTML cut after the first top-level blocks that hold at least
+    `lead_chars` characters of markup: (lead, rest). The rest is "" when nothing is
+    left after the lead, or when no block boundary comes before the end.
+    """
+    html = clean_summary_html(html)
+    for match in _BLOCK_END.finditer(html):
+        cut = match.end()
+        if cut < lead_chars:
+            continue
+        depth = sum(-1 if closing else 1 for closing, _tag in _NESTING.findall(html[:cut]))
+        if depth == 0:
+            rest = html[cut:].strip()
+            return (html[:cut], rest) if rest else (html, "")
+    return html, ""

@@ -36,6 +36,7 @@ from reports.models import (
     Publisher,
     Report,
     ReportStatus,
+    SamplePage,
     Segment,
     TocEntry,
 )
@@ -205,6 +206,7 @@ def _first_with_page_contents(reports: QuerySet) -> Report | None:
             translations_of(Report),
             "key_statistics",
             "license_options",
+            "sample_pages",
             Prefetch(
                 "categories",
                 queryset=Category.objects.prefetch_related(translations_of(Category)),
@@ -212,6 +214,15 @@ def _first_with_page_contents(reports: QuerySet) -> Report | None:
         )
         .first()
     )
+
+
+def visible_sample_page(product_code: str, number: int, digest: str) -> SamplePage | None:
+    """A "look inside" page of a published report, if the digest is its current one."""
+    return SamplePage.objects.filter(
+        report__in=Report.objects.published().filter(product_code=product_code),
+        number=number,
+        digest=digest,
+    ).first()
 
 
 @dataclass(frozen=True)

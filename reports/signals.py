@@ -1,11 +1,12 @@
 """Rules that hold however a report is written: admin, feed import or shell."""
 
 from django.db import transaction
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import Signal
 from django.utils import timezone
 
-from reports.models import Report
+from reports.models import Report, SamplePage
+from reports.sample_pages import remove_image_after_delete
 from reports.sanitize import clean_summary_html
 
 ReportTranslation = Report._parler_meta.root_model
@@ -76,6 +77,21 @@ def announce_new_master_after_save(sender, instance, created, raw=False, **kwarg
     )
 
 
+def render_sample_pages_after_save(sender, instance, created, raw=False, **kwargs):
+    """Queue, once the save is committed, the rendering of a new, replaced or removed
+    sample PDF into its "look inside" pages (reports.sample_pages)."""
+    name = instance.__dict__.get("sample_pdf")
+    name = getattr(name, "name", name) or ""
+    loaded = getattr(instance, "_loaded_sample_name", "")
+    instance._loaded_sample_name = name
+    if raw or name == loaded:
+        return
+    from reports.tasks import render_sample_pages
+
+    report_id = instance.pk
+    transaction.on_commit(lambda: render_sample_pages.delay(report_id))
+
+
 def connect():
     pre_save.connect(
         clean_summary_before_save,
@@ -91,4 +107,14 @@ def connect():
         announce_new_master_after_save,
         sender=Report,
         dispatch_uid="reports.announce_new_master_after_save",
+    )
+    post_save.connect(
+        render_sample_pages_after_save,
+        sender=Report,
+        dispatch_uid="reports.render_sample_pages_after_save",
+    )
+    post_delete.connect(
+        remove_image_after_delete,
+        sender=SamplePage,
+        dispatch_uid="reports.remove_sample_page_image_after_delete",
     )

@@ -1,10 +1,11 @@
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.sitemaps.views import x_robots_tag
 from django.core.paginator import InvalidPage, Paginator
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,6 +19,7 @@ from reports import cards, catalogue_memo, page_cache, search, selectors, seo, s
 from reports.forms import CatalogueFilterForm
 from reports.outline import outline_tree
 from reports.services import normalise_search_text
+from reports.storage import private_storage
 
 def report_list(request):
     """The catalogue: search, filter by category or publisher, sort, paginate."""
@@ -270,11 +272,13 @@ def _detail_content(request, report) -> page_cache.CatalogueContent:
     keep = report.is_visible()
     license_options = list(report.license_options.all())
     categories = list(report.categories.all())
+    sample_pages = list(report.sample_pages.all())
     context = {
         "report": report,
         "key_statistics": list(report.key_statistics.all()),
         "license_options": license_options,
-        "outline_html": _outline_html(report, keep=keep),
+        "sample_pages": sample_pages,
+        "outline": _outline(report, has_sample=bool(sample_pages), keep=keep),
         "categories": categories,
         "related_reports": cards.rendered(selectors.related_reports(report)),
         "shown_language": report.shown_language,
@@ -303,8 +307,16 @@ def _detail_content(request, report) -> page_cache.CatalogueContent:
     )
 
 
-def _outline_html(report, *, keep: bool) -> SafeString:
-    """The segmentation and TOC sections, rendered once per report, language and version."""
+@dataclass(frozen=True)
+class RenderedOutline:
+    html: SafeString
+    has_segments: bool
+    has_toc: bool
+
+
+def _outline(report, *, has_sample: bool, keep: bool) -> RenderedOutline:
+    """The segmentation and TOC sections, rendered once per report, language and version
+    (a new sample's pages change the version too), with what the section menu needs."""
 
     def build():
         outline = selectors.report_outline(report.pk)
@@ -313,10 +325,44 @@ def _outline_html(report, *, keep: bool) -> SafeString:
             "toc_more": outline.toc[selectors.TOC_PREVIEW_ENTRIES :],
             "segments": outline_tree(outline.segments),
             "shown_language": report.shown_language,
+            "has_sample": has_sample,
+            "sample_url": _contact_url(report.product_code, "sample"),
         }
-        return mark_safe(render_to_string("reports/report_outline.html", context))
+        return RenderedOutline(
+            html=mark_safe(render_to_string("reports/report_outline.html", context)),
+            has_segments=bool(outline.segments),
+            has_toc=bool(outline.toc),
+        )
 
-    return catalogue_memo.memoised(("outline_html", report.pk), build) if keep else build()
+    if not keep:
+        return build()
+    return catalogue_memo.memoised(("outline", report.pk, has_sample), build)
+
+
+# --- Look inside -----------------------------------------------------------------
+
+SAMPLE_PAGE_MAX_AGE = 365 * 24 * 3600
+
+
+@require_GET
+def sample_page_image(request, product_code, number, digest):
+    """A published report's stamped sample page, streamed from the private storage.
+
+    The address carries the image's digest, so the answer never changes: browsers and
+    proxies keep it a year. A stale digest (the sample was replaced) is a 404, as is a
+    report nobody may see yet. One query.
+    """
+    page = selectors.visible_sample_page(product_code, number, digest)
+    if page is None:
+        raise Http404(_("There is no such sample page."))
+    try:
+        image = private_storage().open(page.image, "rb")
+    except FileNotFoundError:  # removed since the row was read (a newer sample)
+        raise Http404(_("There is no such sample page.")) from None
+    response = FileResponse(image, content_type="image/webp")
+    response["Cache-Control"] = f"public, max-age={SAMPLE_PAGE_MAX_AGE}, immutable"
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 # --- Editors' preview -----------------------------------------------------------

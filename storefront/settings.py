@@ -280,6 +280,13 @@ REPORT_PDF_MAX_BYTES = int(os.environ.get("REPORT_PDF_MAX_MB", "200")) * 1024 * 
 # cannot grow the web worker; past them it is refused as too complex to check.
 REPORT_PDF_CHECK_MAX_BYTES = int(os.environ.get("REPORT_PDF_CHECK_MAX_MB", "1024")) * 1024 * 1024
 REPORT_PDF_CHECK_SECONDS = float(os.environ.get("REPORT_PDF_CHECK_SECONDS", "20"))
+# "Look inside": how many first pages of a sample PDF are rendered to stamped images,
+# and their width in pixels (reports/sample_pages.py).
+SAMPLE_PAGES_RENDERED = int(os.environ.get("SAMPLE_PAGES_RENDERED", "4"))
+SAMPLE_PAGE_WIDTH = int(os.environ.get("SAMPLE_PAGE_WIDTH", "900"))
+# A font file with Chinese glyphs for the pages' "Sample · 样本" stamp; unset: looked for
+# in the usual places, and the stamp says "SAMPLE" alone when none is found.
+SAMPLE_STAMP_FONT = os.environ.get("SAMPLE_STAMP_FONT", "")
 
 # --- Checkout -----------------------------------------------------------------
 

@@ -30,6 +30,12 @@ urlpatterns = [
     path("stripe/webhook/", payment_views.stripe_webhook, name="stripe_webhook"),
     path("inbound/mailgun/", inquiry_views.inbound_mailgun, name="inbound_mailgun"),
     path("downloads/", include("storefront.delivery.urls")),
+    # "Look inside": a published report's stamped sample page, the same in every language.
+    path(
+        "sample-pages/<str:product_code>/<int:number>-<slug:digest>.webp",
+        report_views.sample_page_image,
+        name="sample_page",
+    ),
 ]
 
 urlpatterns += i18n_patterns(

@@ -476,6 +476,12 @@ def _point_file_field(report: Report, field_name: str, name: str, storage):
         return
     Report.objects.filter(pk=report.pk).update(**{field_name: name, "updated_at": timezone.now()})
     setattr(report, field_name, name)
+    if field_name == "sample_pdf":
+        # Written around Report.save, so no signal: queue the "look inside" pages here.
+        from reports.tasks import render_sample_pages
+
+        report_id = report.pk
+        transaction.on_commit(lambda: render_sample_pages.delay(report_id))
     # Remove only a file this builder generated for the same report.
     prefix = f"{name.split('/')[0]}/{report.product_code}-"
     if previous.startswith(prefix) and storage.exists(previous):

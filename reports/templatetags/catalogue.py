@@ -6,7 +6,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info
 
 from reports import seo
-from reports.sanitize import clean_summary_html
+from reports.sanitize import clean_summary_html, split_summary
 
 register = template.Library()
 
@@ -25,6 +25,17 @@ PRIVATE_VIEWS = frozenset(
         "library:link",
     }
 )
+
+
+# About four lines of a summary on a desktop, seven on a phone, before "Read more".
+SUMMARY_LEAD_CHARS = 450
+
+
+@register.simple_tag
+def summary_parts(value: str):
+    """The cleaned summary cut for "Read more": {"lead": html, "rest": html or ""}."""
+    lead, rest = split_summary(value, lead_chars=SUMMARY_LEAD_CHARS)
+    return {"lead": mark_safe(lead), "rest": mark_safe(rest)}
 
 
 @register.filter
@@ -77,3 +88,11 @@ def language_name(code: str) -> str:
         return get_language_info(code)["name_translated"]
     except KeyError:
         return code
+
+
+@register.filter
+def licence_scope(option):
+    """Who may read, how many people and sharing, for a licence option (reports.licences)."""
+    from reports.licences import scope_of
+
+    return scope_of(option.license_type)

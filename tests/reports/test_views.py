@@ -327,7 +327,7 @@ def test_detail_page_keeps_a_fixed_query_count(client, language):
         make_report(product_code=f"Q-{number:04d}", key_statistics=[])
     large = count_queries(client, detail_url(first, language))
     assert small == large
-    assert large <= 12
+    assert large <= 13  # one of them: the "look inside" pages
 
 
 # --- Shop-wide endpoints ------------------------------------------------------
