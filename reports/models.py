@@ -502,6 +502,9 @@ LICENSE_TERMS = {
 
 
 class LicenseOption(models.Model):
+    """A licence's price in one currency; a licence sold in three currencies has three
+    rows (reports/pricing.py says which one a buyer sees and is charged)."""
+
     report = models.ForeignKey(
         Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="license_options"
     )
@@ -522,8 +525,10 @@ class LicenseOption(models.Model):
         verbose_name_plural = _("licence options")
         ordering = ["price", "id"]
         constraints = [
+            # A licence is priced once in each currency the editors sell it in.
             models.UniqueConstraint(
-                fields=["report", "license_type"], name="licenseoption_one_per_type"
+                fields=["report", "license_type", "currency"],
+                name="licenseoption_one_per_type_currency",
             ),
             models.CheckConstraint(condition=Q(price__gt=0), name="licenseoption_price_positive"),
         ]

@@ -14,7 +14,15 @@ from django.utils.translation import get_language
 from parler import appsettings as parler_settings
 
 from reports import page_cache
-from reports.models import Category, Publisher, Report, ReportStatus, Segment, TocEntry
+from reports.models import (
+    Category,
+    LicenseOption,
+    Publisher,
+    Report,
+    ReportStatus,
+    Segment,
+    TocEntry,
+)
 from reports.services import normalise_search_text
 
 SORTS = {
@@ -171,3 +179,27 @@ def seconds_until_next_publication() -> int:
         status__in=[ReportStatus.PUBLISHED, ReportStatus.SCHEDULED], publish_at__gt=now
     ).aggregate(next_at=Min("publish_at"))["next_at"]
     return page_cache.seconds_until(next_at)
+
+
+class CardPrices:
+    """The licence prices of a page's report cards, read in one query when first asked.
+
+    Cards show each report's lowest price in the buyer's currency (reports/pricing.py);
+    the stored ``price_from`` is in one currency only, so the page looks the prices up
+    per request, at its first card and never on a cached page.
+    """
+
+    def __init__(self, reports):
+        self._report_ids = [report.pk for report in reports]
+        self._options = None
+
+    def covers(self, report_id: int) -> bool:
+        return report_id in self._report_ids
+
+    def options_of(self, report_id: int) -> list[LicenseOption]:
+        if self._options is None:
+            self._options = {}
+            rows = LicenseOption.objects.filter(report_id__in=self._report_ids).order_by("id")
+            for option in rows:
+                self._options.setdefault(option.report_id, []).append(option)
+        return self._options.get(report_id, [])

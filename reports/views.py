@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from reports import page_cache, selectors, seo, sitemaps
+from reports import page_cache, pricing, selectors, seo, sitemaps
 from reports.forms import CatalogueFilterForm
 from reports.outline import outline_tree
 from reports.services import normalise_search_text
@@ -109,6 +109,7 @@ def _list_content(request, form, canonical_query: str | None = None):
         "selected_publisher": selected_publisher,
         "querystring": querystring.urlencode(),
         "sort_choices": CatalogueFilterForm.SORT_CHOICES,
+        "card_prices": selectors.CardPrices(page.object_list),
     }
     description = _(
         "Market research reports with bilingual summaries, key statistics and instant "
@@ -196,15 +197,18 @@ def _detail_content(request, report) -> page_cache.CatalogueContent:
     toc_entries = list(report.toc_entries.all())
     license_options = list(report.license_options.all())
     categories = list(report.categories.all())
+    related = selectors.related_reports(report)
     context = {
         "report": report,
         "key_statistics": list(report.key_statistics.all()),
-        "license_options": license_options,
+        # One price per licence, in the buyer's currency where it has one.
+        "license_options": pricing.choose_options(license_options, pricing.active_currency()),
         "toc_open": toc_entries[: selectors.TOC_PREVIEW_ENTRIES],
         "toc_more": toc_entries[selectors.TOC_PREVIEW_ENTRIES :],
         "segments": outline_tree(report.segments.all()),
         "categories": categories,
-        "related_reports": selectors.related_reports(report),
+        "related_reports": related,
+        "card_prices": selectors.CardPrices(related),
         "shown_language": report.shown_language,
         # The contact form with the report and the kind preset; the same for every
         # visitor, so the page can stay cached.

@@ -27,9 +27,11 @@ def home(request):
 
 
 def _home_content(request) -> page_cache.CatalogueContent:
+    newest = selectors.newest_reports(HOME_NEWEST_REPORTS)
     context = {
         "categories": selectors.category_tree(),
-        "newest_reports": selectors.newest_reports(HOME_NEWEST_REPORTS),
+        "newest_reports": newest,
+        "card_prices": selectors.CardPrices(newest),
     }
     title = _("Market research reports")
     description = _(
