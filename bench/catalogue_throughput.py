@@ -129,6 +129,11 @@ def catalogue_pages(detail_slug: str) -> list[Page]:
         Page("search_zh", "/zh-hans/reports/?q=医学", "search `医学` (Chinese)"),
         Page("detail_en", f"/en/{detail}", f"detail {PRODUCT_CODE}, English"),
         Page("detail_zh", f"/zh-hans/{detail}", f"detail {PRODUCT_CODE}, Chinese"),
+        Page("list_zh_hant", "/zh-hant/reports/", "catalogue list, traditional Chinese"),
+        Page("search_zh_hant", "/zh-hant/reports/?q=醫學",
+             "search `醫學` (traditional Chinese)"),
+        Page("detail_zh_hant", f"/zh-hant/{detail}",
+             f"detail {PRODUCT_CODE}, traditional Chinese"),
     ]
 
 
@@ -501,8 +506,13 @@ def profile_pages(pages: list[Page], requests: int) -> dict:
 # --- Load ---------------------------------------------------------------------------
 
 
+STARTED_PORTS: list[int] = []
+
+
 def start_gunicorn(args, env, label: str) -> tuple[subprocess.Popen, int]:
-    port = free_port(HOST)
+    # --port-base: fixed ports on a shared machine (cached: base, uncached: base + 1).
+    port = args.port_base + len(STARTED_PORTS) if args.port_base else free_port(HOST)
+    STARTED_PORTS.append(port)
     log = open(RESULTS / f"gunicorn-{label}.log", "w")
     process = PROCESSES.start(
         [
@@ -867,6 +877,8 @@ def parse_args(argv=None):
     parser.add_argument("--profile", action="store_true",
                         help="cProfile every page in-process, rendered and from the cache")
     parser.add_argument("--profile-requests", type=int, default=50)
+    parser.add_argument("--port-base", type=int, default=0,
+                        help="gunicorn on this port and the next ones (default: free ports)")
     parser.add_argument("--only", nargs="*", help="page names to measure (bare always runs)")
     return parser.parse_args(argv)
 

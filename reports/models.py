@@ -517,7 +517,11 @@ class LicenseOption(models.Model):
         _("price"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
     currency = models.CharField(
-        _("currency"), max_length=3, default="USD", validators=[currency_code_validator]
+        _("currency"),
+        max_length=3,
+        default="USD",
+        validators=[currency_code_validator],
+        help_text=_("Add a row per currency the licence is sold in; prices are never converted."),
     )
 
     class Meta:
