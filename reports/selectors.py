@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from parler import appsettings as parler_settings
 
-from reports import page_cache
+from reports import page_cache, pricing
 from reports.models import (
     Category,
     LicenseOption,
@@ -182,24 +182,32 @@ def seconds_until_next_publication() -> int:
 
 
 class CardPrices:
-    """The licence prices of a page's report cards, read in one query when first asked.
+    """The "From" prices of a page's report cards in the buyer's currency.
 
-    Cards show each report's lowest price in the buyer's currency (reports/pricing.py);
-    the stored ``price_from`` is in one currency only, so the page looks the prices up
-    per request, at its first card and never on a cached page.
+    The stored ``price_from`` is the cheapest licence in the first of SHOP_CURRENCIES the
+    report is priced in (services.lowest_price), which is exactly what a buyer of that
+    currency sees. The other reports' licences are read in one query, when the first
+    card asks (so never on a cached page, and not at all for a page of such reports).
     """
 
-    def __init__(self, reports):
-        self._report_ids = [report.pk for report in reports]
+    def __init__(self, reports, currency: str):
+        self.currency = currency
+        self._stored = {report.pk: report for report in reports}
+        self._lookup_ids = [
+            report.pk for report in reports if report.price_currency != currency
+        ]
         self._options = None
 
     def covers(self, report_id: int) -> bool:
-        return report_id in self._report_ids
+        return report_id in self._stored
 
-    def options_of(self, report_id: int) -> list[LicenseOption]:
+    def lowest(self, report_id: int) -> LicenseOption | None:
+        report = self._stored[report_id]
+        if report.price_currency == self.currency:
+            return LicenseOption(price=report.price_from, currency=report.price_currency)
         if self._options is None:
             self._options = {}
-            rows = LicenseOption.objects.filter(report_id__in=self._report_ids).order_by("id")
+            rows = LicenseOption.objects.filter(report_id__in=self._lookup_ids).order_by("id")
             for option in rows:
                 self._options.setdefault(option.report_id, []).append(option)
-        return self._options.get(report_id, [])
+        return pricing.lowest_option(self._options.get(report_id, []), self.currency)

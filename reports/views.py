@@ -109,7 +109,7 @@ def _list_content(request, form, canonical_query: str | None = None):
         "selected_publisher": selected_publisher,
         "querystring": querystring.urlencode(),
         "sort_choices": CatalogueFilterForm.SORT_CHOICES,
-        "card_prices": selectors.CardPrices(page.object_list),
+        "card_prices": selectors.CardPrices(page.object_list, pricing.active_currency()),
     }
     description = _(
         "Market research reports with bilingual summaries, key statistics and instant "
@@ -208,7 +208,7 @@ def _detail_content(request, report) -> page_cache.CatalogueContent:
         "segments": outline_tree(report.segments.all()),
         "categories": categories,
         "related_reports": related,
-        "card_prices": selectors.CardPrices(related),
+        "card_prices": selectors.CardPrices(related, pricing.active_currency()),
         "shown_language": report.shown_language,
         # The contact form with the report and the kind preset; the same for every
         # visitor, so the page can stay cached.

@@ -36,6 +36,5 @@ def price_from(context, report):
     prices = context.get("card_prices")
     if prices is None or not prices.covers(report.pk):
         options = list(report.license_options.all())
-    else:
-        options = prices.options_of(report.pk)
-    return _price_context(pricing.lowest_option(options, pricing.active_currency()))
+        return _price_context(pricing.lowest_option(options, pricing.active_currency()))
+    return _price_context(prices.lowest(report.pk))
