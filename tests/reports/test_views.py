@@ -327,7 +327,9 @@ def test_detail_page_keeps_a_fixed_query_count(client, language):
         make_report(product_code=f"Q-{number:04d}", key_statistics=[])
     large = count_queries(client, detail_url(first, language))
     assert small == large
-    assert large <= 12
+    # 12, and one more where the buyer's currency (CNY for zh-hans) is not the one the
+    # related reports' stored "price from" is in: their licences, read in one query.
+    assert large <= 13
 
 
 # --- Shop-wide endpoints ------------------------------------------------------
