@@ -15,12 +15,11 @@ from decimal import Decimal
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
 
-from reports import catalogue_memo, formatting
-from reports.models import Report
+from reports import catalogue_memo, formatting, pricing
+from reports.models import LicenseOption, Report
+from reports.templatetags.prices import price_context
 
 CARD_TEMPLATE = "includes/report_card.html"
 # Where a card's HTML takes its price; a comment, so a card rendered without one
@@ -152,11 +151,12 @@ def shown(rows) -> tuple[list[ReportCard], list[SafeString]]:
         return {card.pk: (card, _card_html(card)) for card in built}
 
     kept = catalogue_memo.memoised_many("card", list(by_pk), build)
+    prices = prices_from_html([row_price(row) for row in rows])
     shown_cards, html = [], []
-    for row in rows:
+    for row, price_html in zip(rows, prices):
         card, card_html = kept[row["id"]]
         shown_cards.append(card)
-        html.append(mark_safe(card_html.replace(PRICE_SLOT, price_from_html(row_price(row)))))
+        html.append(mark_safe(card_html.replace(PRICE_SLOT, price_html)))
     return shown_cards, html
 
 
@@ -166,8 +166,10 @@ def rendered(cards: list[ReportCard]) -> list[SafeString]:
         "card", [card.pk for card in cards],
         lambda missing: {card.pk: (card, _card_html(card)) for card in cards if card.pk in missing},
     )
+    prices = prices_from_html(cards)
     return [
-        mark_safe(kept[card.pk][1].replace(PRICE_SLOT, price_from_html(card))) for card in cards
+        mark_safe(kept[card.pk][1].replace(PRICE_SLOT, price_html))
+        for card, price_html in zip(cards, prices)
     ]
 
 
@@ -177,24 +179,37 @@ def _card_html(card: ReportCard) -> str:
 
 @dataclass(frozen=True)
 class _Price:
+    pk: int
     price_from: Decimal | None
     price_currency: str
 
-    @property
-    def display_price_from(self) -> str:
-        return formatting.format_price(self.price_from, self.price_currency)
-
 
 def row_price(row: dict) -> _Price:
-    return _Price(row["price_from"], row["price_currency"])
+    return _Price(row["id"], row["price_from"], row["price_currency"])
 
 
-def price_from_html(card) -> str:
-    """A card's "From USD 4,949" (card: anything with price_from, price_currency and
-    display_price_from), rendered per request: it will follow the buyer's currency."""
-    if not card.price_from:
-        return ""
-    return format_html(
-        '<span class="price-from">{}</span>',
-        _("From %(price)s") % {"price": card.display_price_from},
-    )
+def prices_from_html(cards) -> list[str]:
+    """Each card's "From …" in the buyer's currency, rendered per request (cards: anything
+    with pk, price_from and price_currency).
+
+    The stored "price from" is the cheapest licence in the first of SHOP_CURRENCIES the
+    report is priced in: already the answer for a buyer of that currency. The licences
+    of the other cards are read in one query, and only when the buyer's currency differs.
+    """
+    currency = pricing.active_currency()
+    lookup = [card.pk for card in cards if card.price_from and card.price_currency != currency]
+    options: dict[int, list[LicenseOption]] = {}
+    if lookup:
+        for option in LicenseOption.objects.filter(report_id__in=lookup).order_by("id"):
+            options.setdefault(option.report_id, []).append(option)
+    html = []
+    for card in cards:
+        if not card.price_from:
+            html.append("")
+            continue
+        if card.price_currency == currency:
+            option = LicenseOption(price=card.price_from, currency=card.price_currency)
+        else:
+            option = pricing.lowest_option(options.get(card.pk, []), currency)
+        html.append(render_to_string("includes/price_from.html", price_context(option)))
+    return html

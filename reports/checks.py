@@ -25,3 +25,14 @@ def shop_currencies_are_iso_4217(app_configs, **kwargs):
         for code in settings.SHOP_CURRENCIES
         if currencies.exponent(code) is None
     ]
+
+
+@register()
+def exchange_rates_are_readable(app_configs, **kwargs):
+    """An indicative amount needs a rate and the date it was published."""
+    from reports.pricing import check_exchange_rates
+
+    return [
+        Error(f"SHOP_EXCHANGE_RATES: {problem}", id="reports.E003")
+        for problem in check_exchange_rates(settings.SHOP_EXCHANGE_RATES)
+    ]

@@ -504,6 +504,9 @@ LICENSE_TERMS = {
 
 
 class LicenseOption(models.Model):
+    """A licence's price in one currency; a licence sold in three currencies has three
+    rows (reports/pricing.py says which one a buyer sees and is charged)."""
+
     report = models.ForeignKey(
         Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="license_options"
     )
@@ -516,7 +519,11 @@ class LicenseOption(models.Model):
         _("price"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
     currency = models.CharField(
-        _("currency"), max_length=3, default="USD", validators=[currency_code_validator]
+        _("currency"),
+        max_length=3,
+        default="USD",
+        validators=[currency_code_validator],
+        help_text=_("Add a row per currency the licence is sold in; prices are never converted."),
     )
 
     class Meta:
@@ -524,8 +531,10 @@ class LicenseOption(models.Model):
         verbose_name_plural = _("licence options")
         ordering = ["price", "id"]
         constraints = [
+            # A licence is priced once in each currency the editors sell it in.
             models.UniqueConstraint(
-                fields=["report", "license_type"], name="licenseoption_one_per_type"
+                fields=["report", "license_type", "currency"],
+                name="licenseoption_one_per_type_currency",
             ),
             models.CheckConstraint(condition=Q(price__gt=0), name="licenseoption_price_positive"),
         ]

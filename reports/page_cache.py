@@ -2,8 +2,8 @@
 
 A catalogue page is the shop's shell (header, cart count, messages: per buyer,
 cheap) around the catalogue content (report cards, key figures, TOC: the same for
-everyone, costly). The content is rendered once per catalogue version, language
-and URL and kept in the cache (Redis when configured); an edit of the catalogue
+everyone, costly). The content is rendered once per catalogue version, language,
+currency (reports/pricing.py) and URL and kept in the cache (Redis when configured); an edit of the catalogue
 bumps the version, so every page shows it at once, and the cache entries expire
 in time for the next scheduled publication.
 
@@ -51,6 +51,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from reports import pricing
 from reports.seo import PageHead
 
 logger = logging.getLogger(__name__)
@@ -130,8 +131,9 @@ def bump_catalogue_version() -> None:
 
 
 def content_key(name: str, *parts: str) -> str:
+    # Pages show prices in the buyer's currency: one entry per language and currency.
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
-    return f"catalogue:{name}:{get_language()}:{digest}"
+    return f"catalogue:{name}:{get_language()}:{pricing.active_currency()}:{digest}"
 
 
 def _lookup(key: str):

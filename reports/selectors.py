@@ -29,10 +29,11 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from parler import appsettings as parler_settings
 
-from reports import cards, catalogue_memo, page_cache, search_index
+from reports import cards, catalogue_memo, page_cache, pricing, search_index
 from reports.models import (
     Category,
     DeliveryMode,
+    LicenseOption,
     Publisher,
     Report,
     ReportStatus,
@@ -372,3 +373,35 @@ def editor_workload() -> EditorWorkload:
         if code != settings.PARLER_DEFAULT_LANGUAGE_CODE
     }
     return EditorWorkload(behind=behind, **counts)
+
+
+class CardPrices:
+    """The "From" prices of a page's report cards in the buyer's currency.
+
+    The stored ``price_from`` is the cheapest licence in the first of SHOP_CURRENCIES the
+    report is priced in (services.lowest_price), which is exactly what a buyer of that
+    currency sees. The other reports' licences are read in one query, when the first
+    card asks (so never on a cached page, and not at all for a page of such reports).
+    """
+
+    def __init__(self, reports, currency: str):
+        self.currency = currency
+        self._stored = {report.pk: report for report in reports}
+        self._lookup_ids = [
+            report.pk for report in reports if report.price_currency != currency
+        ]
+        self._options = None
+
+    def covers(self, report_id: int) -> bool:
+        return report_id in self._stored
+
+    def lowest(self, report_id: int) -> LicenseOption | None:
+        report = self._stored[report_id]
+        if report.price_currency == self.currency:
+            return LicenseOption(price=report.price_from, currency=report.price_currency)
+        if self._options is None:
+            self._options = {}
+            rows = LicenseOption.objects.filter(report_id__in=self._lookup_ids).order_by("id")
+            for option in rows:
+                self._options.setdefault(option.report_id, []).append(option)
+        return pricing.lowest_option(self._options.get(report_id, []), self.currency)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
-from reports import page_cache
+from reports import currencies, page_cache, pricing
 from reports.chinese import to_traditional
 from reports.models import (
     DeliveryMode,
@@ -37,10 +37,12 @@ def build_search_text(
 
 
 def lowest_price(options) -> tuple[Decimal | None, str]:
-    options = sorted(options, key=lambda option: option.price)
-    if not options:
+    """The stored "price from" (sorting, admin): the cheapest licence in the first of
+    SHOP_CURRENCIES the report is priced in; prices in two currencies never compare."""
+    option = pricing.lowest_option(list(options), currencies.sold_currencies()[0])
+    if option is None:
         return None, ""
-    return options[0].price, options[0].currency
+    return option.price, option.currency
 
 
 def fill_listing(report: Report, *, publisher_name: str, translations, options) -> None:

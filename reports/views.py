@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from reports import cards, catalogue_memo, page_cache, search, selectors, seo, sitemaps
+from reports import cards, catalogue_memo, page_cache, pricing, search, selectors, seo, sitemaps
 from reports.forms import CatalogueFilterForm
 from reports.outline import outline_tree
 from reports.services import normalise_search_text
@@ -276,7 +276,8 @@ def _detail_content(request, report) -> page_cache.CatalogueContent:
     context = {
         "report": report,
         "key_statistics": list(report.key_statistics.all()),
-        "license_options": license_options,
+        # One price per licence, in the buyer's currency where it has one.
+        "license_options": pricing.choose_options(license_options, pricing.active_currency()),
         "sample_pages": sample_pages,
         "outline": _outline(report, has_sample=bool(sample_pages), keep=keep),
         "categories": categories,

@@ -1,5 +1,6 @@
 from django.conf import settings
 
+from reports import currencies, pricing
 from reports.page_cache import CSRF_PLACEHOLDER, RENDERING_FOR_CACHE
 
 
@@ -23,6 +24,9 @@ def shop(request):
         "tax_label": settings.INVOICE_TAX_LABEL,
         "tax_rate": settings.INVOICE_TAX_RATE,
         "cart_count": cart_count,
+        # The currency switcher: the buyer's choice, or their language's default.
+        "shop_currencies": currencies.sold_currencies(),
+        "buyer_currency": pricing.buyer_currency(request),
     }
     if getattr(request, RENDERING_FOR_CACHE, False):
         # Shared content gets a placeholder; page_cache swaps in each buyer's token.

@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # The buyer's currency for this request (the catalogue cache keys pages by it).
+    "reports.pricing.CurrencyMiddleware",
     # Before anything that queries: PostgreSQL cannot take a NUL character.
     "storefront.middleware.RejectNulCharactersMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -367,7 +369,23 @@ LIBRARY_SIGN_IN_MAIL_MAX_RETRIES = int(os.environ.get("LIBRARY_SIGN_IN_MAIL_MAX_
 
 # The currencies licences may be priced and charged in (ISO 4217 codes). Minor units
 # come from ISO 4217 (reports/currencies.py); a system check refuses unknown codes.
-SHOP_CURRENCIES = [code.upper() for code in env_list("SHOP_CURRENCIES", "USD,EUR,GBP,CNY,JPY")]
+SHOP_CURRENCIES = [
+    code.upper() for code in env_list("SHOP_CURRENCIES", "USD,EUR,GBP,CNY,JPY")
+]
+# The currency a buyer starts with, by language ("*": every other language); a buyer
+# switches in the header. A currency the shop does not sell is skipped.
+SHOP_DEFAULT_CURRENCIES = {"zh-hans": "CNY", "zh-hant": "TWD", "*": "USD"}
+for _item in env_list("SHOP_DEFAULT_CURRENCIES"):
+    _language, _, _code = _item.partition("=")
+    SHOP_DEFAULT_CURRENCIES[_language.strip()] = _code.strip().upper()
+# Published exchange rates for indicative amounts beside a price in another currency
+# (never charged): "USD/CNY=7.20@2026-12-02,USD/TWD=31.90@2026-12-02". A rate serves
+# both directions. Empty: no indicative amounts.
+SHOP_EXCHANGE_RATES = {}
+for _item in env_list("SHOP_EXCHANGE_RATES"):
+    _pair, _, _value = _item.partition("=")
+    _rate, _, _date = _value.partition("@")
+    SHOP_EXCHANGE_RATES[_pair.strip().upper()] = (_rate.strip(), _date.strip())
 
 # Without a secret key, a local (DEBUG) run uses the development gateway, and a
 # system check stops a production start.

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from reports import page_cache, selectors, seo
+from reports import page_cache, pricing, selectors, seo
 from storefront import health
 
 logger = logging.getLogger(__name__)
@@ -27,9 +27,11 @@ def home(request):
 
 
 def _home_content(request) -> page_cache.CatalogueContent:
+    newest = selectors.newest_reports(HOME_NEWEST_REPORTS)
     context = {
         "categories": selectors.category_tree(),
-        "newest_reports": selectors.newest_reports(HOME_NEWEST_REPORTS),
+        "newest_reports": newest,
+        "card_prices": selectors.CardPrices(newest, pricing.active_currency()),
     }
     title = _("Market research reports")
     description = _(

@@ -348,14 +348,15 @@ def _sync_statistics(report: Report, demo: DemoReport, summary: SeedSummary):
 
 
 def _sync_licences(report: Report, demo: DemoReport, summary: SeedSummary):
-    # Matched on licence type (unique per report) so that rows orders may point at
-    # keep their ids when a price changes.
-    wanted = {licence.license_type for licence in demo.licences}
+    # Matched on licence type and currency (unique per report) so that rows orders may
+    # point at keep their ids when a price changes.
+    wanted = set()
     for licence in demo.licences:
-        _upsert(LicenseOption, {"report": report, "license_type": licence.license_type},
-                {"price": Decimal(licence.price), "currency": licence.currency},
-                summary, "licence options")
-    surplus = LicenseOption.objects.filter(report=report).exclude(license_type__in=wanted)
+        option = _upsert(LicenseOption, {"report": report, "license_type": licence.license_type,
+                                         "currency": licence.currency},
+                         {"price": Decimal(licence.price)}, summary, "licence options")
+        wanted.add(option.pk)
+    surplus = LicenseOption.objects.filter(report=report).exclude(pk__in=wanted)
     deleted, _ = surplus.delete()
     summary.add("licence options", "deleted", deleted)
 

@@ -77,7 +77,14 @@ CME_1994249 = dict(
     formats=ReportFormat.PDF_EXCEL,
     base_year=2025,
     forecast=(2026, 2032),
-    licences=licences("USD", single_user=3939, multi_user=4249, enterprise=5759),
+    # Priced by the editors in each currency (rounded, not converted); TWD shows only
+    # where the shop sells it (SHOP_CURRENCIES).
+    licences=(
+        licences("USD", single_user=3939, multi_user=4249, enterprise=5759)
+        + licences("EUR", single_user=3650, multi_user=3950, enterprise=5350)
+        + licences("CNY", single_user=28300, multi_user=30500, enterprise=41400)
+        + licences("TWD", single_user=126000, multi_user=135500, enterprise=183500)
+    ),
     dimensions=(
         node(
             "Delivery Mode", "交付方式",

@@ -6,6 +6,7 @@ from functools import cache
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from iso4217 import Currency
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -168,7 +169,19 @@ def csv_columns() -> dict[str, object]:
     columns["cagr"] = ("statistic", KeyStatisticKind.CAGR, "percentage")
     for license_type in LicenseType.values:
         columns[f"price_{license_type}"] = ("licence", license_type, "price")
+        # A price in a given currency (price_single_user_cny): every ISO 4217 currency
+        # is a column, so one the shop does not sell gets that message, not "unknown".
+        for code in currency_column_codes():
+            columns[f"price_{license_type}_{code.lower()}"] = (
+                "licence", f"{license_type}_{code.lower()}", "price"
+            )
     return columns
+
+
+@cache
+def currency_column_codes() -> tuple[str, ...]:
+    """The currencies a CSV feed may give a price column for: ISO 4217's, with minor units."""
+    return tuple(sorted(c.code for c in Currency if c.exponent is not None))
 
 
 CSV_REQUIRED_COLUMNS = ("product_code", "title_en")
@@ -189,7 +202,10 @@ class CsvNames:
         if key in self._columns:
             return self._columns[key]
         if isinstance(key, tuple) and key[0] in ("statistic", "licence") and key[2] == "currency":
-            return "currency"
+            # A price column that names its currency is where a currency error lies.
+            return self._columns.get((key[0], key[1], "price"), "currency") if (
+                key[0] == "licence" and key[1] not in LicenseType.values
+            ) else "currency"
         if isinstance(key, tuple) and key[0] == "group":
             return key[1]
         return str(key[-1]) if isinstance(key, tuple) else str(key)

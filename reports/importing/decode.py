@@ -25,6 +25,7 @@ from reports.importing.common import (
     JsonNames,
     RowErrors,
     column_suffix,
+    currency_column_codes,
     feed_languages,
     FILE_FIELDS,
     SCALAR_FIELDS,
@@ -62,6 +63,12 @@ class LicenceInput:
     license_type: str
     price: Decimal | None
     currency: str | None = None
+    # How the feed names this price in messages: the key prefix of its fields.
+    name: tuple = ()
+
+    @property
+    def key_prefix(self) -> tuple:
+        return self.name or ("licence", self.license_type)
 
 
 @dataclass
@@ -305,12 +312,20 @@ def _csv_statistics(values: dict, currency, parse: _Values) -> list[StatisticInp
 
 
 def _csv_licences(values: dict, currency, parse: _Values) -> list[LicenceInput] | None:
+    """``price_<type>`` in the row's currency, and ``price_<type>_<code>`` (such as
+    price_single_user_cny) in that currency: a licence priced in several currencies."""
     licences = []
     for license_type in LicenseType.values:
         price = parse.number(values.get(f"price_{license_type}"),
                              ("licence", license_type, "price"))
         if price is not None:
             licences.append(LicenceInput(license_type, price, currency))
+        for code in currency_column_codes():
+            name = ("licence", f"{license_type}_{code.lower()}")
+            price = parse.number(values.get(f"price_{license_type}_{code.lower()}"),
+                                 (*name, "price"))
+            if price is not None:
+                licences.append(LicenceInput(license_type, price, code, name=name))
     return licences or None
 
 
@@ -463,15 +478,17 @@ def _json_licences(raw, currency, parse, names: JsonNames, errors) -> list | Non
             if entry.get("license_type") is None:
                 errors.add(f"{prefix}.license_type", _("Say which licence this price is for."))
             continue
-        names.items.setdefault(("licence", license_type), number)
-        price = parse.number(entry.get("price"), ("licence", license_type, "price"))
+        # Named by position: a licence may have an entry per currency.
+        name = ("licence", f"#{number}")
+        names.items.setdefault(name, number)
+        price = parse.number(entry.get("price"), (*name, "price"))
         if price is None and entry.get("price") is None:
-            errors.add(("licence", license_type, "price"), _("A licence needs a price."))
+            errors.add((*name, "price"), _("A licence needs a price."))
         licences.append(LicenceInput(
             license_type,
             price,
-            parse.currency(entry.get("currency"), ("licence", license_type, "currency"))
-            or currency,
+            parse.currency(entry.get("currency"), (*name, "currency")) or currency,
+            name=name,
         ))
     return licences
 

@@ -410,13 +410,15 @@ def _validate_statistic(statistic: StatisticInput, errors: RowErrors) -> None:
 def _plan_licences(plan: Plan, item: ReportInput, errors: RowErrors) -> None:
     if item.licences is None:
         return
-    wanted = [LicenceInput(l.license_type, l.price, l.currency or DEFAULT_CURRENCY)
+    wanted = [LicenceInput(l.license_type, l.price, l.currency or DEFAULT_CURRENCY, l.name)
               for l in item.licences]
-    types = [licence.license_type for licence in wanted]
-    for license_type in sorted({t for t in types if types.count(t) > 1}):
+    # One price per licence and currency (a licence may be priced in several).
+    priced = [(licence.license_type, licence.currency) for licence in wanted]
+    for license_type, currency in sorted({p for p in priced if priced.count(p) > 1}):
         errors.add(("group", "licences"),
-                   _("“%(type)s” is given more than once; a report has one price per licence.")
-                   % {"type": license_type})
+                   _("“%(type)s” in %(currency)s is given more than once; a licence has one "
+                     "price per currency.")
+                   % {"type": license_type, "currency": currency})
     for licence in wanted:
         if licence.price is None:
             continue
@@ -427,12 +429,12 @@ def _plan_licences(plan: Plan, item: ReportInput, errors: RowErrors) -> None:
             # type is checked above; the database enforces both on write.
             row.full_clean(exclude=["report"], validate_constraints=False)
         except ValidationError as error:
-            errors.add_validation(error, lambda name, t=licence.license_type: ("licence", t, name))
+            errors.add_validation(error, lambda name, p=licence.key_prefix: (*p, name))
     stored = {} if plan.is_new else {
-        option.license_type: (option.price, option.currency)
+        (option.license_type, option.currency): option.price
         for option in plan.report.license_options.all()
     }
-    if stored != {licence.license_type: (licence.price, licence.currency) for licence in wanted}:
+    if stored != {(licence.license_type, licence.currency): licence.price for licence in wanted}:
         plan.licences = wanted
         plan.changes.append(("group", "licences"))
 

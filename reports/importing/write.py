@@ -170,15 +170,25 @@ def _write_statistics(report: Report, wanted: list[StatisticInput], rows: list) 
 
 
 def _write_licences(report: Report, wanted: list[LicenceInput], rows: list) -> None:
-    # Matched on licence type, so that order lines pointing at an option keep it.
-    stored = {row.license_type: row for row in rows}
-    surplus = [row.pk for license_type, row in stored.items()
-               if license_type not in {licence.license_type for licence in wanted}]
-    if surplus:
-        LicenseOption.objects.filter(pk__in=surplus).delete()
+    # Matched on licence type and currency, then on type alone (a licence whose
+    # currency changed), so that order lines pointing at an option keep it.
+    stored = {(row.license_type, row.currency): row for row in rows}
+    matched = {}
+    for licence in wanted:
+        row = stored.pop((licence.license_type, licence.currency), None)
+        if row is not None:
+            matched[(licence.license_type, licence.currency)] = row
+    for licence in wanted:
+        key = (licence.license_type, licence.currency)
+        if key not in matched:
+            same_type = next((k for k in stored if k[0] == licence.license_type), None)
+            if same_type is not None:
+                matched[key] = stored.pop(same_type)
+    if stored:
+        LicenseOption.objects.filter(pk__in=[row.pk for row in stored.values()]).delete()
     new_rows = []
     for licence in wanted:
-        row = stored.get(licence.license_type)
+        row = matched.get((licence.license_type, licence.currency))
         if row is None:
             new_rows.append(LicenseOption(report=report, license_type=licence.license_type,
                                           price=licence.price, currency=licence.currency))

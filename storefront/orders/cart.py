@@ -6,6 +6,7 @@ The session stores ids only; prices are always read from the database.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from reports import pricing
 from reports.models import LicenseOption
 
 SESSION_KEY = "cart"
@@ -30,6 +31,15 @@ class CartLine:
     @property
     def currency(self) -> str:
         return self.option.currency
+
+    @property
+    def licence_choices(self) -> list[LicenseOption]:
+        """The report's other licences in this line's currency (the cart's one currency)."""
+        return [
+            option
+            for option in self.report.license_options.all()
+            if option.currency == self.currency and pricing.chargeable(option)
+        ]
 
 
 class Cart:
@@ -59,6 +69,27 @@ class Cart:
         items = self._items()
         items[str(option.report_id)] = option.pk
         self._save(items)
+
+    def switch_currency(self, lines: list[CartLine], currency: str) -> list[LicenseOption]:
+        """Re-price every line for a buyer of ``currency``, from the database.
+
+        Each line takes its licence's price in ``currency``; a licence without one is
+        charged in the currency the catalogue shows it in (reports/pricing.py), never
+        converted. ``lines`` come from selectors.cart_lines(), with the reports' licence
+        options prefetched. Returns the new options, in the order of the lines.
+        """
+        items = self._items()
+        repriced = []
+        for line in lines:
+            option = pricing.option_in(
+                line.report.license_options.all(), line.option.license_type, currency
+            )
+            if option is None:  # no chargeable price left: keep what the cart had
+                option = line.option
+            items[str(line.report.pk)] = option.pk
+            repriced.append(option)
+        self._save(items)
+        return repriced
 
     def remove_report(self, report_id: int) -> None:
         items = self._items()

@@ -13,6 +13,7 @@ urlpatterns = [
         views.cart_remove_other_currencies,
         name="cart_remove_other_currencies",
     ),
+    path("currency/", views.set_currency, name="set_currency"),
     path("checkout/", views.checkout, name="checkout"),
     path("licence-terms/", views.licence_terms, name="licence_terms"),
     path("orders/<str:token>/", views.order_detail, name="detail"),

@@ -6,11 +6,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from reports import currencies, pricing
 from reports.formatting import format_price
 from reports.models import LICENSE_TERMS, LicenseOption, LicenseType, Report
 from storefront import throttle
@@ -120,6 +124,59 @@ def cart_remove(request):
         Cart(request.session).remove_report(form.cleaned_data["report"])
         messages.success(request, _("The report was removed from your cart."))
     return redirect("orders:cart")
+
+
+# No CSRF token, so that catalogue pages (where the switcher sits) set no CSRF cookie
+# and stay cacheable: like the language links, the switch only changes how prices are
+# shown and re-prices the cart at list prices; no money moves and nothing is disclosed.
+# A cross-site POST does not even carry the buyer's session cookie (SameSite=Lax).
+@csrf_exempt
+@require_POST
+def set_currency(request):
+    """The buyer's currency for prices (kept in the session); the cart is re-priced in it."""
+    code = request.POST.get("currency", "")
+    if not currencies.is_sold(code):
+        messages.error(request, _("The shop does not sell in that currency."))
+        return redirect(_safe_next(request))
+    pricing.remember_currency(request, code)
+    cart = Cart(request.session)
+    lines = selectors.cart_lines(cart)
+    if not lines:
+        messages.success(request, _("Prices are now shown in %(currency)s.") % {"currency": code})
+        return redirect(_safe_next(request))
+    options = cart.switch_currency(lines, code)
+    messages.success(
+        request,
+        _("Prices are now shown in %(currency)s, and your cart was re-priced from our price list.")
+        % {"currency": code},
+    )
+    unpriced = [option for option in options if option.currency != code]
+    if unpriced:
+        codes = ", ".join(option.report.product_code for option in unpriced)
+        charged = ", ".join(sorted({option.currency for option in unpriced}))
+        if len({option.currency for option in options}) > 1:
+            message = _(
+                "%(reports)s has no price in %(currency)s and stays in %(charged)s. An order "
+                "is paid in one currency: remove it, or check it out separately."
+            )
+        else:
+            message = _(
+                "%(reports)s has no price in %(currency)s, so your cart stays in "
+                "%(charged)s and is charged in %(charged)s."
+            )
+        messages.warning(
+            request, message % {"reports": codes, "currency": code, "charged": charged}
+        )
+    return redirect(_safe_next(request))
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("orders:cart")
 
 
 @require_POST

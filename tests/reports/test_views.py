@@ -327,7 +327,10 @@ def test_detail_page_keeps_a_fixed_query_count(client, language):
         make_report(product_code=f"Q-{number:04d}", key_statistics=[])
     large = count_queries(client, detail_url(first, language))
     assert small == large
-    assert large <= 13  # one of them: the "look inside" pages
+    # 12, one for the "look inside" pages, and one more where the buyer's currency (CNY
+    # for zh-hans) is not the one the related reports' stored "price from" is in: their
+    # licences, read in one query.
+    assert large <= 14
 
 
 # --- Shop-wide endpoints ------------------------------------------------------
