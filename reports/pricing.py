@@ -116,8 +116,9 @@ def choose_options(options, currency: str) -> list:
         if current is None or _preference(option, currency) < _preference(current, currency):
             by_type[option.license_type] = option
     chosen = list(by_type.values())
+    # Options may be unsaved: the feed import's planned licences have no pk.
     chosen.sort(key=lambda option: (option.currency != currency, _currency_rank(option.currency),
-                                    option.price, option.pk or 0))
+                                    option.price, getattr(option, "pk", None) or 0))
     return chosen
 
 

@@ -70,24 +70,28 @@ class Cart:
         items[str(option.report_id)] = option.pk
         self._save(items)
 
-    def switch_currency(self, lines: list[CartLine], currency: str) -> list[LicenseOption]:
-        """Re-price every line for a buyer of ``currency``, from the database.
+    @staticmethod
+    def unpriced_in(lines: list[CartLine], currency: str) -> list[CartLine]:
+        """The lines whose licence has no price in ``currency``."""
+        return [
+            line for line in lines
+            if (option := _option_in(line, currency)) is None or option.currency != currency
+        ]
 
-        Each line takes its licence's price in ``currency``; a licence without one is
-        charged in the currency the catalogue shows it in (reports/pricing.py), never
-        converted. ``lines`` come from selectors.cart_lines(), with the reports' licence
-        options prefetched. Returns the new options, in the order of the lines.
+    def switch_currency(self, lines: list[CartLine], currency: str) -> list[LicenseOption]:
+        """Re-price every line for a buyer of ``currency``, from the database, or none.
+
+        A cart holds one currency: when every line's licence has a price in
+        ``currency``, each line takes it; when any has none, the cart stays as it was
+        (never converted). ``lines`` come from selectors.cart_lines(), with the reports'
+        licence options prefetched. Returns the lines' options afterwards, in order.
         """
+        if self.unpriced_in(lines, currency):
+            return [line.option for line in lines]
         items = self._items()
-        repriced = []
-        for line in lines:
-            option = pricing.option_in(
-                line.report.license_options.all(), line.option.license_type, currency
-            )
-            if option is None:  # no chargeable price left: keep what the cart had
-                option = line.option
+        repriced = [_option_in(line, currency) for line in lines]
+        for line, option in zip(lines, repriced):
             items[str(line.report.pk)] = option.pk
-            repriced.append(option)
         self._save(items)
         return repriced
 
@@ -103,3 +107,7 @@ class Cart:
 
     def clear(self) -> None:
         self.session.pop(SESSION_KEY, None)
+
+
+def _option_in(line: CartLine, currency: str) -> LicenseOption | None:
+    return pricing.option_in(line.report.license_options.all(), line.option.license_type, currency)

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -129,11 +129,16 @@ def cart_remove(request):
 # No CSRF token, so that catalogue pages (where the switcher sits) set no CSRF cookie
 # and stay cacheable: like the language links, the switch only changes how prices are
 # shown and re-prices the cart at list prices; no money moves and nothing is disclosed.
-# A cross-site POST does not even carry the buyer's session cookie (SameSite=Lax).
+# A cross-site POST carries no session cookie (SameSite=Lax), but its answer would
+# start a new session in the buyer's browser, losing their cart: so a request another
+# site sent (by its Origin or Sec-Fetch-Site header, which browsers always set on a
+# POST) is refused.
 @csrf_exempt
 @require_POST
 def set_currency(request):
     """The buyer's currency for prices (kept in the session); the cart is re-priced in it."""
+    if _sent_by_another_site(request):
+        return HttpResponseForbidden(_("Choose the currency on this shop's own pages."))
     code = request.POST.get("currency", "")
     if not currencies.is_sold(code):
         messages.error(request, _("The shop does not sell in that currency."))
@@ -145,29 +150,35 @@ def set_currency(request):
         messages.success(request, _("Prices are now shown in %(currency)s.") % {"currency": code})
         return redirect(_safe_next(request))
     options = cart.switch_currency(lines, code)
-    messages.success(
-        request,
-        _("Prices are now shown in %(currency)s, and your cart was re-priced from our price list.")
-        % {"currency": code},
-    )
-    unpriced = [option for option in options if option.currency != code]
-    if unpriced:
-        codes = ", ".join(option.report.product_code for option in unpriced)
-        charged = ", ".join(sorted({option.currency for option in unpriced}))
-        if len({option.currency for option in options}) > 1:
-            message = _(
-                "%(reports)s has no price in %(currency)s and stays in %(charged)s. An order "
-                "is paid in one currency: remove it, or check it out separately."
-            )
-        else:
-            message = _(
-                "%(reports)s has no price in %(currency)s, so your cart stays in "
-                "%(charged)s and is charged in %(charged)s."
-            )
+    if all(option.currency == code for option in options):
+        messages.success(
+            request,
+            _("Prices are now shown in %(currency)s, and your cart was re-priced from our "
+              "price list.") % {"currency": code},
+        )
+    else:
+        # The cart keeps one currency: a line without a price in the new one keeps the
+        # whole cart in the currency it was priced in.
+        unpriced = [line.report.product_code for line in cart.unpriced_in(lines, code)]
+        charged = options[0].currency
         messages.warning(
-            request, message % {"reports": codes, "currency": code, "charged": charged}
+            request,
+            _("%(reports)s has no price in %(currency)s, so your cart stays in %(charged)s "
+              "and is charged in %(charged)s.")
+            % {"reports": ", ".join(unpriced), "currency": code, "charged": charged},
         )
     return redirect(_safe_next(request))
+
+
+def _sent_by_another_site(request) -> bool:
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        return True
+    origin = request.headers.get("Origin")
+    if not origin or origin == "null":
+        return origin == "null"
+    return not url_has_allowed_host_and_scheme(
+        origin + "/", allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
 
 
 def _safe_next(request) -> str:

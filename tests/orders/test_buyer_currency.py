@@ -168,7 +168,7 @@ def test_switching_currency_re_prices_the_cart_from_the_database(client):
     assert "your cart was re-priced" in " ".join(messages_of(cart) + messages_of(followed))
 
 
-def test_a_line_without_a_price_in_the_new_currency_stays_and_the_buyer_is_told(client):
+def test_a_line_without_a_price_in_the_new_currency_keeps_the_whole_cart_in_its_own(client):
     # given: two reports in the cart; only one has a CNY price
     both = priced(USD={S: "3939"}, CNY={S: "28300"})
     usd_only = priced(product_code="2000001", USD={S: "2950"})
@@ -179,13 +179,31 @@ def test_a_line_without_a_price_in_the_new_currency_stays_and_the_buyer_is_told(
     client.post("/en/currency/", {"currency": "CNY", "next": "/en/cart/"})
     cart = client.get("/en/cart/")
 
-    # then: one line in CNY, the other stays in USD, and the cart says how to pay
+    # then: a cart holds one currency, so both lines stay in USD, and the buyer is told why
     text = " ".join(messages_of(cart))
-    assert "2000001 has no price in CNY and stays in USD." in text
-    assert "remove it, or check it out separately" in text
+    assert "2000001 has no price in CNY, so your cart stays in USD and is charged in USD." in text
     currencies = {line.report.product_code: line.currency for line in cart.context["lines"]}
-    assert currencies == {"1994249": "CNY", "2000001": "USD"}
-    assert cart.context["total"] is None  # no total across two currencies
+    assert currencies == {"1994249": "USD", "2000001": "USD"}
+    assert cart.context["total"] == "USD 6,889"
+
+
+def test_a_switch_sent_by_another_site_is_refused_and_changes_nothing(client):
+    report = priced(USD={S: "3939"}, CNY={S: "28300"})
+    client.post("/en/cart/add/", {"license_option": option(report, S, "USD").pk})
+
+    for headers in ({"HTTP_ORIGIN": "https://attacker.example"},
+                    {"HTTP_SEC_FETCH_SITE": "cross-site"}, {"HTTP_ORIGIN": "null"}):
+        response = client.post("/en/currency/", {"currency": "CNY"}, **headers)
+        assert response.status_code == 403
+
+    [line] = client.get("/en/cart/").context["lines"]
+    assert line.currency == "USD"
+    # the shop's own form (same origin) still works
+    same = client.post("/en/currency/", {"currency": "CNY"}, HTTP_ORIGIN="http://testserver",
+                       HTTP_SEC_FETCH_SITE="same-origin")
+    assert same.status_code == 302
+    [line] = client.get("/en/cart/").context["lines"]
+    assert line.currency == "CNY"
 
 
 def test_a_cart_with_no_price_in_the_new_currency_stays_in_its_own(client):
@@ -251,6 +269,7 @@ def test_list_pages_in_a_chosen_currency_keep_a_fixed_query_count(client, settin
         client.get(url)
     for number in range(6, 60):
         priced(product_code=f"Q-{number:04d}", USD={S: "3000"}, EUR={S: "2800"})
+    client.get(url)  # as before "small": the parts kept per catalogue version are warm
     with CaptureQueriesContext(connection) as large:
         page = client.get(url).content.decode()
 
@@ -261,11 +280,15 @@ def test_list_pages_in_a_chosen_currency_keep_a_fixed_query_count(client, settin
 def test_the_detail_page_in_a_chosen_currency_keeps_a_fixed_query_count(client, settings):
     settings.CATALOGUE_CACHE_SECONDS = 0
     report = priced(USD={S: "3939"}, EUR={S: "3650"})
+    for number in range(40, 43):  # related reports, priced in the buyer's currency or not
+        priced(product_code=f"Q-{number:04d}", USD={S: "3000", M: "4000"})
     switch(client, "EUR")
+    client.get(detail_url(report))  # the parts kept per catalogue version are warm
     with CaptureQueriesContext(connection) as small:
         client.get(detail_url(report))
     for number in range(40):
         priced(product_code=f"Q-{number:04d}", USD={S: "3000", M: "4000"}, EUR={S: "2800"})
+    client.get(detail_url(report))
     with CaptureQueriesContext(connection) as large:
         client.get(detail_url(report))
 

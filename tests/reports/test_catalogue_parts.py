@@ -76,7 +76,10 @@ def test_pages_built_without_the_page_cache_keep_a_fixed_query_count(
     # then the first build after the edit and the next ones cost what they cost at 10
     assert (small_cold, small_warm) == (large_cold, large_warm)
     assert large_warm < large_cold
-    assert large_warm <= (6 if url == "detail" else 3)
+    # detail: one of them for the "look inside" pages, and one more for a zh-hans buyer
+    # (CNY by default), whose related reports' stored "price from" is in USD
+    detail_bound = 8 if params.get("language") == "zh-hans" else 7
+    assert large_warm <= (detail_bound if url == "detail" else 3)
     assert cards.PRICE_SLOT not in response.content.decode()
 
 

@@ -185,6 +185,9 @@ def test_traditional_pages_cost_what_simplified_pages_cost_at_any_size(client, s
     for number in range(1, 10):
         make_report(product_code=f"Q-{number:04d}", categories=[category], toc=numbered_toc(3))
     pages = [("/{}/reports/", {}), ("/{}/reports/", {"q": "市场"}), (detail_url(first, "{}"), {})]
+    # One currency for both (each language has its own default): a price in another
+    # currency than the stored one costs a query of its own, whatever the language.
+    client.post("/en/currency/", {"currency": "USD"})
 
     def counts():
         return [

@@ -316,7 +316,8 @@ def test_catalogue_pages_keep_a_fixed_query_count(client, settings, name, url, p
         make_report(product_code=f"Q-{number:04d}", key_statistics=[])
     large = count_queries(client, url, **params)
     assert small == large
-    assert large <= 9
+    # one more on zh-hans pages: CNY buyers, cards whose stored "price from" is in USD
+    assert large <= (10 if "zh" in name else 9)
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
