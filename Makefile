@@ -11,7 +11,8 @@ SITE_URL ?= http://$(HOST_PORT)
 # The suite's defaults; CI passes the same values explicitly.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/storefront
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
-PYTEST_ARGS ?=
+# In parallel (pytest-xdist), one process per core up to four; `PYTEST_ARGS=` runs it in one.
+PYTEST_ARGS ?= -n auto --maxprocesses 4
 
 .PHONY: run test install install-dev messages system-packages services check-python bench clean
 
