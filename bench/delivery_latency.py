@@ -1108,11 +1108,22 @@ def main_both(args, argv: list[str], command: str) -> int:
         child = [sys.executable, str(Path(__file__).resolve()), *base,
                  "--storage", storage, "--output", str(output)]
         output.unlink(missing_ok=True)
-        process = PROCESSES.start(child, name=f"{storage} run", cwd=ROOT)
+        # Its own session (Ctrl-C reaches only this process); on Ctrl-C, SIGTERM or the
+        # time limit here it gets SIGTERM and the time to stop its gunicorn, worker and
+        # weed (their own process groups) and drop its database.
+        process = subprocess.Popen(child, cwd=ROOT, start_new_session=True)
         try:
             codes[storage] = process.wait()
-        finally:
-            PROCESSES.stop_all()
+        except BaseException:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=120)
+                except subprocess.TimeoutExpired:
+                    print(f"the {storage} run did not stop within 120 s: SIGKILL", file=sys.stderr)
+                    process.kill()
+                    process.wait()
+            raise
         if codes[storage] not in (0, 1):  # 1: the run finished with problems, figures exist
             print(f"the {storage} run failed ({codes[storage]}); stopping", file=sys.stderr)
             return codes[storage] or 1
