@@ -5,7 +5,7 @@ Celery worker (median, p95, max), with the stamping time per order.
     .venv/bin/python bench/delivery_latency.py [--orders 50] [--senders 4]
         [--pool prefork] [--concurrency 2] [--prefetch-multiplier N] [--pace mail]
         [--database-url postgres://postgres@127.0.0.1:5432/storefront_bench_delivery]
-        [--redis-url redis://127.0.0.1:6379/14]
+        [--redis-url redis://127.0.0.1:6379/14] [--storage local|bucket|both]
 
 The project's goal: **p95 of webhook sent → mail received under one second**.
 
@@ -42,13 +42,25 @@ What it does, in order:
    previous order arrived (each latency is one order's way through the system, with
    1 or --senders orders in flight); with `--pace response` it sends the next as soon as
    gunicorn answered (a burst: the worker's queue builds up and latency includes it);
+   `--pace burst` paces the sequential pass by mail and the concurrent one by response
+   (one at a time, then a burst of --orders, in one run);
 5. verifies: one delivery mail per order and no other mail, every order DELIVERED, not
    flagged, one stamped copy per order, every link in the mails answers 200 with a PDF
-   of the stamped copy's size and page count (downloaded through gunicorn), one session
+   of the stamped copy's size and page count (downloaded through gunicorn; with a bucket,
+   a 302 to a presigned bucket URL, then that URL), one session
    re-fetch per webhook at the Stripe server, no error or retry in the logs;
 6. reads the worker log: the stamping time of each order (the "stamped … N ms" lines,
    matched to orders by licence id) and when stamping started, for the breakdown;
 7. prints the tables, writes bench/results/delivery-latency.json.
+
+Storage (--storage): `local` (default) keeps the PDFs in the temporary
+PRIVATE_MEDIA_ROOT. `bucket` starts a SeaweedFS S3 server on free 127.0.0.1 ports
+(tests/s3_server.py's S3Server), creates a bucket and gives migrate / seed_demo, gunicorn,
+the worker and this process the AWS_* environment of it: masters, stamped copies and
+every other private file live in the bucket, and the verification follows the download
+view's 302 to the presigned URL and checks the PDF the bucket answers. `both` runs
+local, then bucket, each as a child run of this script (one after the other, each with
+the whole --time-limit), and prints their figures side by side.
 
 All traffic goes to 127.0.0.1. gunicorn and the worker run in their own process groups
 and are stopped on exit, on errors, on Ctrl-C / SIGTERM and when the whole run exceeds
@@ -93,6 +105,7 @@ RESULT_FILE = RESULTS / "delivery-latency.json"
 WORKER_LOG = RESULTS / "delivery-worker.log"
 GUNICORN_LOG = RESULTS / "delivery-gunicorn.log"
 INPROCESS_LOG = RESULTS / "delivery-inprocess.log"
+BUCKET_NAME = "storefront-bench-delivery"
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 PRODUCT_CODE = "1994249"
@@ -286,12 +299,62 @@ def make_sink(nagle: bool):
     return sink.start()
 
 
+# --- Bucket ---------------------------------------------------------------------------
+
+
+def use_bucket_logs():
+    """A bucket run keeps its own worker / gunicorn / in-process logs (`both` runs
+    local first: its logs stay)."""
+    global WORKER_LOG, GUNICORN_LOG, INPROCESS_LOG
+    WORKER_LOG = RESULTS / "delivery-bucket-worker.log"
+    GUNICORN_LOG = RESULTS / "delivery-bucket-gunicorn.log"
+    INPROCESS_LOG = RESULTS / "delivery-bucket-inprocess.log"
+
+
+def start_bucket(directory: Path):
+    """tests/s3_server.py's SeaweedFS server (free 127.0.0.1 ports) with the bench's bucket."""
+    from tests.s3_server import S3Server
+
+    started = time.perf_counter()
+    # weed writes its glog files to $TMPDIR: into the server's own folder, removed at the end.
+    tmpdir = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(directory)
+    try:
+        server = S3Server(directory).start()
+    finally:
+        if tmpdir is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = tmpdir
+    atexit.register(server.stop)  # also stopped in main()'s finally; stop() is idempotent
+    server.create_bucket(BUCKET_NAME)
+    print(f"  SeaweedFS S3 {server.endpoint_url}, bucket {BUCKET_NAME} "
+          f"({time.perf_counter() - started:.1f} s; log {directory / 'weed.log'})", flush=True)
+    return server
+
+
+def bucket_objects(server) -> Counter:
+    """Objects in the bench's bucket by top folder (masters/, stamped/, ...)."""
+    client = server.client()
+    counts: Counter = Counter()
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET_NAME):
+        for item in page.get("Contents", []):
+            counts[item["Key"].split("/", 1)[0]] += 1
+    return counts
+
+
 # --- Setup ----------------------------------------------------------------------------
 
 
-def bench_environment(args, stripe, sink, port: int, media: Path) -> dict:
+STORAGE_VARIABLES = ("AWS_STORAGE_BUCKET_NAME", "AWS_S3_ENDPOINT_URL", "AWS_ACCESS_KEY_ID",
+                     "AWS_SECRET_ACCESS_KEY", "AWS_S3_REGION_NAME", "AWS_S3_ADDRESSING_STYLE",
+                     "AWS_QUERYSTRING_EXPIRE", "AWS_S3_CONNECT_TIMEOUT", "AWS_S3_READ_TIMEOUT",
+                     "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_REGION")
+
+
+def bench_environment(args, stripe, sink, port: int, media: Path, bucket=None) -> dict:
     drop = {"REDIS_URL", "EMAIL_URL", "EMAIL_BACKEND", "DJANGO_SETTINGS_MODULE",
-            "CATALOGUE_CACHE_SECONDS", *PROXY_VARIABLES}
+            "CATALOGUE_CACHE_SECONDS", *PROXY_VARIABLES, *STORAGE_VARIABLES}
     env = {key: value for key, value in os.environ.items() if key not in drop}
     env.update(
         DATABASE_URL=args.database_url,
@@ -314,6 +377,8 @@ def bench_environment(args, stripe, sink, port: int, media: Path) -> dict:
         PYTHONUNBUFFERED="1",
         PYTHONPATH=str(ROOT),
     )
+    if bucket is not None:
+        env.update(bucket.storage_environment(BUCKET_NAME))
     return env
 
 
@@ -342,7 +407,7 @@ def prepare_database(args, env):
 
 
 def setup_django(env: dict):
-    for key in ("REDIS_URL", "EMAIL_URL", "EMAIL_BACKEND", *PROXY_VARIABLES):
+    for key in ("REDIS_URL", "EMAIL_URL", "EMAIL_BACKEND", *PROXY_VARIABLES, *STORAGE_VARIABLES):
         os.environ.pop(key, None)
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
@@ -528,8 +593,16 @@ def send_webhook(order: BenchOrder, port: int, stripe) -> None:
         connection.close()
 
 
+def pass_pace(args, name: str) -> str:
+    """--pace burst: the sequential pass one at a time (mail), the concurrent one a burst."""
+    if args.pace == "burst":
+        return "response" if name == "concurrent" else "mail"
+    return args.pace
+
+
 def run_pass(name: str, orders: list[BenchOrder], senders: int, args, port, stripe, sink) -> dict:
     """Send the orders' webhooks from `senders` threads; wait for every mail."""
+    pace = pass_pace(args, name)
     pending = deque(orders)
     lock = threading.Lock()
     failures: list[str] = []
@@ -549,14 +622,14 @@ def run_pass(name: str, orders: list[BenchOrder], senders: int, args, port, stri
                 return
             if order.status != 200:
                 failures.append(f"{order.number}: webhook answered {order.status}")
-            if args.pace == "mail":
+            if pace == "mail":
                 if sink.wait_for_order(order.number, args.mail_timeout) is None:
                     failures.append(f"{order.number}: no mail within {args.mail_timeout} s")
                     if len(failures) >= 3:
                         stop.set()
 
-    print(f"  {name}: {len(orders)} webhooks, {senders} sender{'s' if senders > 1 else ''}, "
-          f"pace {args.pace}", flush=True)
+    print(f"  {name.replace('warmup', 'warm-up')}: {len(orders)} webhooks, {senders} sender{'s' if senders > 1 else ''}, "
+          f"pace {pace}", flush=True)
     started = time.perf_counter()
     threads = [threading.Thread(target=sender, daemon=True, name=f"sender-{i}") for i in range(senders)]
     for thread in threads:
@@ -617,8 +690,24 @@ def read_gunicorn_log() -> list[str]:
             if re.search(r"\b(ERROR|CRITICAL)\b|Traceback|WORKER TIMEOUT", line)]
 
 
-def verify(orders: list[BenchOrder], sink, stripe, site_url: str, port: int, log: dict) -> dict:
-    """Mails, orders, copies and downloads as a buyer would find them."""
+def http_get(url: str) -> tuple[int, dict, bytes]:
+    parts = urlsplit(url)
+    if parts.hostname not in {"127.0.0.1", "localhost"}:
+        raise ValueError(f"not a local URL: {url}")
+    conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=30)
+    try:
+        conn.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""))
+        response = conn.getresponse()
+        body = response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+    finally:
+        conn.close()
+
+
+def verify(orders: list[BenchOrder], sink, stripe, site_url: str, port: int, log: dict,
+           bucket=None) -> dict:
+    """Mails, orders, copies and downloads as a buyer would find them (with a bucket: the
+    download view's 302, then the presigned URL it points at)."""
     import pikepdf
     from django.db import connection
 
@@ -683,6 +772,7 @@ def verify(orders: list[BenchOrder], sink, stripe, site_url: str, port: int, log
 
     # Downloads through gunicorn: 200, a PDF of the copy's size and page count.
     downloaded = 0
+    redirects = 0
     download_ms = []
     for order in orders:
         tokens = links.get(order.number) or []
@@ -692,17 +782,23 @@ def verify(orders: list[BenchOrder], sink, stripe, site_url: str, port: int, log
                 problems.append(f"{order.number}: the mail's link is not one of the order's grants")
                 continue
             started = time.perf_counter()
-            conn = http.client.HTTPConnection(HOST, port, timeout=30)
-            try:
-                conn.request("GET", urlsplit(f"{site_url}/downloads/{token}/").path)
-                response = conn.getresponse()
-                body = response.read()
-            finally:
-                conn.close()
+            status, headers, body = http_get(f"http://{HOST}:{port}{urlsplit(f'{site_url}/downloads/{token}/').path}")
+            if bucket is not None:
+                location = headers.get("location", "")
+                if status != 302 or not location.startswith(bucket.endpoint_url + "/"):
+                    problems.append(f"{order.number}: download answered {status} "
+                                    f"(expected 302 to the bucket), Location {location[:80]!r}")
+                    continue
+                if "X-Amz-Signature=" not in location:
+                    problems.append(f"{order.number}: the redirect is not a presigned URL")
+                    continue
+                status, headers, body = http_get(location)
+                redirects += 1
             download_ms.append((time.perf_counter() - started) * 1000)
-            kind = response.getheader("Content-Type", "")
-            if response.status != 200 or not kind.startswith("application/pdf") or not body.startswith(b"%PDF-"):
-                problems.append(f"{order.number}: download answered {response.status} {kind}")
+            kind = headers.get("content-type", "")
+            if status != 200 or not kind.startswith("application/pdf") or not body.startswith(b"%PDF-"):
+                problems.append(f"{order.number}: download answered {status} {kind}"
+                                + (" (presigned URL)" if bucket is not None else ""))
                 continue
             if copy is not None and len(body) != copy.size:
                 problems.append(f"{order.number}: downloaded {len(body)} bytes, copy has {copy.size}")
@@ -725,6 +821,18 @@ def verify(orders: list[BenchOrder], sink, stripe, site_url: str, port: int, log
         problems.append(f"webhook answers: {dict(statuses_http)}")
     pages = sorted({c.pages for c in copies.values()})
     sizes = [c.size for c in copies.values()]
+    storage_backends = sorted({type(getattr(c.file.storage, "_wrapped", c.file.storage)).__name__
+                               for c in copies.values()})  # private_storage is a LazyObject
+    objects = {}
+    if bucket is not None:
+        if storage_backends != ["S3Storage"]:
+            problems.append(f"stamped copies in {storage_backends}, not in the bucket")
+        objects = dict(bucket_objects(bucket))
+        if objects.get("stamped", 0) != copy_count:
+            problems.append(f"{objects.get('stamped', 0)} objects under stamped/ in the bucket "
+                            f"for {copy_count} stamped copies")
+        if not objects.get("masters"):
+            problems.append("no master in the bucket")
     connection.close()
     return {
         "problems": problems,
@@ -735,7 +843,10 @@ def verify(orders: list[BenchOrder], sink, stripe, site_url: str, port: int, log
         "copy_pages": pages,
         "copy_bytes_median": int(statistics.median(sizes)) if sizes else None,
         "downloads_ok": downloaded,
+        "download_redirects_followed": redirects,
         "download_ms": summary(download_ms),
+        "copy_storage": storage_backends,
+        "bucket_objects": objects,
         "session_refetches_per_webhook": dict(refetch_counts),
         "deliver_tasks_succeeded": len(log["task_seconds"]),
     }
@@ -842,7 +953,9 @@ def markdown_tables(phases: dict, args) -> list[str]:
 PASS_TITLES = {
     "warmup": lambda args: f"warm-up ({min(2, args.warmup)} senders, not counted)",
     "sequential": lambda args: "sequential (1 sender)",
-    "concurrent": lambda args: f"concurrent ({args.senders} senders)",
+    "concurrent": lambda args: (f"burst ({args.senders} senders, pace response)"
+                                if pass_pace(args, "concurrent") == "response"
+                                else f"concurrent ({args.senders} senders)"),
 }
 
 
@@ -928,9 +1041,14 @@ def parse_args(argv=None):
     parser.add_argument("--orders", type=int, default=50, help="orders per pass (sequential, then concurrent)")
     parser.add_argument("--senders", type=int, default=4, help="concurrent senders of the second pass")
     parser.add_argument("--warmup", type=int, default=4, help="warm-up orders before the passes (not counted)")
-    parser.add_argument("--pace", choices=["mail", "response"], default="mail",
+    parser.add_argument("--pace", choices=["mail", "response", "burst"], default="mail",
                         help="a sender's next webhook after its previous order's mail (default) "
-                             "or right after gunicorn's answer (a burst)")
+                             "or right after gunicorn's answer (a burst); burst: the sequential "
+                             "pass as mail (one at a time), the concurrent pass as response")
+    parser.add_argument("--storage", choices=["local", "bucket", "both"], default="local",
+                        help="PDFs on the local disk (default), in a bucket of a SeaweedFS S3 "
+                             "server started by the run, or both runs one after the other, "
+                             "side by side")
     parser.add_argument("--pool", choices=["prefork", "solo"], default="prefork")
     parser.add_argument("--concurrency", type=int, default=2, help="pool processes (prefork)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
@@ -947,20 +1065,149 @@ def parse_args(argv=None):
     parser.add_argument("--sink-nagle", action="store_true",
                         help="leave the SMTP sink's sockets as tests/smtp_sink.py has them (Nagle "
                              "on: +~40 ms per mail at EHLO); default TCP_NODELAY, as a real MTA")
-    parser.add_argument("--output", type=Path, default=RESULT_FILE,
-                        help="where the JSON goes (default bench/results/delivery-latency.json)")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="where the JSON goes (default bench/results/delivery-latency.json; "
+                             "-bucket.json / -both.json with --storage bucket / both)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the database and the temporary media directory")
     args = parser.parse_args(argv)
     if args.orders < 1 or args.senders < 1 or args.warmup < 0:
         parser.error("--orders and --senders must be at least 1, --warmup at least 0")
+    if args.output is None:
+        suffix = "" if args.storage == "local" else f"-{args.storage}"
+        args.output = RESULT_FILE.with_name(f"delivery-latency{suffix}.json")
     return args
 
 
+def strip_options(argv: list[str], names: set[str]) -> list[str]:
+    """argv without the given options (and their values)."""
+    kept, skip = [], False
+    for item in argv:
+        if skip:
+            skip = False
+            continue
+        if item in names:
+            skip = True
+            continue
+        if any(item.startswith(name + "=") for name in names):
+            continue
+        kept.append(item)
+    return kept
+
+
+def main_both(args, argv: list[str], command: str) -> int:
+    """--storage both: a local run, then a bucket run (child processes of this script, so
+    each has its own Django settings), then both runs' figures side by side."""
+    started = time.monotonic()
+    base = strip_options(argv, {"--storage", "--output"})
+    outputs = {storage: args.output.with_name(f"{args.output.stem}-{storage}.json")
+               for storage in ("local", "bucket")}
+    codes = {}
+    for storage, output in outputs.items():
+        print(f"\n=== --storage {storage} ===", flush=True)
+        child = [sys.executable, str(Path(__file__).resolve()), *base,
+                 "--storage", storage, "--output", str(output)]
+        output.unlink(missing_ok=True)
+        # Its own session (Ctrl-C reaches only this process); on Ctrl-C, SIGTERM or the
+        # time limit here it gets SIGTERM and the time to stop its gunicorn, worker and
+        # weed (their own process groups) and drop its database.
+        process = subprocess.Popen(child, cwd=ROOT, start_new_session=True)
+        try:
+            codes[storage] = process.wait()
+        except BaseException:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=120)
+                except subprocess.TimeoutExpired:
+                    print(f"the {storage} run did not stop within 120 s: SIGKILL", file=sys.stderr)
+                    process.kill()
+                    process.wait()
+            raise
+        if codes[storage] not in (0, 1):  # 1: the run finished with problems, figures exist
+            print(f"the {storage} run failed ({codes[storage]}); stopping", file=sys.stderr)
+            return codes[storage] or 1
+    results = {s: json.loads(o.read_text()) for s, o in outputs.items()}
+    whole = round(time.monotonic() - started)
+    combined = {
+        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": command,
+        "runs": {s: str(o.relative_to(ROOT) if o.is_relative_to(ROOT) else o) for s, o in outputs.items()},
+        "side_by_side": side_by_side(results),
+        "problems": {s: r["problems"] for s, r in results.items()},
+        "seconds_whole_run": whole,
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(combined, indent=2, ensure_ascii=False) + "\n")
+    print()
+    print(f"Command: `{command}`")
+    machine_info = results["bucket"]["machine"]
+    print("Load average (1 min) during the passes: max "
+          + ", ".join(f"{s} {r['machine']['load_average']['max_1min_during_passes']}"
+                      for s, r in results.items()) + f"; {machine_info['nproc']} CPUs")
+    print()
+    print("\n".join(side_by_side_table(combined["side_by_side"], results)))
+    print()
+    for storage, result in results.items():
+        if result["problems"]:
+            print(f"PROBLEMS ({storage}):")
+            for problem in result["problems"]:
+                print(f"  - {problem}")
+    print(f"whole run {whole} s (local {results['local']['seconds_whole_run']} s, bucket "
+          f"{results['bucket']['seconds_whole_run']} s); wrote {args.output}")
+    return 1 if any(r["problems"] for r in results.values()) else 0
+
+
+def side_by_side(results: dict) -> dict:
+    rows = {}
+    for name in ("sequential", "concurrent"):
+        rows[name] = {
+            storage: {
+                "title": result["passes"][name]["title"],
+                "orders": result["passes"][name]["orders"],
+                "latency_ms": result["passes"][name]["latency_ms"],
+                "stamp_ms": result["passes"][name]["stamp_ms"],
+                "goal_met": result["passes"][name]["goal_met"],
+            }
+            for storage, result in results.items()
+        }
+    return rows
+
+
+def side_by_side_table(rows: dict, results: dict) -> list[str]:
+    lines = [
+        "| pass | orders | local p50 | local p95 | bucket p50 | bucket p95 | bucket − local p50 / p95 "
+        "| p95 < 1 s local / bucket | stamping median local / bucket |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | :---: | ---: |",
+    ]
+    for name, by_storage in rows.items():
+        local, bucket = by_storage["local"], by_storage["bucket"]
+        ll, bl = local["latency_ms"], bucket["latency_ms"]
+
+        def diff(key):
+            if ll.get(key) is None or bl.get(key) is None:
+                return "—"
+            return f"{bl[key] - ll[key]:+,.0f} ms"
+
+        lines.append(
+            f"| {local['title']} | {local['orders']} | {fmt(ll.get('median'))} ms | {fmt(ll.get('p95'))} ms "
+            f"| {fmt(bl.get('median'))} ms | {fmt(bl.get('p95'))} ms | {diff('median')} / {diff('p95')} "
+            f"| {'yes' if local['goal_met'] else '**no**'} / {'yes' if bucket['goal_met'] else '**no**'} "
+            f"| {fmt(local['stamp_ms'].get('median'))} / {fmt(bucket['stamp_ms'].get('median'))} ms |"
+        )
+    download = {s: r["checks"]["download_ms"] for s, r in results.items()}
+    lines += ["", "Link check (every link answers with the stamped PDF): "
+              + "; ".join(f"{s} {r['checks']['downloads_ok']} of {r['checks']['mails']} "
+                          f"(median {download[s].get('median')} ms"
+                          + (", through the presigned redirect" if s == "bucket" else "") + ")"
+                          for s, r in results.items())]
+    return lines
+
+
 def main(argv=None) -> int:
+    argv = list(argv if argv is not None else sys.argv[1:])
     args = parse_args(argv)
-    command = " ".join([".venv/bin/python bench/delivery_latency.py",
-                        *(argv if argv is not None else sys.argv[1:])])
+    command = " ".join([".venv/bin/python bench/delivery_latency.py", *argv])
     check_database_url(args.database_url)
     check_redis_url(args.redis_url)
     # Ctrl-C raises KeyboardInterrupt even when started with SIGINT ignored (e.g. `cmd &`).
@@ -971,22 +1218,32 @@ def main(argv=None) -> int:
     atexit.register(PROCESSES.stop_all)
     RESULTS.mkdir(parents=True, exist_ok=True)
     sys.path.insert(0, str(ROOT))
+    if args.storage == "both":
+        signal.alarm(0)  # each run has its own --time-limit
+        return main_both(args, argv, command)
+    if args.storage == "bucket":
+        use_bucket_logs()
 
     started = time.monotonic()
     load_start = os.getloadavg()
     media = Path(tempfile.mkdtemp(prefix="storefront-bench-delivery-"))
-    stripe = sink = None
+    stripe = sink = bucket = None
+    bucket_dir = None
     database_ready = False
     try:
         from tests.stripe_server import DEFAULT_API_VERSION, StripeServer
 
         stripe = StripeServer().start()
         sink = make_sink(args.sink_nagle)
+        if args.storage == "bucket":
+            bucket_dir = Path(tempfile.mkdtemp(prefix="storefront-bench-seaweedfs-"))
+            bucket = start_bucket(bucket_dir)
         port = free_port(HOST)
-        env = bench_environment(args, stripe, sink, port, media)
+        env = bench_environment(args, stripe, sink, port, media, bucket)
         site_url = env["SITE_URL"]
         print(f"Stripe-compatible server {stripe.url}, SMTP sink {sink.url}, "
-              f"media {media}", flush=True)
+              f"media {media}" + (f", bucket {BUCKET_NAME} at {bucket.endpoint_url}" if bucket else ""),
+              flush=True)
         database_ready = True
         prepare_database(args, env)
         flush_redis(args.redis_url)
@@ -1011,7 +1268,7 @@ def main(argv=None) -> int:
         runs = {}
         with LoadSampler() as sampler:
             if by_phase.get("warmup"):
-                runs["warmup"] = run_pass("warm-up", by_phase["warmup"], min(2, args.warmup),
+                runs["warmup"] = run_pass("warmup", by_phase["warmup"], min(2, args.warmup),
                                           args, port, stripe, sink)
             runs["sequential"] = run_pass("sequential", by_phase["sequential"], 1, args, port, stripe, sink)
             time.sleep(1.0)
@@ -1023,11 +1280,15 @@ def main(argv=None) -> int:
 
         print("Verifying mails, orders and downloads", flush=True)
         log = read_worker_log()
-        checks = verify(orders, sink, stripe, site_url, port, log)
+        checks = verify(orders, sink, stripe, site_url, port, log, bucket)
         gunicorn_trouble = read_gunicorn_log()
         info = machine(DEFAULT_API_VERSION)
     finally:
         PROCESSES.stop_all()
+        if bucket is not None:
+            bucket.stop()
+        if bucket_dir is not None and not args.keep:
+            shutil.rmtree(bucket_dir, ignore_errors=True)
         if sink is not None:
             sink.stop()
         if stripe is not None:
@@ -1043,7 +1304,8 @@ def main(argv=None) -> int:
         except Exception as error:  # noqa: BLE001
             print(f"could not empty {args.redis_url}: {error}", file=sys.stderr)
         if args.keep:
-            print(f"kept: database {urlsplit(args.database_url).path.lstrip('/')}, media {media}")
+            print(f"kept: database {urlsplit(args.database_url).path.lstrip('/')}, media {media}"
+                  + (f", SeaweedFS data {bucket_dir}" if bucket_dir else ""))
         else:
             shutil.rmtree(media, ignore_errors=True)
             if database_ready:
@@ -1054,6 +1316,9 @@ def main(argv=None) -> int:
     signal.alarm(0)
 
     phases = {name: phase_figures(by_phase[name], runs[name]["seconds"]) for name in runs}
+    for name, figures in phases.items():
+        figures["title"] = PASS_TITLES[name](args)
+        figures["pace"] = pass_pace(args, name)
     problems = checks["problems"] + [f for r in runs.values() for f in r["failures"]]
     info["load_average"] = {
         "start": [round(v, 2) for v in load_start],
@@ -1068,7 +1333,7 @@ def main(argv=None) -> int:
         "machine": info,
         "settings": {
             "orders_per_pass": args.orders, "senders": args.senders, "warmup": args.warmup,
-            "pace": args.pace, "worker_pool": args.pool,
+            "pace": args.pace, "storage": args.storage, "worker_pool": args.pool,
             "smtp_sink": "tests/smtp_sink.py as is (Nagle on)" if args.sink_nagle else
                          "tests/smtp_sink.py with TCP_NODELAY on accepted sockets",
             "worker_concurrency": args.concurrency if args.pool == "prefork" else 1,
@@ -1094,7 +1359,7 @@ def main(argv=None) -> int:
     print()
     print(f"Command: `{command}`")
     print(f"Worker: {args.pool}" + (f" -c {args.concurrency}" if args.pool == "prefork" else "")
-          + f"; gunicorn {args.workers} sync workers; pace {args.pace}; sink "
+          + f"; gunicorn {args.workers} sync workers; pace {args.pace}; storage {args.storage}; sink "
           + ("as is (Nagle on)" if args.sink_nagle else "TCP_NODELAY") + "; "
           f"master {master['pages']} pages ({master['bytes'] / 1e6:.1f} MB), copies "
           f"{'/'.join(map(str, checks['copy_pages']))} pages")
