@@ -24,14 +24,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=15)
-    parser.add_argument("--reuse-db", action="store_true")
-    args = parser.parse_args()
+FLOOR = "floor: admin password change"
+
+
+def check_database_url():
+    """Exit unless DATABASE_URL names a database whose name contains "bench"."""
     url = os.environ.get("DATABASE_URL", "")
     if "bench" not in url.rsplit("/", 1)[-1]:
         sys.exit("DATABASE_URL must name a database whose name contains 'bench'")
+
+
+def setup(*, reuse_db, reports=200, debug=None):
+    """Django set up for in-process requests; unless ``reuse_db``, the database migrated and
+    seeded with the demo catalogue plus ``reports`` synthetic reports. ``debug`` (True or
+    False) overrides settings.DEBUG, as Django's test runner does (False also serves static
+    URLs from the plain storage, as the tests do); None keeps the settings' value."""
+    check_database_url()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "storefront.settings")
     os.environ.pop("REDIS_URL", None)  # local-memory cache, in-process tasks
 
@@ -39,19 +47,58 @@ def main():
 
     django.setup()
     from django.conf import settings
-    from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
-    from django.urls import reverse
+    from django.test.utils import override_settings, setup_test_environment
 
     settings.ALLOWED_HOSTS = ["*"]
-    setup_test_environment()
-    if not args.reuse_db:
+    if debug is False:
+        # The manifest storage needs collectstatic once DEBUG is off; the plain storage
+        # (as in tests/settings.py) builds the same URLs without the manifest's lookup.
+        # override_settings (not an assignment) so that the storages already made are reset.
+        override_settings(
+            STORAGES={
+                **settings.STORAGES,
+                "staticfiles": {
+                    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+                },
+            }
+        ).enable()
+    setup_test_environment(debug=debug)
+    if not reuse_db:
         call_command("migrate", verbosity=0)
         call_command("seed_demo", "--no-pdfs", verbosity=0)
-        call_command("seed_catalog", "--reports", "200", "--seed", "2026", verbosity=0)
+        call_command("seed_catalog", "--reports", str(reports), "--seed", "2026", verbosity=0)
+
+
+def measure(client, path, requests, *, warm_up=3):
+    """Server times (ms) of ``requests`` GETs of ``path`` after ``warm_up`` ones, then the
+    queries and the response of one more: (timings, queries, response)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _warm in range(warm_up):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+    timings = []
+    for _round in range(requests):
+        start = time.perf_counter()
+        client.get(path)
+        timings.append((time.perf_counter() - start) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    return timings, len(queries), response
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=15)
+    parser.add_argument("--reuse-db", action="store_true")
+    args = parser.parse_args()
+    setup(reuse_db=args.reuse_db)
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import reverse
+
     from reports.models import Report
 
     user, _created = get_user_model().objects.get_or_create(
@@ -62,7 +109,7 @@ def main():
     report = Report.objects.get(product_code="1994249")
     change = reverse("admin:reports_report_change", args=[report.pk])
     pages = {
-        "floor: admin password change": reverse("admin:password_change"),
+        FLOOR: reverse("admin:password_change"),
         "report change 1994249 (en)": change,
         "report change 1994249 (zh-hans)": change + "?language=zh-hans",
         "report add": reverse("admin:reports_report_add"),
@@ -72,17 +119,9 @@ def main():
     print(f"load average before: {os.getloadavg()}")
     results = {}
     for name, path in pages.items():
-        for _warm in range(3):
-            assert client.get(path).status_code == 200, path
-        timings = []
-        for _round in range(args.requests):
-            start = time.perf_counter()
-            response = client.get(path)
-            timings.append((time.perf_counter() - start) * 1000)
-        with CaptureQueriesContext(connection) as queries:
-            client.get(path)
-        results[name] = (statistics.median(timings), len(queries), len(response.content))
-    floor = results["floor: admin password change"][0]
+        timings, count, response = measure(client, path, args.requests)
+        results[name] = (statistics.median(timings), count, len(response.content))
+    floor = results[FLOOR][0]
     print(f"{'page':36} {'median ms':>10} {'× floor':>8} {'queries':>8} {'KB':>7}")
     for name, (median, count, size) in results.items():
         print(f"{name:36} {median:10.1f} {median / floor:8.2f} {count:8d} {size / 1024:7.0f}")
