@@ -532,8 +532,9 @@ def create_orders(stripe, phases: list[tuple[str, int]]) -> list[BenchOrder]:
     from storefront.payments.models import CheckoutSession
     from storefront.payments.services import start_card_checkout
 
+    # The demo prices 1994249 in several currencies: buyers pay in USD, as before.
     options = list(
-        LicenseOption.objects.filter(report__product_code=PRODUCT_CODE)
+        LicenseOption.objects.filter(report__product_code=PRODUCT_CODE, currency="USD")
         .select_related("report").order_by("id")
     )
     if not options:

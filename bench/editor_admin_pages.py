@@ -93,8 +93,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=15)
     parser.add_argument("--reuse-db", action="store_true")
+    parser.add_argument("--no-debug", action="store_true",
+                        help="DEBUG off, as in production (the settings turn it on without "
+                             "DJANGO_SECRET_KEY)")
     args = parser.parse_args()
-    setup(reuse_db=args.reuse_db)
+    setup(reuse_db=args.reuse_db, debug=False if args.no_debug else None)
     from django.contrib.auth import get_user_model
     from django.test import Client
     from django.urls import reverse
