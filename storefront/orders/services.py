@@ -102,6 +102,40 @@ def _check_prices(lines: list[CartLine]) -> None:
             )
 
 
+def _new_order(*, buyer, language: str, currency: str, total: Decimal,
+               payment_method: str) -> Order:
+    """An order for ``buyer`` saved with its number: waiting for Stripe, or for sales
+    staff when paid by invoice. Raises OrderError for an unknown country."""
+    country = country_code(buyer.country)
+    if country is None:
+        raise OrderError(f"Unknown country: {buyer.country!r}.")
+    order = Order(
+        email=buyer.email,
+        full_name=buyer.full_name,
+        company=buyer.company,
+        country=country,
+        vat_id=buyer.vat_id,
+        po_number=buyer.po_number,
+        billing_line1=buyer.billing_line1,
+        billing_line2=buyer.billing_line2,
+        billing_postcode=buyer.billing_postcode,
+        billing_city=buyer.billing_city,
+        site=buyer.site,
+        language=language,
+        currency=currency,
+        total=total,
+        payment_method=payment_method,
+        status=(
+            OrderStatus.AWAITING_INVOICE
+            if payment_method == PaymentMethod.INVOICE
+            else OrderStatus.PENDING
+        ),
+        terms_accepted_at=timezone.now(),
+    )
+    _save_with_number(order)
+    return order
+
+
 @transaction.atomic
 def place_order(
     *,
@@ -127,34 +161,11 @@ def place_order(
     if len(currencies) != 1:
         raise OrderError("A cart must hold one currency.")
     _check_prices(lines)
-    country = country_code(buyer.country)
-    if country is None:
-        raise OrderError(f"Unknown country: {buyer.country!r}.")
-    status = (
-        OrderStatus.AWAITING_INVOICE
-        if payment_method == PaymentMethod.INVOICE
-        else OrderStatus.PENDING
+    order = _new_order(
+        buyer=buyer, language=language, currency=currencies.pop(),
+        total=sum((line.price for line in lines), Decimal("0")), payment_method=payment_method,
     )
-    order = Order(
-        email=buyer.email,
-        full_name=buyer.full_name,
-        company=buyer.company,
-        country=country,
-        vat_id=buyer.vat_id,
-        po_number=buyer.po_number,
-        billing_line1=buyer.billing_line1,
-        billing_line2=buyer.billing_line2,
-        billing_postcode=buyer.billing_postcode,
-        billing_city=buyer.billing_city,
-        site=buyer.site,
-        language=language,
-        currency=currencies.pop(),
-        total=sum((line.price for line in lines), Decimal("0")),
-        payment_method=payment_method,
-        status=status,
-        terms_accepted_at=timezone.now(),
-    )
-    _save_with_number(order)
+    status = order.status
     OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
@@ -253,34 +264,11 @@ def place_agreed_order(
                 gettext("The price %(price)s %(code)s has more decimals than %(code)s has.")
                 % {"price": line.price, "code": currency}
             )
-    country = country_code(buyer.country)
-    if country is None:
-        raise OrderError(f"Unknown country: {buyer.country!r}.")
-    status = (
-        OrderStatus.AWAITING_INVOICE
-        if payment_method == PaymentMethod.INVOICE
-        else OrderStatus.PENDING
+    order = _new_order(
+        buyer=buyer, language=language, currency=currency,
+        total=sum((line.price for line in lines), Decimal("0")), payment_method=payment_method,
     )
-    order = Order(
-        email=buyer.email,
-        full_name=buyer.full_name,
-        company=buyer.company,
-        country=country,
-        vat_id=buyer.vat_id,
-        po_number=buyer.po_number,
-        billing_line1=buyer.billing_line1,
-        billing_line2=buyer.billing_line2,
-        billing_postcode=buyer.billing_postcode,
-        billing_city=buyer.billing_city,
-        site=buyer.site,
-        language=language,
-        currency=currency,
-        total=sum((line.price for line in lines), Decimal("0")),
-        payment_method=payment_method,
-        status=status,
-        terms_accepted_at=timezone.now(),
-    )
-    _save_with_number(order)
+    status = order.status
     OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
