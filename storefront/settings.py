@@ -113,6 +113,11 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer with the plain widgets (inputs, selects, text areas, labels,
+# empty error lists) written without their templates: the same HTML, a fraction of the
+# time on long admin forms (storefront/form_rendering.py).
+FORM_RENDERER = "storefront.form_rendering.PlainWidgetsRenderer"
+
 # --- Database -----------------------------------------------------------------
 
 DATABASES = {
