@@ -111,6 +111,29 @@ def test_the_quote_page_keeps_a_fixed_query_count(sales_client, lines):
     assert len(captured) == QUERIES_PAGE
 
 
+def test_the_quote_page_does_not_grow_with_the_catalogue(sales_client):
+    """A line's licence select lists the licences of the reports the quote is about
+    (the inquiry's and those already on it), not every licence in the catalogue."""
+    quote = make_quote(lines=2)
+    url = f"/admin/quotes/quote/{quote.pk}/change/"
+    sales_client.get(url)
+
+    def measured():
+        with CaptureQueriesContext(connection) as captured:
+            page = sales_client.get(url).content.decode()
+        return len(captured), page.count("<option"), len(page)
+
+    small = measured()
+    for _ in range(8):
+        make_report(licence_prices={"single_user": "900", "site": "1900"})
+    large = measured()
+
+    assert large == small
+    quoted = {line.license_option_id for line in quote.lines.all() if line.license_option_id}
+    page = sales_client.get(url).content.decode()
+    assert all(f'<option value="{pk}"' in page for pk in quoted)
+
+
 QUERIES_LIST = 9  # the same with one quote or six
 QUERIES_PAGE = 13  # the same with one line or six
 
