@@ -6,15 +6,19 @@ floor measured in the same run: the admin's password-change page (a bare admin f
 through the same middleware). Medians of ``--requests`` requests after a warm-up.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/storefront_editors_bench \\
-        .venv/bin/python bench/editor_admin_pages.py [--requests 15] [--reuse-db]
+        .venv/bin/python bench/editor_admin_pages.py [--requests 15] [--reuse-db] [--no-debug]
+        [--profile "report change 1994249 (en)"]
 
 The database is migrated and seeded with ``seed_demo --no-pdfs`` plus
 ``seed_catalog --reports 200`` unless ``--reuse-db`` is given; its name must contain
-"bench".
+"bench". ``--profile PAGE`` then profiles ``--requests`` requests of that page with
+cProfile and prints the functions with the largest cumulative and own times.
 """
 
 import argparse
+import cProfile
 import os
+import pstats
 import statistics
 import sys
 import time
@@ -89,6 +93,20 @@ def measure(client, path, requests, *, warm_up=3):
     return timings, len(queries), response
 
 
+def profile(client, path, requests, *, lines=35):
+    """cProfile of ``requests`` GETs of ``path`` (after a warm-up), printed twice: by
+    cumulative time and by own time."""
+    for _warm in range(3):
+        client.get(path)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _round in range(requests):
+        client.get(path)
+    profiler.disable()
+    for order in ("cumulative", "tottime"):
+        pstats.Stats(profiler).strip_dirs().sort_stats(order).print_stats(lines)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=15)
@@ -96,6 +114,8 @@ def main():
     parser.add_argument("--no-debug", action="store_true",
                         help="DEBUG off, as in production (the settings turn it on without "
                              "DJANGO_SECRET_KEY)")
+    parser.add_argument("--profile", metavar="PAGE",
+                        help="profile this page (a name of the table) instead of timing")
     args = parser.parse_args()
     setup(reuse_db=args.reuse_db, debug=False if args.no_debug else None)
     from django.contrib.auth import get_user_model
@@ -118,6 +138,11 @@ def main():
         "report add": reverse("admin:reports_report_add"),
         "report list": reverse("admin:reports_report_changelist"),
     }
+    if args.profile:
+        if args.profile not in pages:
+            sys.exit(f"--profile: one of {', '.join(repr(name) for name in pages)}")
+        profile(client, pages[args.profile], args.requests)
+        return
     print(f"TOC entries of 1994249: {report.toc_entries.count()}")
     print(f"load average before: {os.getloadavg()}")
     results = {}
