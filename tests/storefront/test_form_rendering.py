@@ -14,7 +14,14 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy, override
 
-from storefront.form_rendering import PlainWidgetsRenderer
+from storefront.form_rendering import (
+    ERROR_LIST_TEMPLATES,
+    LABEL_TEMPLATE,
+    OPTION_TEMPLATE,
+    SELECT_TEMPLATE,
+    TEXTAREA_TEMPLATE,
+    PlainWidgetsRenderer,
+)
 from tests.factories import make_category, make_report
 
 DJANGO = DjangoTemplates()
@@ -85,8 +92,10 @@ def _html_of_every_part(form):
     """Each field's widget, label and errors as the admin renders them, and the form."""
     parts = [form.as_div(), form.non_field_errors().as_ul()]
     for field in form:
-        parts += [str(field), field.label_tag(), field.legend_tag(), field.errors.as_ul(),
-                  str(field.errors), field.label_tag(attrs={"class": "required"}, tag="span")]  # fmt: skip
+        parts += [
+            str(field), field.label_tag(), field.legend_tag(), field.errors.as_ul(),
+            str(field.errors), field.label_tag(attrs={"class": "required"}, tag="span"),
+        ]  # fmt: skip
     return parts
 
 
@@ -164,3 +173,13 @@ def test_the_report_admin_pages_are_the_same_as_with_djangos_renderer(admin_clie
     for plain_page, django_page in zip(plain, django, strict=True):
         assert plain_page == django_page
     assert 'name="toc_outline"' in plain[0] and "Healthcare &amp; &lt;care&gt;" in plain[0]
+    # With the plain renderer, the page's text, number, hidden and checkbox inputs, selects,
+    # options, text areas, labels and empty error lists render no template (Django's
+    # renders one to three per field; the admin's date and file widgets still include
+    # theirs).
+    rendered = {template.name for template in admin_client.get(urls[0]).templates}
+    written = ERROR_LIST_TEMPLATES | {
+        SELECT_TEMPLATE, OPTION_TEMPLATE, TEXTAREA_TEMPLATE, LABEL_TEMPLATE,
+        *(f"django/forms/widgets/{name}.html" for name in ("text", "number", "hidden", "checkbox")),
+    }  # fmt: skip
+    assert rendered and not rendered & written
