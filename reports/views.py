@@ -34,6 +34,12 @@ from reports.storage import private_storage
 
 def report_list(request):
     """The catalogue: search, filter by category or publisher, sort, paginate."""
+    # The first page, kept whole, is looked up before a form is built.
+    looked_up = not request.GET
+    if looked_up:
+        cached = page_cache.cached_page(request)
+        if cached is not None:
+            return cached
     form = CatalogueFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return page_cache.render_page(request, _list_content(request, form), status=400)
@@ -46,9 +52,10 @@ def report_list(request):
     query = _canonical_list_query(form, request.GET.get("page"))
     if query is None:  # a page number that is not a plain number: built, never stored
         return page_cache.render_page(request, _list_content(request, form))
-    cached = page_cache.cached_page(request, query=query)
-    if cached is not None:
-        return cached
+    if not looked_up:
+        cached = page_cache.cached_page(request, query=query)
+        if cached is not None:
+            return cached
     content = page_cache.cached_content(
         page_cache.content_key("list", query),
         lambda: _list_content(request, form, query),
