@@ -177,7 +177,7 @@ class CardRows:
             return list(self.queryset[item])
         database, sql, params = statement
         with connections[database].cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql, params)  # params None: the values are in the SQL
             return [dict(zip(ROW_FIELDS, row)) for row in cursor.fetchall()]
 
     def _statement(self, item: slice) -> tuple | None:
@@ -194,6 +194,11 @@ class CardRows:
             [column for column, _sql, _alias in compiler.select]
         ):
             return None
+        connection = connections[rows.db]
+        if connection.vendor == "postgresql" and not connection.features.uses_server_side_binding:
+            # psycopg binds values on the client: bind them once, as it would on
+            # every request, and send the same text each time.
+            return rows.db, connection.ops.compose_sql(sql, params), None
         return rows.db, sql, tuple(params)
 
 
