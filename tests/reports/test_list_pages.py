@@ -14,7 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from reports import cards, list_results, page_cache, page_shell, search, selectors, services
+from reports import cards, page_cache, page_shell, search, selectors, services
 from reports.models import Report, ReportStatus
 from reports.views import SearchPages
 from tests.factories import make_category, make_report
@@ -284,37 +284,3 @@ def test_card_rows_read_a_page_as_the_queryset_does():
     assert rows[1:4] == expected  # from the kept SQL
     assert rows.count() == 5
 
-
-@pytest.mark.parametrize("language", ["en", "zh-hans"])
-def test_the_results_formatted_in_python_are_the_templates_results(
-    client, settings, monkeypatch, language
-):
-    # given pages of every kind: capped, filtered by publisher, first, middle, last
-    settings.CATALOGUE_CACHE_SECONDS = 0
-    settings.REPORTS_PER_PAGE = 2
-    monkeypatch.setattr(search, "SEARCH_COUNT_CAP", 5)
-    category = make_category(slug="energy", name_en="Energy & Power", name_zh="能源")
-    first = make_report(title_en="Solar Market 0", categories=[category])
-    for n in range(1, 8):
-        make_report(title_en=f"Solar Market {n}", categories=[category], publisher=first.publisher)
-    publisher = first.publisher.slug
-    pages = [
-        {}, {"page": "2"}, {"page": "4"},
-        {"q": "solar"}, {"q": "solar", "page": "3"},  # capped at 5: the last page says so
-        {"q": "solar", "publisher": publisher, "category": "energy", "page": "2"},
-        {"q": "nothing-like-it"},
-    ]
-    for params in pages:
-        url = f"/{language}/reports/"
-        from_python = client.get(url, params).content.decode()
-        # when the same page's results are rendered by the template
-        original = list_results.results_html
-        monkeypatch.setattr(
-            list_results, "results_html",
-            lambda context: list_results.render_to_string("reports/list_results.html", context),
-        )
-        with_template = client.get(url, params).content.decode()
-        monkeypatch.setattr(list_results, "results_html", original)
-        # then the page is the same
-        assert _normalised(from_python) == _normalised(with_template), params
-    assert "result-cap" in client.get(f"/{language}/reports/", {"q": "solar", "page": "3"}).content.decode()
