@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import QuerySet
+from django.utils.functional import cached_property
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
@@ -136,6 +139,69 @@ def as_rows(queryset: QuerySet) -> QuerySet:
     return queryset.prefetch_related(None).values(*ROW_FIELDS)
 
 
+class CardRows:
+    """The card rows of a catalogue query (selectors.search_reports), for a paginator.
+
+    A page of rows is one query, as from the queryset, but its SQL is compiled once per
+    catalogue version and kept (reports/catalogue_memo.py): building and compiling the
+    queryset cost more than running it. That holds because a version's entries end at
+    the next scheduled publication, the only change of what is visible without an
+    edit; the "now" compiled into the SQL is the same until then. Anything but a slice
+    (the count, a search's capped count) goes to the queryset.
+    """
+
+    ordered = True
+
+    def __init__(self, query, *, in_display_order: bool = False):
+        self.query = query
+        self.in_display_order = in_display_order
+
+    @cached_property
+    def queryset(self) -> QuerySet:
+        from reports.selectors import search_reports  # selectors builds cards too
+
+        return as_rows(search_reports(self.query, in_display_order=self.in_display_order))
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def order_by(self, *fields) -> QuerySet:
+        return self.queryset.order_by(*fields)
+
+    def __getitem__(self, item):
+        if not isinstance(item, slice) or item.step is not None:
+            return self.queryset[item]
+        key = ("card-rows-sql", self.query, self.in_display_order, item.start, item.stop)
+        statement = catalogue_memo.memoised(key, lambda: self._statement(item))
+        if statement is None:
+            return list(self.queryset[item])
+        database, sql, params = statement
+        with connections[database].cursor() as cursor:
+            cursor.execute(sql, params)  # params None: the values are in the SQL
+            return [dict(zip(ROW_FIELDS, row)) for row in cursor.fetchall()]
+
+    def _statement(self, item: slice) -> tuple | None:
+        """(database, SQL, parameters) of a page of rows; None when the rows need
+        converting from what the database driver returns (SQLite), or match nothing."""
+        rows = self.queryset[item]
+        compiler = rows.query.get_compiler(rows.db)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            return None
+        names = [*rows.query.extra_select, *rows.query.values_select, *rows.query.annotation_select]
+        if names != list(ROW_FIELDS) or compiler.get_converters(
+            [column for column, _sql, _alias in compiler.select]
+        ):
+            return None
+        connection = connections[rows.db]
+        if connection.vendor == "postgresql" and not connection.features.uses_server_side_binding:
+            # psycopg binds values on the client: bind them once, as it would on
+            # every request, and send the same text each time.
+            return rows.db, connection.ops.compose_sql(sql, params), None
+        return rows.db, sql, tuple(params)
+
+
 def shown(rows) -> tuple[list[ReportCard], list[SafeString]]:
     """Cards for report rows and their HTML, each with the price for this request.
 
@@ -189,27 +255,37 @@ def row_price(row: dict) -> _Price:
 
 
 def prices_from_html(cards) -> list[str]:
-    """Each card's "From …" in the buyer's currency, rendered per request (cards: anything
-    with pk, price_from and price_currency).
+    """Each card's "From …" in the buyer's currency (cards: anything with pk, price_from
+    and price_currency), kept per catalogue version, language and currency.
 
     The stored "price from" is the cheapest licence in the first of SHOP_CURRENCIES the
     report is priced in: already the answer for a buyer of that currency. The licences
-    of the other cards are read in one query, and only when the buyer's currency differs.
+    of the other cards are read in one query, and only when the buyer's currency differs
+    and their price is not kept yet.
     """
     currency = pricing.active_currency()
-    lookup = [card.pk for card in cards if card.price_from and card.price_currency != currency]
-    options: dict[int, list[LicenseOption]] = {}
-    if lookup:
-        for option in LicenseOption.objects.filter(report_id__in=lookup).order_by("id"):
-            options.setdefault(option.report_id, []).append(option)
-    html = []
-    for card in cards:
-        if not card.price_from:
-            html.append("")
-            continue
-        if card.price_currency == currency:
-            option = LicenseOption(price=card.price_from, currency=card.price_currency)
-        else:
-            option = pricing.lowest_option(options.get(card.pk, []), currency)
-        html.append(render_to_string("includes/price_from.html", price_context(option)))
-    return html
+    by_pk = {card.pk: card for card in cards}
+
+    def build(missing) -> dict[int, str]:
+        lookup = [
+            pk for pk in missing
+            if by_pk[pk].price_from and by_pk[pk].price_currency != currency
+        ]
+        options: dict[int, list[LicenseOption]] = {}
+        if lookup:
+            for option in LicenseOption.objects.filter(report_id__in=lookup).order_by("id"):
+                options.setdefault(option.report_id, []).append(option)
+        return {pk: _price_html(by_pk[pk], options.get(pk, []), currency) for pk in missing}
+
+    kept = catalogue_memo.memoised_many(("price-from", currency), list(by_pk), build)
+    return [kept[card.pk] for card in cards]
+
+
+def _price_html(card, options: list[LicenseOption], currency: str) -> str:
+    if not card.price_from:
+        return ""
+    if card.price_currency == currency:
+        option = LicenseOption(price=card.price_from, currency=card.price_currency)
+    else:
+        option = pricing.lowest_option(options, currency)
+    return render_to_string("includes/price_from.html", price_context(option))

@@ -51,7 +51,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from reports import pricing
+from reports import page_shell, pricing, seo
 from reports.seo import PageHead
 
 logger = logging.getLogger(__name__)
@@ -397,25 +397,50 @@ def cached_page(request, *, query: str = "") -> HttpResponse | None:
 
 
 def render_page(request, content: CatalogueContent, *, status=200, query: str = ""):
-    """The page around the content; kept whole for visitors without a session."""
-    if (
-        status != 200
-        or content.version is None  # the cache was unavailable when it was built
-        or not _whole_page_cacheable(request, query)
-        or not _may_store(request, query)
-    ):
-        return render(request, "catalogue_page.html", page_context(request, content), status=status)
-    setattr(request, RENDERING_FOR_CACHE, True)
-    try:
-        html = render_to_string(
-            "catalogue_page.html", page_context(request, content, keep_placeholder=True), request
-        )
-    finally:
-        delattr(request, RENDERING_FOR_CACHE)
-    timeout = max(1, int(content.stale_after - time.time()))
-    page = CachedPage(html=html, version=content.version, stale_after=content.stale_after)
-    _store(_page_key(request, query), page, timeout)
-    return HttpResponse(_with_csrf_token(request, html))
+    """The page around the content; kept whole for visitors without a session.
+
+    The shell around the content is rendered once and filled per request
+    (reports/page_shell.py); through the templates only when it cannot be.
+    """
+    store = (
+        status == 200
+        and content.version is not None  # None: the cache was unavailable when it was built
+        and _whole_page_cacheable(request, query)
+        and _may_store(request, query)
+    )
+    html = _filled_shell(request, content)
+    if html is None:
+        if not store:
+            context = page_context(request, content)
+            return render(request, "catalogue_page.html", context, status=status)
+        setattr(request, RENDERING_FOR_CACHE, True)
+        try:
+            html = render_to_string(
+                "catalogue_page.html", page_context(request, content, keep_placeholder=True),
+                request,
+            )
+        finally:
+            delattr(request, RENDERING_FOR_CACHE)
+    if store:
+        timeout = max(1, int(content.stale_after - time.time()))
+        page = CachedPage(html=html, version=content.version, stale_after=content.stale_after)
+        _store(_page_key(request, query), page, timeout)
+    return HttpResponse(_with_csrf_token(request, html), status=status)
+
+
+def _filled_shell(request, content: CatalogueContent) -> str | None:
+    """The page from the kept shell, with the CSRF placeholder still in; None when the
+    shell cannot serve this request (content cached before it had a head, or an address
+    without a language prefix)."""
+    if content.head is None:
+        return None
+    return page_shell.fill(
+        request,
+        title=content.title,
+        description=content.meta_description,
+        head_html=seo.head_html(content.head),
+        content_html=content.html,
+    )
 
 
 def page_context(request, content: CatalogueContent, *, keep_placeholder=False) -> dict:
@@ -427,8 +452,7 @@ def page_context(request, content: CatalogueContent, *, keep_placeholder=False) 
         "page_meta_description": content.meta_description,
         "page_content": mark_safe(html),  # rendered by our own templates, escaped there
         "page_head": head,
-        # Escaped for a <script> element by reports.seo.json_for_script().
-        "page_structured_data": mark_safe(head.structured_data) if head else "",
+        "page_head_html": seo.head_html(head) if head else "",
     }
 
 

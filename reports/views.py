@@ -10,12 +10,23 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from reports import cards, catalogue_memo, page_cache, pricing, search, selectors, seo, sitemaps
+from reports import (
+    cards,
+    catalogue_memo,
+    page_cache,
+    page_shell,
+    pricing,
+    search,
+    selectors,
+    seo,
+    sitemaps,
+)
 from reports.forms import CatalogueFilterForm
 from reports.outline import outline_tree
 from reports.services import normalise_search_text
@@ -23,6 +34,12 @@ from reports.storage import private_storage
 
 def report_list(request):
     """The catalogue: search, filter by category or publisher, sort, paginate."""
+    # The first page, kept whole, is looked up before a form is built.
+    looked_up = not request.GET
+    if looked_up:
+        cached = page_cache.cached_page(request)
+        if cached is not None:
+            return cached
     form = CatalogueFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return page_cache.render_page(request, _list_content(request, form), status=400)
@@ -35,9 +52,10 @@ def report_list(request):
     query = _canonical_list_query(form, request.GET.get("page"))
     if query is None:  # a page number that is not a plain number: built, never stored
         return page_cache.render_page(request, _list_content(request, form))
-    cached = page_cache.cached_page(request, query=query)
-    if cached is not None:
-        return cached
+    if not looked_up:
+        cached = page_cache.cached_page(request, query=query)
+        if cached is not None:
+            return cached
     content = page_cache.cached_content(
         page_cache.content_key("list", query),
         lambda: _list_content(request, form, query),
@@ -96,10 +114,10 @@ def _list_content(request, form, canonical_query: str | None = None):
 
     if query.q:
         # Counted up to a cap, so a common word costs no more than a rare one.
-        paginator = search.SearchPaginator(query, settings.REPORTS_PER_PAGE)
+        paginator = SearchPages(query, settings.REPORTS_PER_PAGE)
     else:
         paginator = CountedPaginator(
-            cards.as_rows(selectors.search_reports(query)),
+            cards.CardRows(query),
             settings.REPORTS_PER_PAGE,
             count_key=(query.q, query.category_ids, query.publisher_id),
         )
@@ -130,9 +148,9 @@ def _list_content(request, form, canonical_query: str | None = None):
         "page": page,
         "reports": shown,
         "cards": shown_html,
-        "filters_html": _filters_html(filters),
+        # Joined here: a template loop over 24 cards cost more than the rest of the list.
+        "cards_html": mark_safe("".join(f"{card}\n      " for card in shown_html)),
         "querystring": querystring.urlencode(),
-        "sort_choices": CatalogueFilterForm.SORT_CHOICES,
     }
     if query.q and not paginator.count:
         context.update(_no_results_context(query, selected_category, selected_publisher))
@@ -146,9 +164,53 @@ def _list_content(request, form, canonical_query: str | None = None):
     return page_cache.CatalogueContent(
         title=title,
         meta_description=description,
-        html=page_cache.render_content(request, "reports/report_list.html", context),
+        html=_list_html(context, filters),
         head=seo.page_head(path=canonical_path, title=title, description=description),
     )
+
+
+def _list_html(context: dict, filters: dict) -> SafeString:
+    """The list's HTML: its frame (breadcrumbs, heading, search form) kept per catalogue
+    version, filter and sort, with the sidebar, the search text and the results put in.
+
+    A form with errors shows them and the text as typed: rendered whole, never kept.
+    """
+    form, query = context["form"], filters["query"]
+    # Through the template, whose context the tests read (the cards shown, did you mean).
+    results = mark_safe(render_to_string("reports/list_results.html", context))
+    frame_context = {
+        **filters,
+        "form": form,
+        "sort_choices": CatalogueFilterForm.SORT_CHOICES,
+    }
+    if form.errors:
+        return mark_safe(render_to_string("reports/report_list.html", {
+            **frame_context,
+            "filters_html": _filters_html(filters),
+            "search_value": form["q"].value() or "",
+            "results": results,
+        }))
+    category, publisher = filters["selected_category"], filters["selected_publisher"]
+    key = (
+        "list-frame",
+        category.slug if category else "",
+        publisher.slug if publisher else "",
+        query.sort,
+    )
+    parts = catalogue_memo.memoised(key, lambda: page_shell.split_at_slots(render_to_string(
+        "reports/report_list.html",
+        {
+            **frame_context,
+            "filters_html": page_shell.slot("filters"),
+            "search_value": page_shell.slot("q"),
+            "results": page_shell.slot("results"),
+        },
+    )))
+    return mark_safe(page_shell.join_slots(parts, {
+        "filters": _filters_html(filters),
+        "q": escape(query.q),
+        "results": results,
+    }))
 
 
 def _no_results_context(query, category, publisher) -> dict:
@@ -175,6 +237,10 @@ def _no_results_context(query, category, publisher) -> dict:
 class CountedPaginator(Paginator):
     """A paginator whose count (a COUNT(*) over the matches) is kept per catalogue version."""
 
+    # Every match is counted (search.SearchPaginator caps its count). Said here, as the
+    # templates ask: a missing attribute costs them a dir() of the paginator each time.
+    capped = False
+
     def __init__(self, object_list, per_page, *, count_key: tuple):
         super().__init__(object_list, per_page)
         self._count_key = count_key
@@ -184,6 +250,23 @@ class CountedPaginator(Paginator):
         return catalogue_memo.memoised(
             ("count", *self._count_key), lambda: self.object_list.count()
         )
+
+
+class SearchPages(search.SearchPaginator):
+    """search.SearchPaginator with its pages read through cards.CardRows: the same
+    queries, built and compiled only on the first request of a catalogue version
+    (tests/reports/test_list_pages.py compares the two)."""
+
+    def __init__(self, query: selectors.CatalogueQuery, per_page: int):
+        # SearchPaginator.__init__, with the rows built only when they are read.
+        self.query = query
+        self.cap = search.SEARCH_COUNT_CAP
+        Paginator.__init__(self, cards.CardRows(query), per_page)
+
+    def page(self, number):
+        if self.capped:  # as SearchPaginator.page: a common word's page in display order
+            self.object_list = cards.CardRows(self.query, in_display_order=True)
+        return Paginator.page(self, number)
 
 
 def _filters_html(filters: dict) -> SafeString:
