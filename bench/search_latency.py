@@ -184,6 +184,11 @@ def main() -> None:
         "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789",
         "DJANGO_ALLOWED_HOSTS": "testserver",
         "CATALOGUE_CACHE_SECONDS": "0",
+        # DEBUG off requires Stripe settings; search pages never call Stripe, and
+        # anything that tried would hit a closed port on 127.0.0.1, not the internet.
+        "STRIPE_SECRET_KEY": "sk_test_benchmark_not_a_real_key",
+        "STRIPE_WEBHOOK_SECRET": "whsec_benchmark_not_a_real_secret",
+        "STRIPE_API_BASE": "http://127.0.0.1:9",
         # Nor the parts kept per catalogue version (a repeated search's count): every
         # request costs what a search nobody made before costs.
         "CATALOGUE_MEMO_ENTRIES": "0",

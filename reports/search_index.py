@@ -21,7 +21,7 @@ import unicodedata
 
 from django.db import connection
 
-from reports.chinese import to_simplified
+from reports.chinese import to_simplified, to_traditional
 
 INDEX_NAME = "report_search_text_trgm"
 GRAMS_INDEX_NAME = "report_search_grams_gin"
@@ -39,6 +39,7 @@ DROP_GRAMS_INDEX = f"DROP INDEX IF EXISTS {GRAMS_INDEX_NAME}"
 # CJK unified ideographs and extension A: the characters search pairs up. Kept in step
 # with the SQL function report_search_grams (migration 0008).
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{2,}")
+_CJK_CHARACTER = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 _WHITESPACE = re.compile(r"\s+")
@@ -49,6 +50,22 @@ def normalise_search_text(text: str) -> str:
     simplified (醫學 and 医学 match each other), lower case, one space."""
     text = to_simplified(unicodedata.normalize("NFKC", text or ""))
     return _WHITESPACE.sub(" ", text).strip().lower()
+
+
+def search_text_in_script(normalised: str, language: str | None) -> str:
+    """Folded search text spelled as a page in ``language`` shows it.
+
+    Search folds traditional characters to simplified ones; a traditional Chinese page
+    spells the folded text in traditional characters again (医学 → 醫學), which is what
+    its visitors type. The page's address is kept under it (reports/views.py,
+    _canonical_list_query), so it must name the same search: a spelling that does not
+    fold back to the same text (a phrase Taiwan words differently) stays folded.
+    """
+    if language == "zh-hant" and normalised and _CJK_CHARACTER.search(normalised):
+        traditional = to_traditional(normalised)
+        if normalise_search_text(traditional) == normalised:
+            return traditional
+    return normalised
 
 
 def cjk_bigrams(text: str) -> list[str]:

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET
 from reports import cards, catalogue_memo, page_cache, pricing, search, selectors, seo, sitemaps
 from reports.forms import CatalogueFilterForm
 from reports.outline import outline_tree
+from reports.search_index import search_text_in_script
 from reports.services import normalise_search_text
 from reports.storage import private_storage
 
@@ -52,7 +54,8 @@ def _canonical_list_query(form, page: str | None) -> str | None:
     """The list's query string with only what changes the results, in canonical form.
 
     The search text as the search reads it (reports.services.normalise_search_text:
-    full-width forms, case and runs of spaces make no difference), defaults left out
+    full-width forms, case and runs of spaces make no difference), in the page's script
+    (traditional on zh-hant pages, as its visitors type it), defaults left out
     (no search, newest first, page 1), a fixed order; None for a page number that
     is not a plain positive number.
     """
@@ -62,7 +65,7 @@ def _canonical_list_query(form, page: str | None) -> str | None:
         return None
     sort = data.get("sort") or selectors.DEFAULT_SORT
     parameters = [
-        ("q", normalise_search_text(data.get("q", ""))),
+        ("q", search_text_in_script(normalise_search_text(data.get("q", "")), get_language())),
         ("category", data.get("category", "")),
         ("publisher", data.get("publisher", "")),
         ("sort", sort if sort != selectors.DEFAULT_SORT else ""),
