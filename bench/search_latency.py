@@ -124,14 +124,15 @@ def install_old_search():
 
 
 # Parts of a list page kept per catalogue version whatever is searched (the process's
-# memo, reports/catalogue_memo.py): the category tree and publishers of the sidebar, and
-# the parts of the list without a search (its count, its sidebar). Everything else is
-# dropped before each request: the searched term's count, its sidebar and the cards of
-# its results, so each request costs what a search nobody made before costs.
+# memo, reports/catalogue_memo.py): the category tree and publishers, the sidebar (per
+# selection, the search text put in per request: reports/views.py) and the list's count
+# without a search. Everything else is dropped before each
+# request: the searched term's count and the cards of its results, so each request
+# costs what a search nobody made before costs.
 def _kept_per_version(key) -> bool:
-    if key in {("category_tree",), ("publishers",)}:
-        return True
-    return key[0] in {"filters", "count"} and key[1] == ""
+    if key in {("category_tree",), ("publishers",)} or key[0] == "filters":
+        return True  # the sidebar: per selection, the search text put in per request
+    return key[0] == "count" and key[1] == ""
 
 
 def forget_search_parts() -> None:
@@ -162,7 +163,10 @@ def measure(client, url: str, requests: int):
 
 
 def explain(path: Path) -> None:
+    """EXPLAIN ANALYZE of the queries the new path sends for each term's first page (the
+    count read with the page, and for a capped count the walk in display order)."""
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext, override_settings
 
     from reports import search, selectors
     from reports.search_index import normalise_search_text
@@ -170,19 +174,16 @@ def explain(path: Path) -> None:
     lines = []
     for _language, term in TERMS:
         query = selectors.CatalogueQuery(q=normalise_search_text(term))
-        paginator = search.SearchPaginator(query, 24)
-        count_sql = paginator.object_list.order_by().values("pk")[: paginator.cap + 1]
-        capped = paginator.capped
-        page_qs = selectors.search_reports(query, in_display_order=capped)[:24]
-        for label, queryset in (("count (LIMIT 1001)", count_sql), ("page", page_qs)):
-            sql, params = queryset.query.sql_with_params()
-            if label.startswith("count"):
-                sql = f"SELECT count(*) FROM ({sql}) matches"
+        with override_settings(CATALOGUE_MEMO_ENTRIES=0), \
+                CaptureQueriesContext(connection) as captured:
+            page = search.SearchPaginator(query, 24).page(1)
+            list(page.object_list)
+        for number, sent in enumerate(captured.captured_queries, 1):
             with connection.cursor() as cursor:
-                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS OFF, COSTS OFF) {sql}", params)
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sent['sql']}")
                 plan = [row[0] for row in cursor.fetchall()]
-            lines += [f"## {term}: {label}{' (display order)' if capped and label == 'page' else ''}",
-                      *plan, ""]
+            label = "count with page" if "WITH matching" in sent["sql"] else "page"
+            lines += [f"## {term}: query {number}, {label}", *plan, ""]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 

@@ -91,10 +91,11 @@ def search_reports(query: CatalogueQuery, *, in_display_order: bool = False) -> 
     Every word must be a substring of the report's search_text (a LIKE decides, on
     every database; on PostgreSQL a word of two Chinese characters is decided by the
     column of character pairs, which holds it exactly when search_text does). On
-    PostgreSQL the indexes narrow the rows first (see reports/search_index.py). ``in_display_order`` is for words that match more than
-    a thousand reports: the condition is then written so that no search index applies,
-    and the planner walks the display-order index and stops after one page instead
-    of collecting every match to sort it.
+    PostgreSQL the indexes narrow the rows first (see reports/search_index.py).
+    ``in_display_order`` is for words that match more than a thousand reports: the
+    condition is then written so that no search index applies, and the planner walks
+    the display-order index and stops after one page instead of collecting every
+    match to sort it.
     """
     reports = Report.objects.published()
     terms = normalise_search_text(query.q).split(" ") if query.q else []

@@ -1,5 +1,5 @@
-from dataclasses import dataclass
-from urllib.parse import urlencode
+from dataclasses import dataclass, replace
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -189,18 +189,36 @@ class CountedPaginator(Paginator):
         )
 
 
+# Where the search text goes in the sidebar's links (kept once for every search).
+_SEARCH_TEXT_SLOT = "searchtextslot7d1c4f"
+
+
 def _filters_html(filters: dict) -> SafeString:
-    """The sidebar (industries, publishers), kept per catalogue version and selection."""
+    """The sidebar (industries, publishers), kept per catalogue version and selection.
+
+    Its links carry the search text: the sidebar is rendered once with a slot there
+    and the search's own text (URL-encoded, as the template's urlencode filter writes
+    it) is put in per request, so a new search costs no sidebar rendering.
+    """
     category, publisher = filters["selected_category"], filters["selected_publisher"]
+    q = filters["query"].q
     key = (
         "filters",
-        filters["query"].q,
+        bool(q),
         category.slug if category else "",
         publisher.slug if publisher else "",
     )
-    return catalogue_memo.memoised(
-        key, lambda: mark_safe(render_to_string("reports/catalogue_filters.html", filters))
-    )
+
+    def build():
+        shown = filters
+        if q:
+            shown = {**filters, "query": replace(filters["query"], q=_SEARCH_TEXT_SLOT)}
+        return render_to_string("reports/catalogue_filters.html", shown)
+
+    html = catalogue_memo.memoised(key, build)
+    if q:
+        html = html.replace(_SEARCH_TEXT_SLOT, quote(q, safe="/"))
+    return mark_safe(html)
 
 
 def _list_canonical_path(query, category, publisher, page_number: int) -> str:

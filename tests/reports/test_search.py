@@ -352,3 +352,37 @@ def test_search_pages_keep_a_fixed_query_count(client, settings, monkeypatch, na
     large = count_queries(client, url, params)
     assert small == large
     assert large <= 10
+
+
+def test_searches_share_one_sidebar_each_with_its_own_search_in_its_links(client, settings):
+    # given pages rebuilt on every request, their parts kept per catalogue version
+    settings.CATALOGUE_CACHE_SECONDS = 0
+    make_category(slug="healthcare", name_en="Healthcare", name_zh="医疗保健")
+    make_report(title_en="Medical Devices & Imaging Market", title_zh="医学影像市场")
+    # when two different searches are asked for, the second with text to encode
+    client.get(LIST_URL, {"q": "medical"})
+    page = client.get("/zh-hans/reports/", {"q": "医学 & 影像"}).content.decode()
+    other = client.get(LIST_URL, {"q": "imaging"}).content.decode()
+    # then each sidebar links its industries with its own search, encoded
+    assert "?category=healthcare&amp;q=%E5%8C%BB%E5%AD%A6%20%26%20%E5%BD%B1%E5%83%8F" in page
+    assert "?category=healthcare&amp;q=imaging" in other
+    assert "q=medical" not in other and "searchtextslot" not in page + other
+
+
+@pytest.mark.parametrize("q", ["medical", "医学 & 影像", "a/b \"c\" <d> 100%"])
+def test_the_kept_sidebar_is_the_sidebar_rendered_for_the_search(q):
+    from django.template.loader import render_to_string
+
+    from reports import views
+
+    healthcare = make_category(slug="healthcare", name_en="Healthcare", name_zh="医疗保健")
+    filters = {
+        "query": selectors.CatalogueQuery(q=q),
+        "categories": selectors.category_tree(),
+        "publishers": selectors.publishers(),
+        "selected_category": next(c for c in selectors.category_tree() if c.pk == healthcare.pk),
+        "selected_publisher": None,
+    }
+    direct = render_to_string("reports/catalogue_filters.html", filters)
+    assert views._filters_html(filters) == direct
+    assert views._filters_html(filters) == direct  # from the memo
