@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.signals import request_finished, request_started
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -362,14 +362,34 @@ def cached_document(key: str, build, *, seconds_until_change) -> str:
 def _whole_page_cacheable(request, query: str) -> bool:
     # A buyer with a session (cart) or pending messages sees a personal shell, and
     # the shell shows the address (language links, search box): a whole page is
-    # kept only for the canonical spelling of its address, so one entry per page.
+    # kept only for the canonical address, so one entry per page.
     return (
         settings.CATALOGUE_CACHE_SECONDS > 0
         and request.method == "GET"
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
-        and request.META.get("QUERY_STRING", "") == query
+        and _spells_query(request, query)
     )
+
+
+def _spells_query(request, query: str) -> bool:
+    """Whether the request's query string is the canonical one, however it is encoded.
+
+    The same parameters with the same values, in the same order: percent-encoded in
+    upper or lower case or not at all (a browser sends 医学 as %E5%8C%BB%E5%AD%A6,
+    some clients send the UTF-8 bytes as they are). The page then shows the same
+    (the search box shows the decoded value); its links are rendered from the
+    canonical spelling (render_page).
+    """
+    spelled = request.META.get("QUERY_STRING", "")
+    if spelled == query:
+        return True
+    pairs = [(name, value) for name, values in request.GET.lists() for value in values]
+    if not query:
+        return not pairs
+    return pairs == [
+        (name, value) for name, values in QueryDict(query).lists() for value in values
+    ]
 
 
 def _page_key(request, query: str) -> str:
@@ -408,19 +428,27 @@ def render_page(request, content: CatalogueContent, *, status=200, query: str = 
         and _whole_page_cacheable(request, query)
         and _may_store(request, query)
     )
-    html = _filled_shell(request, content)
-    if html is None:
-        if not store:
-            context = page_context(request, content)
-            return render(request, "catalogue_page.html", context, status=status)
-        setattr(request, RENDERING_FOR_CACHE, True)
-        try:
-            html = render_to_string(
-                "catalogue_page.html", page_context(request, content, keep_placeholder=True),
-                request,
-            )
-        finally:
-            delattr(request, RENDERING_FOR_CACHE)
+    spelled = request.META.get("QUERY_STRING", "")
+    if store:
+        # Links to this page (other languages, currencies) in the canonical spelling, so
+        # the kept page is the same whichever spelling built it.
+        request.META["QUERY_STRING"] = query
+    try:
+        html = _filled_shell(request, content)
+        if html is None:
+            if not store:
+                context = page_context(request, content)
+                return render(request, "catalogue_page.html", context, status=status)
+            setattr(request, RENDERING_FOR_CACHE, True)
+            try:
+                html = render_to_string(
+                    "catalogue_page.html", page_context(request, content, keep_placeholder=True),
+                    request,
+                )
+            finally:
+                delattr(request, RENDERING_FOR_CACHE)
+    finally:
+        request.META["QUERY_STRING"] = spelled
     if store:
         timeout = max(1, int(content.stale_after - time.time()))
         page = CachedPage(html=html, version=content.version, stale_after=content.stale_after)

@@ -8,7 +8,8 @@ from functools import cached_property
 
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Q
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 
 from reports import cards, catalogue_memo, search_index, selectors
@@ -32,21 +33,34 @@ class SearchPaginator(Paginator):
     ``count`` is at most ``cap``; ``capped`` says whether more reports match, and then
     the pages cover the first ``cap`` of them in display order. A common word's page
     is read by walking the display order (see selectors.search_reports).
+
+    On PostgreSQL a search nobody made before in this catalogue version reads its
+    count and its page in one query that finds the matches once (_count_with_page).
     """
 
     def __init__(self, query: selectors.CatalogueQuery, per_page: int, cap: int | None = None):
         self.query = query
         self.cap = SEARCH_COUNT_CAP if cap is None else cap
-        super().__init__(cards.as_rows(selectors.search_reports(query)), per_page)
+        super().__init__(self._rows(), per_page)
+        self._wanted_page: int | None = None
+        self._rows_read_with_count: dict[int, list[dict]] = {}
 
     @cached_property
     def matches(self) -> int:
         """Matching reports, counted up to cap + 1 (one query, LIMIT in a subquery), and
         kept per catalogue version: the same search again costs no count."""
         key = ("search-count", self.query.q, self.query.category_ids, self.query.publisher_id)
-        return catalogue_memo.memoised(
-            key, lambda: self.object_list.order_by().values("pk")[: self.cap + 1].count()
-        )
+        return catalogue_memo.memoised(key, self._read_matches)
+
+    def _read_matches(self) -> int:
+        if self._wanted_page is not None and search_index.has_search_grams():
+            matches, rows = _count_with_page(
+                self.query, cap=self.cap, per_page=self.per_page, number=self._wanted_page
+            )
+            if matches <= self.cap:
+                self._rows_read_with_count[self._wanted_page] = rows
+            return matches
+        return self.object_list.order_by().values("pk")[: self.cap + 1].count()
 
     @property
     def capped(self) -> bool:
@@ -57,11 +71,70 @@ class SearchPaginator(Paginator):
         return min(self.matches, self.cap)
 
     def page(self, number):
+        if "matches" not in self.__dict__:
+            try:  # the page to read with the count; validate_number() judges it
+                self._wanted_page = max(1, int(number))
+            except (TypeError, ValueError):
+                self._wanted_page = 1
+        number = self.validate_number(number)
+        rows = self._rows_read_with_count.get(number)
+        if rows is not None:
+            return self._get_page(rows, number, self)
         if self.capped:
-            self.object_list = cards.as_rows(
-                selectors.search_reports(self.query, in_display_order=True)
-            )
+            self.object_list = self._rows(in_display_order=True)
         return super().page(number)
+
+    def _rows(self, *, in_display_order: bool = False):
+        """The card rows of the search (in display order: a common word's page)."""
+        return cards.as_rows(selectors.search_reports(self.query, in_display_order=in_display_order))
+
+
+def _count_with_page(query: selectors.CatalogueQuery, *, cap: int, per_page: int, number: int):
+    """(matches up to cap + 1, the card rows of page ``number``) in one query (PostgreSQL).
+
+    The matches are found once (at most cap + 1 of them, with their sort keys), counted,
+    and when there are no more than cap, sorted in display order for the page; past
+    the cap no page is read here (the caller walks the display order instead).
+    """
+    matching = (
+        selectors.search_reports(query)
+        .order_by()
+        .values("id", "published_on", "price_from")[: cap + 1]
+    )
+    matching_sql, matching_params = matching.query.sql_with_params()
+    sort = selectors.SORTS.get(query.sort, selectors.SORTS[selectors.DEFAULT_SORT])
+
+    def order(table: str) -> str:  # the sort as Django writes it (NULLs as PostgreSQL puts them)
+        return ", ".join(
+            f'{table}."{field.lstrip("-")}" {"DESC" if field.startswith("-") else "ASC"}'
+            for field in sort
+        )
+
+    # The page's card rows, as cards.as_rows() reads them, for the ids chosen above.
+    rows = cards.as_rows(
+        Report.objects.filter(
+            RawSQL(f'"{Report._meta.db_table}"."id" IN (SELECT id FROM page_ids)', (),
+                   output_field=BooleanField())
+        )
+    ).order_by()
+    rows_sql, rows_params = rows.query.sql_with_params()
+    sql = (
+        f"WITH matching AS MATERIALIZED ({matching_sql}), "
+        "counted AS (SELECT count(*) AS matches FROM matching), "
+        "page_ids AS (SELECT matching.id FROM matching, counted WHERE counted.matches <= %s "
+        f"ORDER BY {order('matching')} LIMIT %s OFFSET %s) "
+        f"SELECT counted.matches, page.* FROM counted LEFT JOIN ({rows_sql}) page ON true "
+        f"ORDER BY {order('page')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [*matching_params, cap, per_page, (number - 1) * per_page, *rows_params],
+        )
+        result = cursor.fetchall()
+    matches = result[0][0]
+    fields = cards.ROW_FIELDS
+    return matches, [dict(zip(fields, row[1:])) for row in result if row[1] is not None]
 
 
 def report_url_for_code(q: str) -> str | None:

@@ -1,5 +1,5 @@
-from dataclasses import dataclass
-from urllib.parse import urlencode
+from dataclasses import dataclass, replace
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -29,6 +30,7 @@ from reports import (
 )
 from reports.forms import CatalogueFilterForm
 from reports.outline import outline_tree
+from reports.search_index import search_text_in_script
 from reports.services import normalise_search_text
 from reports.storage import private_storage
 
@@ -70,7 +72,8 @@ def _canonical_list_query(form, page: str | None) -> str | None:
     """The list's query string with only what changes the results, in canonical form.
 
     The search text as the search reads it (reports.services.normalise_search_text:
-    full-width forms, case and runs of spaces make no difference), defaults left out
+    full-width forms, case and runs of spaces make no difference), in the page's script
+    (traditional on zh-hant pages, as its visitors type it), defaults left out
     (no search, newest first, page 1), a fixed order; None for a page number that
     is not a plain positive number.
     """
@@ -80,7 +83,7 @@ def _canonical_list_query(form, page: str | None) -> str | None:
         return None
     sort = data.get("sort") or selectors.DEFAULT_SORT
     parameters = [
-        ("q", normalise_search_text(data.get("q", ""))),
+        ("q", search_text_in_script(normalise_search_text(data.get("q", "")), get_language())),
         ("category", data.get("category", "")),
         ("publisher", data.get("publisher", "")),
         ("sort", sort if sort != selectors.DEFAULT_SORT else ""),
@@ -257,30 +260,40 @@ class SearchPages(search.SearchPaginator):
     queries, built and compiled only on the first request of a catalogue version
     (tests/reports/test_list_pages.py compares the two)."""
 
-    def __init__(self, query: selectors.CatalogueQuery, per_page: int):
-        # SearchPaginator.__init__, with the rows built only when they are read.
-        self.query = query
-        self.cap = search.SEARCH_COUNT_CAP
-        Paginator.__init__(self, cards.CardRows(query), per_page)
+    def _rows(self, *, in_display_order: bool = False):
+        return cards.CardRows(self.query, in_display_order=in_display_order)
 
-    def page(self, number):
-        if self.capped:  # as SearchPaginator.page: a common word's page in display order
-            self.object_list = cards.CardRows(self.query, in_display_order=True)
-        return Paginator.page(self, number)
+
+# Where the search text goes in the sidebar's links (kept once for every search).
+_SEARCH_TEXT_SLOT = "searchtextslot7d1c4f"
 
 
 def _filters_html(filters: dict) -> SafeString:
-    """The sidebar (industries, publishers), kept per catalogue version and selection."""
+    """The sidebar (industries, publishers), kept per catalogue version and selection.
+
+    Its links carry the search text: the sidebar is rendered once with a slot there
+    and the search's own text (URL-encoded, as the template's urlencode filter writes
+    it) is put in per request, so a new search costs no sidebar rendering.
+    """
     category, publisher = filters["selected_category"], filters["selected_publisher"]
+    q = filters["query"].q
     key = (
         "filters",
-        filters["query"].q,
+        bool(q),
         category.slug if category else "",
         publisher.slug if publisher else "",
     )
-    return catalogue_memo.memoised(
-        key, lambda: mark_safe(render_to_string("reports/catalogue_filters.html", filters))
-    )
+
+    def build():
+        shown = filters
+        if q:
+            shown = {**filters, "query": replace(filters["query"], q=_SEARCH_TEXT_SLOT)}
+        return render_to_string("reports/catalogue_filters.html", shown)
+
+    html = catalogue_memo.memoised(key, build)
+    if q:
+        html = html.replace(_SEARCH_TEXT_SLOT, quote(q, safe="/"))
+    return mark_safe(html)
 
 
 def _list_canonical_path(query, category, publisher, page_number: int) -> str:

@@ -2,7 +2,9 @@
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import make_report
 
@@ -102,3 +104,52 @@ def test_empty_query_strings_do_not_make_new_home_pages(local_cache):
     for suffix in ("", "?&", "?&&", "?&&&", "?utm_source=x", "?=", "?a=b"):
         assert Client().get(f"/en/{suffix}").status_code == 200
     assert len(stored("page")) == 1
+
+
+HANS_MEDICINE = "q=%E5%8C%BB%E5%AD%A6"  # 医学, as a browser sends it
+HANT_MEDICINE = "q=%E9%86%AB%E5%AD%B8"  # 醫學, folded to 医学 by the search
+
+
+@pytest.mark.parametrize(
+    "language, spelled, canonical, shown",
+    [
+        ("zh-hans", HANS_MEDICINE, HANS_MEDICINE, "医学"),
+        ("zh-hant", HANT_MEDICINE, HANT_MEDICINE, "醫學"),
+        ("zh-hans", HANS_MEDICINE.lower(), HANS_MEDICINE, "医学"),
+        ("zh-hans", "q=医学", HANS_MEDICINE, "医学"),  # UTF-8 not percent-encoded
+        ("en", "q=medical&", "q=medical", "medical"),
+    ],
+)
+def test_a_repeated_search_is_served_whole_from_the_cache(
+    local_cache, language, spelled, canonical, shown
+):
+    # given a report found by the search, asked for once
+    make_report(title_en="Continuing Medical Education Market", title_zh="继续医学教育市场")
+    url = f"/{language}/reports/?{spelled}"
+    assert Client().get(url).status_code == 200
+    # when another visitor asks for it again, spelled the same way
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().get(url)
+    # then the whole page comes from the cache: no query, no template rendered
+    assert response.status_code == 200
+    assert len(queries) == 0
+    assert response.templates == []
+    assert len(stored("page")) == 1
+    # and it shows the search as the visitor typed it, its links spelled canonically
+    page = response.content.decode()
+    assert f'value="{shown}"' in page
+    assert f'href="/en/reports/?{canonical}"' in page
+
+
+def test_a_traditional_page_spells_the_search_as_its_visitors_type_it(local_cache):
+    # given a report found by 医学, searched for on the traditional Chinese pages
+    report = make_report(title_en="Continuing Medical Education Market", title_zh="继续医学教育市场")
+    # when the search is typed in simplified characters, then in traditional ones
+    simplified = Client().get(f"/zh-hant/reports/?{HANS_MEDICINE}").content.decode()
+    assert stored("page") == []
+    traditional = Client().get(f"/zh-hant/reports/?{HANT_MEDICINE}").content.decode()
+    # then both find the report, from one content entry kept under the traditional
+    # spelling, and only that spelling is kept whole
+    assert report.get_absolute_url().split("/", 2)[2] in simplified
+    assert report.get_absolute_url().split("/", 2)[2] in traditional
+    assert len(stored("list")) == 1 and len(stored("page")) == 1

@@ -2,12 +2,14 @@
 capped count, product codes, "did you mean" and the page for a search without results."""
 
 import re
+from datetime import date
 
 import pytest
+from django.core.paginator import InvalidPage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from reports import search, selectors, vocabulary
+from reports import cards, search, selectors, vocabulary
 from reports.models import Report, ReportStatus, SearchWord, SearchWordScript
 from reports.search_index import cjk_bigrams, normalise_search_text
 from tests.factories import make_category, make_publisher, make_report
@@ -82,6 +84,83 @@ def test_chinese_terms_are_narrowed_by_character_pairs_on_postgresql(varied_cata
     assert "search_grams" in sql
     unindexed = selectors.search_reports(selectors.CatalogueQuery(q="电池"), in_display_order=True)
     assert "search_grams" not in str(unindexed.query)
+
+
+def test_two_chinese_characters_match_only_where_they_stand_together(db):
+    # given reports with 医 and 学 together, apart, across a space and in a longer word
+    for code, title_zh in [("P-1", "医学影像"), ("P-2", "医科大学"), ("P-3", "医 学"),
+                           ("P-4", "继续医学教育"), ("P-5", "醫學期刊")]:
+        make_report(product_code=code, title_en=f"Report {code}", title_zh=title_zh)
+    for q in ("医学", "醫學", "大学", "学 医", "医学教育"):
+        # when
+        found = selectors.search_reports(selectors.CatalogueQuery(q=normalise_search_text(q)))
+        # then exactly the reports whose text holds the term
+        assert set(found.values_list("product_code", flat=True)) == plain_substring_match(q), q
+    assert plain_substring_match("医学") == {"P-1", "P-4", "P-5"}
+
+
+SORT_NAMES = ["newest", "price_asc", "price_desc"]
+
+
+@pytest.mark.parametrize("sort", SORT_NAMES)
+def test_the_count_read_with_its_page_gives_the_pages_of_the_plain_reads(
+    sort, monkeypatch, settings
+):
+    settings.CATALOGUE_MEMO_ENTRIES = 0  # every page reads its count (no count kept)
+    # given reports of a few prices and dates, some sharing them, a cap of 7, 3 per page
+    monkeypatch.setattr(search, "SEARCH_COUNT_CAP", 7)
+    healthcare = make_category(slug="healthcare", name_en="Healthcare", name_zh="医疗保健")
+    for number in range(12):
+        make_report(
+            product_code=f"S-{number:02d}",
+            title_en=f"Widget {'Medical ' if number % 3 else ''}Market {number}",
+            title_zh=f"小部件{'医学' if number % 3 else ''}市场{number}",
+            licence_prices=[str(100 + 10 * (number % 4))],
+            published_on=date(2026, 1, 1 + number % 5),
+            categories=[healthcare] if number % 2 else [],
+        )
+    queries = [
+        selectors.CatalogueQuery(q=q, sort=sort, category_ids=category_ids)
+        for q in ("widget", "medical", "医学", "市场", "widget 医学", "nothing")
+        for category_ids in ((), (healthcare.pk,))
+    ]
+    for query in queries:
+        plain = list(cards.as_rows(selectors.search_reports(query)))
+        for number in range(1, 5):
+            # when a page is read the first time, with its count
+            paginator = search.SearchPaginator(query, 3)
+            try:
+                page = paginator.page(number)
+            except InvalidPage:
+                # then a page past the matches (or past the cap) does not exist
+                assert (number - 1) * 3 >= min(len(plain), 7) and number > 1, (query, number)
+                continue
+            # then the count is capped honestly and the page is the plain read's
+            assert paginator.count == min(len(plain), 7), query
+            assert paginator.capped == (len(plain) > 7), query
+            bottom, top = (number - 1) * 3, min(number * 3, paginator.count)
+            if paginator.capped:  # the first 7 in display order
+                walked = selectors.search_reports(query, in_display_order=True)
+                expected = list(cards.as_rows(walked)[bottom:top])
+            else:
+                expected = plain[bottom:top]
+            assert list(page.object_list) == expected, (query, number)
+
+
+def test_a_new_search_reads_its_count_and_page_in_one_query(client, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("the count is read with the page on PostgreSQL")
+    settings.CATALOGUE_CACHE_SECONDS = 0
+    for number in range(5):
+        make_report(product_code=f"N-{number}", title_en=f"Widget Market {number}")
+    client.get(LIST_URL, {"q": "market"})  # the parts kept per catalogue version
+    # when a search nobody made before is asked for
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST_URL, {"q": "widget"})
+    # then one query finds the matches for both the count and the page
+    assert len(response.context["reports"]) == 5
+    searches = [q["sql"] for q in queries.captured_queries if "search_text" in q["sql"]]
+    assert len(searches) == 1 and "WITH matching" in searches[0]
 
 
 def test_cjk_bigrams_pair_adjacent_chinese_characters_only():
@@ -273,3 +352,37 @@ def test_search_pages_keep_a_fixed_query_count(client, settings, monkeypatch, na
     large = count_queries(client, url, params)
     assert small == large
     assert large <= 10
+
+
+def test_searches_share_one_sidebar_each_with_its_own_search_in_its_links(client, settings):
+    # given pages rebuilt on every request, their parts kept per catalogue version
+    settings.CATALOGUE_CACHE_SECONDS = 0
+    make_category(slug="healthcare", name_en="Healthcare", name_zh="医疗保健")
+    make_report(title_en="Medical Devices & Imaging Market", title_zh="医学影像市场")
+    # when two different searches are asked for, the second with text to encode
+    client.get(LIST_URL, {"q": "medical"})
+    page = client.get("/zh-hans/reports/", {"q": "医学 & 影像"}).content.decode()
+    other = client.get(LIST_URL, {"q": "imaging"}).content.decode()
+    # then each sidebar links its industries with its own search, encoded
+    assert "?category=healthcare&amp;q=%E5%8C%BB%E5%AD%A6%20%26%20%E5%BD%B1%E5%83%8F" in page
+    assert "?category=healthcare&amp;q=imaging" in other
+    assert "q=medical" not in other and "searchtextslot" not in page + other
+
+
+@pytest.mark.parametrize("q", ["medical", "医学 & 影像", "a/b \"c\" <d> 100%"])
+def test_the_kept_sidebar_is_the_sidebar_rendered_for_the_search(q):
+    from django.template.loader import render_to_string
+
+    from reports import views
+
+    healthcare = make_category(slug="healthcare", name_en="Healthcare", name_zh="医疗保健")
+    filters = {
+        "query": selectors.CatalogueQuery(q=q),
+        "categories": selectors.category_tree(),
+        "publishers": selectors.publishers(),
+        "selected_category": next(c for c in selectors.category_tree() if c.pk == healthcare.pk),
+        "selected_publisher": None,
+    }
+    direct = render_to_string("reports/catalogue_filters.html", filters)
+    assert views._filters_html(filters) == direct
+    assert views._filters_html(filters) == direct  # from the memo
