@@ -83,9 +83,14 @@ PAGES = [
 ]
 
 
-def test_list_and_search_pages_keep_their_query_count_at_10_and_10000_reports(settings):
-    # given the page cache off (every request builds its page) and 10 reports
+def test_list_and_search_pages_keep_their_query_count_at_10_and_10000_reports(
+    settings, monkeypatch
+):
+    # given the page cache off (every request builds its page) and 10 reports, with the
+    # search count capped below 10 so that "market" is capped at both sizes (a capped
+    # search reads its page in display order: one query more than an uncapped one)
     settings.CATALOGUE_CACHE_SECONDS = 0
+    monkeypatch.setattr(search, "SEARCH_COUNT_CAP", 5)
     settings.REPORTS_PER_PAGE = 5
     category = make_category(slug="healthcare", name_en="Healthcare", name_zh="医疗保健")
     reports = [make_report(product_code=f"L-{n:04d}", categories=[category]) for n in range(10)]
