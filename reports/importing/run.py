@@ -32,7 +32,13 @@ from reports.importing.common import (
 )
 from reports.importing.read import Feed, RawRow
 from reports.importing.decode import DECODERS
-from reports.importing.plan import ImportOptions, locked_reports, plan_report, validate_plan
+from reports.importing.plan import (
+    ImportOptions,
+    Plan,
+    locked_reports,
+    plan_report,
+    validate_plan,
+)
 from reports.importing.write import can_write_together, write_new_reports, write_plan
 
 logger = logging.getLogger(__name__)
@@ -50,6 +56,11 @@ class Chunk:
     kept_files: list = field(default_factory=list)  # stored by its rows
 
 
+class ChunkBroken(Exception):
+    """A row's checks hit a database error outside any savepoint of its own: the
+    chunk's transaction cannot go on, so its rows are imported one by one."""
+
+
 def import_row(raw: RawRow, decode, options: ImportOptions, seen: dict[str, str],
                chunk: Chunk | None = None) -> RowResult:
     """Decode, check and write one row in its own transaction (a savepoint inside the
@@ -63,6 +74,8 @@ def import_row(raw: RawRow, decode, options: ImportOptions, seen: dict[str, str]
     """
     try:
         return _import_row(raw, decode, options, seen, chunk)
+    except ChunkBroken:
+        raise
     except Exception:
         logger.exception("feed row %s (%s) broke the import", raw.label, raw.product_code_hint)
         return RowResult(raw.label, raw.product_code_hint, Outcome.FAILED, errors=[FieldError(
@@ -83,24 +96,24 @@ def _import_row(raw: RawRow, decode, options: ImportOptions, seen: dict[str, str
         return _failed(raw, code, errors)
     stored_files: list = []
     try:
-        with transaction.atomic():
-            plan = plan_report(item, options, errors, chunk.stored if chunk else None)
-            validate_plan(plan, errors)
-            if errors:
-                raise RowInvalid(errors.items)
-            if chunk is not None and not options.dry_run and can_write_together(plan):
+        if chunk is None:
+            with transaction.atomic():  # locks the stored report for this row
+                plan = _checked_plan(item, options, errors, None)
+                _write_row(plan, options, stored_files)
+        else:
+            # The chunk locked its stored reports already, and checking a row only
+            # reads: a savepoint (two round trips) is opened only for a row that
+            # writes now. New reports wait for the chunk's INSERTs; a dry run's too,
+            # rolled back with the chunk.
+            try:
+                plan = _checked_plan(item, options, errors, chunk.stored)
+            except DatabaseError as error:
+                raise ChunkBroken from error
+            if can_write_together(plan):
                 chunk.new_plans.append(plan)
-            elif plan.changed and not options.dry_run:
-                write_plan(plan, stored_files)
-                if plan.is_new:  # its listing was filled before the INSERT
-                    services.catalogue_changed_by_this_transaction()
-                else:
-                    services.refresh_listing(report_id=plan.report.pk)
             elif plan.changed:
-                # A dry run writes too, so the database has its say (constraints,
-                # locks), and then takes it all back.
-                write_plan(plan, stored_files=None)
-                transaction.set_rollback(True)
+                with transaction.atomic():
+                    _write_row(plan, options, stored_files)
     except RowInvalid:
         return _failed(raw, code, errors)
     except DatabaseError as error:
@@ -117,6 +130,31 @@ def _import_row(raw: RawRow, decode, options: ImportOptions, seen: dict[str, str
                else Outcome.UPDATED if plan.changed else Outcome.UNCHANGED)
     changes = [] if plan.is_new else _unique(errors.names.label(key) for key in plan.changes)
     return RowResult(raw.label, code, outcome, changes=changes, notes=plan.notes)
+
+
+def _checked_plan(item, options: ImportOptions, errors: RowErrors, stored) -> Plan:
+    plan = plan_report(item, options, errors, stored)
+    validate_plan(plan, errors)
+    if errors:
+        raise RowInvalid(errors.items)
+    return plan
+
+
+def _write_row(plan: Plan, options: ImportOptions, stored_files: list) -> None:
+    """Write a checked plan inside the row's own transaction or savepoint."""
+    if not plan.changed:
+        return
+    if options.dry_run:
+        # A dry run writes too, so the database has its say (constraints, locks),
+        # and then takes it all back.
+        write_plan(plan, stored_files=None)
+        transaction.set_rollback(True)
+        return
+    write_plan(plan, stored_files)
+    if plan.is_new:  # its listing was filled before the INSERT
+        services.catalogue_changed_by_this_transaction()
+    else:
+        services.refresh_listing(report_id=plan.report.pk)
 
 
 def _unique(names: Iterable[str]) -> list[str]:
@@ -194,7 +232,12 @@ def _import_chunk(rows: list[RawRow], decode, options: ImportOptions,
             results = [import_row(raw, decode, options, seen, chunk) for raw in rows]
             if chunk.new_plans:
                 write_new_reports(chunk.new_plans)
-                services.catalogue_changed_by_this_transaction()
+                if options.dry_run:
+                    # Written so that the database has its say, as a real import
+                    # would write them; then the whole chunk is taken back.
+                    transaction.set_rollback(True)
+                else:
+                    services.catalogue_changed_by_this_transaction()
         return results
     except Exception:
         # Every row passed its own checks, so the database refused the reports inserted

@@ -11,6 +11,7 @@ from reports import services
 from reports.models import KeyStatistic, LicenseOption, Report, TocEntry
 from reports.importing.common import ReportTranslation, TocTranslation
 from reports.importing.decode import LicenceInput, StatisticInput
+from reports.importing.inserts import insert_outline, insert_values
 from reports.importing.plan import PdfFile, Plan, TocLine, translations_by_language
 
 
@@ -88,31 +89,23 @@ def write_new_reports(plans: list[Plan]) -> None:
         _send(post_save, report, using, created=True)
     for translation in translations:
         _send(post_save, translation, using, created=True)
-    through = Report.categories.through
-    through.objects.bulk_create(
-        through(report_id=plan.report.pk, category_id=category_id)
+    # The children as plain values (reports.importing.inserts): no model instances.
+    insert_values(Report.categories.through, ("report", "category"), [
+        (plan.report.pk, category_id)
         for plan in plans for category_id in sorted(plan.category_ids or ())
-    )
-    KeyStatistic.objects.bulk_create(
-        _statistic_row(plan.report, position, statistic)
+    ])
+    insert_values(KeyStatistic, STATISTIC_COLUMNS, [
+        _statistic_values(plan.report.pk, position, statistic)
         for plan in plans for position, statistic in enumerate(plan.statistics or (), start=1)
-    )
-    LicenseOption.objects.bulk_create(
-        LicenseOption(report=plan.report, license_type=licence.license_type,
-                      price=licence.price, currency=licence.currency)
+    ])
+    insert_values(LicenseOption, ("report", "license_type", "price", "currency"), [
+        (plan.report.pk, licence.license_type, licence.price, licence.currency)
         for plan in plans for licence in plan.licences or ()
-    )
-    lines = [(plan.report, position, line) for plan in plans
-             for position, line in enumerate(plan.toc or (), start=1)]
-    entries = TocEntry.objects.bulk_create(
-        TocEntry(report=report, position=position, depth=line.depth)
-        for report, position, line in lines
-    )
-    TocTranslation.objects.bulk_create(
-        TocTranslation(master=entry, language_code=language, title=title)
-        for entry, (_report, _position, line) in zip(entries, lines)
-        for language, title in line.titles.items()
-    )
+    ])
+    insert_outline(TocEntry, [
+        (plan.report.pk, position, line.depth, line.titles)
+        for plan in plans for position, line in enumerate(plan.toc or (), start=1)
+    ])
 
 
 def _send(signal, instance, using: str, **extra) -> None:
@@ -120,10 +113,12 @@ def _send(signal, instance, using: str, **extra) -> None:
                 update_fields=None, **extra)
 
 
-def _statistic_row(report: Report, position: int, statistic: StatisticInput) -> KeyStatistic:
-    return KeyStatistic(report=report, kind=statistic.kind, position=position,
-                        year=statistic.year, amount=statistic.amount,
-                        currency=statistic.currency or "", percentage=statistic.percentage)
+STATISTIC_COLUMNS = ("report", "kind", "position", "year", "amount", "currency", "percentage")
+
+
+def _statistic_values(report_id: int, position: int, statistic: StatisticInput) -> tuple:
+    return (report_id, statistic.kind, position, statistic.year, statistic.amount,
+            statistic.currency or "", statistic.percentage)
 
 
 def _stored(plan: Plan, related_name: str) -> list:
