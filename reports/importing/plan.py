@@ -53,6 +53,9 @@ class ImportOptions:
     # few publishers many times.
     publisher_ids: dict[str, int] = field(default_factory=dict)
     publisher_names: dict[int, str] = field(default_factory=dict)
+    # A dry run's publishers "would be created" by an earlier chunk (rolled back): the
+    # note is given once, on the first row that names it, as an import gives it.
+    noted_publishers: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -210,9 +213,10 @@ def _plan_publisher(plan: Plan, item: ReportInput, options: ImportOptions, error
         plan.new_publisher = publisher
         plan.publisher_name = publisher.name
         plan.change_field("publisher", publisher)
-        note = (_("Publisher “%(name)s” would be created.") if options.dry_run
-                else _("Publisher “%(name)s” created."))
-        plan.notes.append(note % {"name": item.publisher})
+        if item.publisher.lower() not in options.noted_publishers:
+            note = (_("Publisher “%(name)s” would be created.") if options.dry_run
+                    else _("Publisher “%(name)s” created."))
+            plan.notes.append(note % {"name": item.publisher})
         return
     options.publisher_ids[item.publisher.lower()] = publisher_id
     plan.publisher_name = options.publisher_names[publisher_id]

@@ -103,8 +103,9 @@ def _import_row(raw: RawRow, decode, options: ImportOptions, seen: dict[str, str
         else:
             # The chunk locked its stored reports already, and checking a row only
             # reads: a savepoint (two round trips) is opened only for a row that
-            # writes now. New reports wait for the chunk's INSERTs; a dry run's too,
-            # rolled back with the chunk.
+            # writes now. New reports wait for the chunk's INSERTs.
+            # A dry run writes its chunk as the import would, and the chunk's
+            # transaction takes it all back (_import_chunk).
             try:
                 plan = _checked_plan(item, options, errors, chunk.stored)
             except DatabaseError as error:
@@ -113,7 +114,8 @@ def _import_row(raw: RawRow, decode, options: ImportOptions, seen: dict[str, str
                 chunk.new_plans.append(plan)
             elif plan.changed:
                 with transaction.atomic():
-                    _write_row(plan, options, stored_files)
+                    _write_row(plan, options, stored_files, in_chunk=True)
+                _remember_new_publisher(plan, options)
     except RowInvalid:
         return _failed(raw, code, errors)
     except DatabaseError as error:
@@ -140,21 +142,34 @@ def _checked_plan(item, options: ImportOptions, errors: RowErrors, stored) -> Pl
     return plan
 
 
-def _write_row(plan: Plan, options: ImportOptions, stored_files: list) -> None:
+def _write_row(plan: Plan, options: ImportOptions, stored_files: list, *,
+               in_chunk: bool = False) -> None:
     """Write a checked plan inside the row's own transaction or savepoint."""
     if not plan.changed:
         return
     if options.dry_run:
         # A dry run writes too, so the database has its say (constraints, locks),
-        # and then takes it all back.
+        # and then takes it all back: a row of its own now, a chunk's row with the
+        # chunk. No file is stored, no listing refreshed, no cached page touched.
         write_plan(plan, stored_files=None)
-        transaction.set_rollback(True)
+        if not in_chunk:
+            transaction.set_rollback(True)
         return
     write_plan(plan, stored_files)
     if plan.is_new:  # its listing was filled before the INSERT
         services.catalogue_changed_by_this_transaction()
     else:
         services.refresh_listing(report_id=plan.report.pk)
+
+
+def _remember_new_publisher(plan: Plan, options: ImportOptions) -> None:
+    """The chunk's next rows naming the publisher a row created find it without a
+    query (forgotten again should the chunk not commit, or a dry run's be rolled
+    back: see _import_chunk)."""
+    publisher = plan.new_publisher
+    if publisher is not None and publisher.pk is not None:
+        options.publisher_ids[publisher.name.lower()] = publisher.pk
+        options.publisher_names[publisher.pk] = publisher.name
 
 
 def _unique(names: Iterable[str]) -> list[str]:
@@ -232,12 +247,15 @@ def _import_chunk(rows: list[RawRow], decode, options: ImportOptions,
             results = [import_row(raw, decode, options, seen, chunk) for raw in rows]
             if chunk.new_plans:
                 write_new_reports(chunk.new_plans)
-                if options.dry_run:
-                    # Written so that the database has its say, as a real import
-                    # would write them; then the whole chunk is taken back.
-                    transaction.set_rollback(True)
-                else:
+                if not options.dry_run:
                     services.catalogue_changed_by_this_transaction()
+            if options.dry_run:
+                # Written as the import would write them, so that the database has
+                # its say; then the whole chunk is taken back, the publishers it
+                # created too: the next chunk creates them again, without a note.
+                transaction.set_rollback(True)
+                options.noted_publishers |= options.publisher_ids.keys() - publishers_before.keys()
+                options.publisher_ids = publishers_before
         return results
     except Exception:
         # Every row passed its own checks, so the database refused the reports inserted
