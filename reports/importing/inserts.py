@@ -9,6 +9,7 @@ without its length or precision, so an over-long title is refused, not truncated
 as Django's own bulk insert does.
 """
 
+import json
 from collections.abc import Sequence
 
 from django.db import connection, models
@@ -73,35 +74,32 @@ def insert_outline(entry_model: type[models.Model],
                       [(ids[(report_id, position)], language, title)
                        for report_id, position, language, title in titles])
         return
+    # The lines go as two JSON documents: a driver quotes one long string ten times
+    # faster than 22,000 array elements (a chunk's TOC), and the database reads them
+    # as rows (json_to_recordset); text, not varchar(300), so a long title is refused.
     quote = connection.ops.quote_name
-    meta = entry_model._meta
+    entry_table, title_table = entry_model._meta, translation_model._meta
 
-    def column(model, name):
-        return quote(model._meta.get_field(name).column)
+    def columns(meta, *names):
+        return ", ".join(quote(meta.get_field(name).column) for name in names)
 
-    def array(model, name):
-        return f"%s::{_array_type(model._meta.get_field(name))}[]"
-
-    entry_columns = [column(entry_model, name) for name in ("report", "position", "depth")]
+    report, position = columns(entry_table, "report"), columns(entry_table, "position")
     sql = f"""
         WITH entry AS (
-            INSERT INTO {quote(meta.db_table)} ({", ".join(entry_columns)})
-            SELECT * FROM unnest({array(entry_model, "report")}, {array(entry_model, "position")},
-                                 {array(entry_model, "depth")})
-            RETURNING {quote(meta.pk.column)} AS id, {entry_columns[0]} AS report_id,
-                      {entry_columns[1]} AS position
+            INSERT INTO {quote(entry_table.db_table)} ({columns(entry_table, "report", "position", "depth")})
+            SELECT line.report_id, line.position, line.depth
+            FROM json_to_recordset(%s::json) AS line (report_id bigint, position bigint, depth bigint)
+            RETURNING {quote(entry_table.pk.column)} AS id, {report} AS report_id, {position} AS position
         )
-        INSERT INTO {quote(translation_model._meta.db_table)}
-            ({column(translation_model, "master")}, {column(translation_model, "language_code")},
-             {column(translation_model, "title")})
-        SELECT entry.id, line.language_code, line.title
-        FROM unnest({array(entry_model, "report")}, {array(entry_model, "position")},
-                    {array(translation_model, "language_code")},
-                    {array(translation_model, "title")})
-             AS line (report_id, position, language_code, title)
-        JOIN entry ON entry.report_id = line.report_id AND entry.position = line.position
-    """
-    params = [list(values) for values in zip(*(line[:3] for line in lines))]
-    params += [list(values) for values in zip(*titles)] or [[], [], [], []]
+        INSERT INTO {quote(title_table.db_table)} ({columns(title_table, "master", "language_code", "title")})
+        SELECT entry.id, title.language_code, title.title
+        FROM json_to_recordset(%s::json)
+             AS title (report_id bigint, position bigint, language_code text, title text)
+        JOIN entry ON entry.report_id = title.report_id AND entry.position = title.position
+    """  # noqa: E501
+    entries = [{"report_id": report_id, "position": position, "depth": depth}
+               for report_id, position, depth, _titles in lines]
+    titled = [{"report_id": report_id, "position": position, "language_code": language,
+               "title": title} for report_id, position, language, title in titles]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [json.dumps(entries), json.dumps(titled, ensure_ascii=False)])
