@@ -39,7 +39,12 @@ from reports.importing.plan import (
     plan_report,
     validate_plan,
 )
-from reports.importing.write import can_write_together, write_new_reports, write_plan
+from reports.importing.write import (
+    can_write_together,
+    write_new_publisher,
+    write_new_reports,
+    write_plan,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +116,12 @@ def _import_row(raw: RawRow, decode, options: ImportOptions, seen: dict[str, str
             except DatabaseError as error:
                 raise ChunkBroken from error
             if can_write_together(plan):
+                if plan.new_publisher is not None:
+                    # Stored now, in the row's savepoint, so that the report can go
+                    # in with the chunk's others and the next rows find it.
+                    with transaction.atomic():
+                        write_new_publisher(plan)
+                    _remember_new_publisher(plan, options)
                 chunk.new_plans.append(plan)
             elif plan.changed:
                 with transaction.atomic():

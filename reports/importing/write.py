@@ -21,9 +21,7 @@ from reports.importing.plan import PdfFile, Plan, TocLine, translations_by_langu
 def write_plan(plan: Plan, stored_files: list | None) -> None:
     """Save what the plan changes. ``stored_files`` None (a dry run): no file is stored."""
     report = plan.report
-    if plan.new_publisher is not None:
-        plan.new_publisher.save()
-        report.publisher = plan.new_publisher
+    write_new_publisher(plan)
     for name, pdf in plan.files.items():
         stored = pdf.name if stored_files is None else _store_pdf(report, name, pdf, stored_files)
         setattr(report, name, stored)
@@ -51,10 +49,20 @@ def write_plan(plan: Plan, stored_files: list | None) -> None:
         _write_toc(report, plan.toc, entries)
 
 
+def write_new_publisher(plan: Plan) -> None:
+    """Store the publisher the row names when it is new (once) and point the report at it."""
+    if plan.new_publisher is None:
+        return
+    if plan.new_publisher.pk is None:
+        plan.new_publisher.save()
+    plan.report.publisher = plan.new_publisher
+
+
 def can_write_together(plan: Plan) -> bool:
-    """Whether a plan's report can go into write_new_reports(): a new report, with no
-    file to store and no publisher to create first (those go one by one)."""
-    return plan.is_new and not plan.files and plan.new_publisher is None
+    """Whether a plan's report can go into write_new_reports(): a new report with no
+    file to store (those go one by one). A publisher it names for the first time is
+    stored before, in the row's own savepoint (write_new_publisher)."""
+    return plan.is_new and not plan.files
 
 
 def write_new_reports(plans: list[Plan]) -> None:

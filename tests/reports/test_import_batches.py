@@ -61,8 +61,8 @@ def test_a_dry_run_and_an_unchanged_reimport_leave_the_cached_pages_alone(tmp_pa
 
 
 def test_chunks_keep_the_good_rows_around_a_bad_one_and_name_each_outcome(tmp_path, monkeypatch):
-    # given: chunks of three rows; the first row creates its publisher (written on its
-    # own), a row of the second chunk names an unknown category
+    # given: chunks of three rows; the first row creates its publisher (stored in its
+    # own savepoint), a row of the second chunk names an unknown category
     monkeypatch.setattr(importing_run, "CHUNK_ROWS", 3)
     feed = write_csv(tmp_path / "feed.csv", [
         csv_row("C-1"), csv_row("C-2"), csv_row("C-3"), csv_row("C-4", categories="no-such"),
@@ -133,6 +133,22 @@ def test_the_statements_of_new_rows_do_not_grow_with_what_each_row_holds(tmp_pat
     # statement per table
     assert len(large_run) == len(small_run) > 0
     assert Report.objects.count() == 41
+
+
+def test_the_reports_of_a_new_publisher_go_in_with_the_chunk(tmp_path):
+    # given: 10 and 30 new reports, each feed of a publisher it names for the first time
+    small = write_csv(tmp_path / "small.csv",
+                      [csv_row(f"S-{n}", publisher="First Light Research") for n in range(10)])
+    large = write_csv(tmp_path / "large.csv",
+                      [csv_row(f"L-{n}", publisher="Second Wind Analytics") for n in range(30)])
+
+    # when
+    small_run, large_run = statements_of(small), statements_of(large)
+
+    # then: the publisher is stored once, by its first row; the rows after it add nothing
+    assert len(large_run) == len(small_run) > 0
+    publisher = Publisher.objects.get(name="Second Wind Analytics")
+    assert Report.objects.filter(publisher=publisher).count() == 30
 
 
 def test_a_published_import_teaches_did_you_mean_its_titles_words(tmp_path):
