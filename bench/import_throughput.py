@@ -2,7 +2,8 @@
 """Feed import throughput: rows per second of `import_reports` on PostgreSQL and SQLite.
 
     .venv/bin/python bench/import_throughput.py [--rows 10000] [--toc-lines 20]
-        [--databases postgresql sqlite] [--formats json csv] [--drop-index] [--profile]
+        [--databases postgresql sqlite] [--formats json csv] [--drop-index]
+        [--profile [dry_run|first_import|reimport]]
         [--database-url postgres://postgres@127.0.0.1:5432/storefront_bench_import]
 
 1. writes two feeds of --rows realistic rows each (bench/results/import-feed/): JSON
@@ -22,7 +23,7 @@
      reports.search_index.without_search_index(), as seed_catalog loads: the trigram
      index dropped before and built once after, to compare with keeping it),
    - **re-import** of the same file (every row unchanged: read, compared, no writes);
-   with --profile the first import is profiled into
+   with --profile the first import (or the phase named) is profiled into
    bench/results/import-profile-<database>-<format>.txt;
 4. prints the table, writes bench/results/import-latest.{json,md}; drops the
    PostgreSQL database and removes the SQLite file again (unless --keep-database).
@@ -247,7 +248,7 @@ def measure(args) -> dict:
         if phase == "dry_run":
             command.append("--dry-run")
         counts.update(statements=0, writes=0)
-        profiler = cProfile.Profile() if args.profile and phase == "first_import" else None
+        profiler = cProfile.Profile() if args.profile == phase else None
         out = io.StringIO()
         index_guard = (without_search_index() if args.drop_index and phase == "first_import"
                        else contextlib.nullcontext())
@@ -342,7 +343,7 @@ def run_child(processes: Processes, args, label: str, format: str, feed: Path, e
     if args.drop_index:
         command.append("--drop-index")
     if args.profile:
-        command.append("--profile")
+        command += ["--profile", args.profile]
     print(f"  {label} / {format}:", flush=True)
     child = processes.start(command, name=f"import {label} {format}", cwd=ROOT, env=env)
     if child.wait() != 0:
@@ -436,8 +437,9 @@ def parse_args(argv=None):
                         help="drop the trigram index around the first import and build it "
                              "once after, as seed_catalog does (for comparison)")
     parser.add_argument("--keep-database", action="store_true", help="do not drop it afterwards")
-    parser.add_argument("--profile", action="store_true",
-                        help="cProfile the first import into bench/results/import-profile-*.txt")
+    parser.add_argument("--profile", nargs="?", const="first_import", choices=PHASES,
+                        help="cProfile a phase (default: the first import) into "
+                             "bench/results/import-profile-*.txt")
     # The child process's own options.
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--feed", help=argparse.SUPPRESS)

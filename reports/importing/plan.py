@@ -117,24 +117,40 @@ def _locked_report(product_code: str) -> Report | None:
 
 def locked_reports(product_codes: list[str]) -> dict[str, Report | None]:
     """The stored reports of a chunk's rows, locked, in one set of queries: every code
-    asked for is a key, None when there is no such report (a row to create)."""
+    asked for is a key, None when there is no such report (a row to create). Their
+    tables of contents come with them, in one more query (_stored_toc)."""
     found = {report.product_code: report
              for report in _reports_to_plan().filter(product_code__in=product_codes)}
+    if found:
+        tocs = _stored_tocs([report.pk for report in found.values()])
+        for report in found.values():
+            report._stored_toc_lines = tocs.get(report.pk, [])
     return {code: found.get(code) for code in product_codes}
 
 
-def _stored_toc(report: Report) -> list[TocLine]:
-    """The stored table of contents as plain values: one query, no model objects (a
-    TOC is most of what a row holds, and most rows of a re-import are unchanged)."""
+def _stored_tocs(report_ids: list[int]) -> dict[int, list[TocLine]]:
+    """Report id → its table of contents as plain values: one query, no model objects
+    (a TOC is most of what a row holds, and most rows of a re-import are unchanged)."""
     rows = (
-        TocTranslation.objects.filter(master__report=report)
-        .order_by("master__position", "master_id")
-        .values_list("master_id", "master__depth", "language_code", "title")
+        TocTranslation.objects.filter(master__report__in=report_ids)
+        .order_by("master__report_id", "master__position", "master_id")
+        .values_list("master__report_id", "master_id", "master__depth", "language_code",
+                     "title")
     )
-    lines: dict[int, TocLine] = {}
-    for entry_id, depth, language, title in rows:
+    tocs: dict[int, dict[int, TocLine]] = {}
+    for report_id, entry_id, depth, language, title in rows:
+        lines = tocs.setdefault(report_id, {})
         lines.setdefault(entry_id, TocLine(depth, {})).titles[language] = title
-    return list(lines.values())
+    return {report_id: list(lines.values()) for report_id, lines in tocs.items()}
+
+
+def _stored_toc(report: Report) -> list[TocLine]:
+    """The stored table of contents: as locked_reports() read it with the report (like
+    a prefetch), or now."""
+    lines = getattr(report, "_stored_toc_lines", None)
+    if lines is None:
+        lines = _stored_tocs([report.pk]).get(report.pk, [])
+    return lines
 
 
 def translations_by_language(instance) -> dict:

@@ -151,6 +151,21 @@ def test_the_reports_of_a_new_publisher_go_in_with_the_chunk(tmp_path):
     assert Report.objects.filter(publisher=publisher).count() == 30
 
 
+def test_an_unchanged_reimport_reads_a_chunk_with_a_fixed_number_of_statements(tmp_path):
+    # given: 10 and 30 stored reports
+    small = write_csv(tmp_path / "small.csv", [csv_row(f"S-{n}") for n in range(10)])
+    large = write_csv(tmp_path / "large.csv", [csv_row(f"L-{n}") for n in range(30)])
+    statements_of(small), statements_of(large)
+
+    # when: each feed imported again
+    small_run, large_run = statements_of(small), statements_of(large)
+
+    # then: the stored reports, their texts, figures, prices and TOC are read per
+    # chunk, not per row, and nothing is written
+    assert len(large_run) == len(small_run) > 0
+    assert not [sql for sql in large_run if sql.startswith(("INSERT", "UPDATE", "DELETE"))]
+
+
 def test_a_published_import_teaches_did_you_mean_its_titles_words(tmp_path):
     # given: rows written in bulk, past refresh_listing()
     feed = write_csv(tmp_path / "feed.csv", [
