@@ -70,7 +70,8 @@ def _plainly_storable(values) -> bool:
     problem. json.dumps writes NUL as "\\u0000" and a lone surrogate as it is, which
     UTF-8 cannot encode; a text that merely spells "\\u0000" is walked too."""
     try:
-        text = json.dumps(values, ensure_ascii=False)
+        # default=str: a JSON feed's numbers are Decimals, never text to check.
+        text = json.dumps(values, ensure_ascii=False, default=str)
         text.encode("utf-8")
     except (TypeError, ValueError, RecursionError, UnicodeEncodeError):
         return False
