@@ -1,7 +1,9 @@
 """One row (decode, plan, write in its own transaction) and the whole feed."""
 
+import gc
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -230,7 +232,7 @@ def import_feed(
     # building it once at the end, as seed_catalog does, gained nothing here (GIN's
     # pending list keeps each insert cheap; bench/README.md), while searches on the
     # live site would scan the table meanwhile.
-    with services.one_catalogue_change():
+    with services.one_catalogue_change(), _feed_left_out_of_collections():
         for start in range(0, len(rows), CHUNK_ROWS):
             summary.rows += _import_chunk(rows[start:start + CHUNK_ROWS], decode, options, seen)
             reset_queries()  # with DEBUG on, Django would keep every statement
@@ -244,6 +246,23 @@ def import_feed(
         # imported titles' words here, once per import.
         rebuild_search_words()
     return summary
+
+
+@contextmanager
+def _feed_left_out_of_collections() -> Iterator[None]:
+    """The objects alive when the import starts (the parsed feed: millions for 10,000
+    rows) are left out of the garbage collector's passes until it ends.
+
+    Each row makes many short-lived objects, and each full collection scanned the
+    whole feed again; they are not garbage (the feed is read until the end), so
+    nothing is kept longer than it would be. gc.freeze() is process-wide: what other
+    threads hold at that moment is left out of the passes too, until the end.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _import_chunk(rows: list[RawRow], decode, options: ImportOptions,
