@@ -59,6 +59,7 @@ class Chunk:
     """Rows imported in one transaction (see import_feed)."""
 
     stored: dict  # product code → stored report, locked (locked_reports)
+    new_publishers: dict = field(default_factory=dict)  # id → name, stored by its rows
     new_plans: list = field(default_factory=list)  # inserted together at the end
     kept_files: list = field(default_factory=list)  # stored by its rows
 
@@ -123,12 +124,12 @@ def _import_row(raw: RawRow, decode, options: ImportOptions, seen: dict[str, str
                     # in with the chunk's others and the next rows find it.
                     with transaction.atomic():
                         write_new_publisher(plan)
-                    _remember_new_publisher(plan, options)
+                    _remember_new_publisher(plan, options, chunk)
                 chunk.new_plans.append(plan)
             elif plan.changed:
                 with transaction.atomic():
                     _write_row(plan, options, stored_files, in_chunk=True)
-                _remember_new_publisher(plan, options)
+                _remember_new_publisher(plan, options, chunk)
     except RowInvalid:
         return _failed(raw, code, errors)
     except DatabaseError as error:
@@ -175,7 +176,7 @@ def _write_row(plan: Plan, options: ImportOptions, stored_files: list, *,
         services.refresh_listing(report_id=plan.report.pk)
 
 
-def _remember_new_publisher(plan: Plan, options: ImportOptions) -> None:
+def _remember_new_publisher(plan: Plan, options: ImportOptions, chunk: Chunk) -> None:
     """The chunk's next rows naming the publisher a row created find it without a
     query (forgotten again should the chunk not commit, or a dry run's be rolled
     back: see _import_chunk)."""
@@ -183,6 +184,7 @@ def _remember_new_publisher(plan: Plan, options: ImportOptions) -> None:
     if publisher is not None and publisher.pk is not None:
         options.publisher_ids[publisher.name.lower()] = publisher.pk
         options.publisher_names[publisher.pk] = publisher.name
+        chunk.new_publishers[publisher.pk] = publisher.name
 
 
 def _unique(names: Iterable[str]) -> list[str]:
@@ -284,8 +286,10 @@ def _import_chunk(rows: list[RawRow], decode, options: ImportOptions,
                 # its say; then the whole chunk is taken back, the publishers it
                 # created too: the next chunk creates them again, without a note.
                 transaction.set_rollback(True)
-                options.noted_publishers |= options.publisher_ids.keys() - publishers_before.keys()
-                options.publisher_ids = publishers_before
+                options.noted_publishers |= {name.lower() for name in chunk.new_publishers.values()}
+                options.publisher_ids = {name: publisher_id for name, publisher_id
+                                         in options.publisher_ids.items()
+                                         if publisher_id not in chunk.new_publishers}
         return results
     except Exception:
         # Every row passed its own checks, so the database refused the reports inserted
