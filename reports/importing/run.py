@@ -34,13 +34,8 @@ from reports.importing.common import (
 )
 from reports.importing.read import Feed, RawRow
 from reports.importing.decode import DECODERS
-from reports.importing.plan import (
-    ImportOptions,
-    Plan,
-    locked_reports,
-    plan_report,
-    validate_plan,
-)
+from reports.importing.plan import ImportOptions, Plan, plan_report, validate_plan
+from reports.importing.stored import locked_reports
 from reports.importing.write import (
     can_write_together,
     write_new_publisher,

@@ -12,7 +12,8 @@ from reports.models import KeyStatistic, LicenseOption, Report, TocEntry
 from reports.importing.common import ReportTranslation, TocTranslation
 from reports.importing.decode import LicenceInput, StatisticInput
 from reports.importing.inserts import insert_outline, insert_values
-from reports.importing.plan import PdfFile, Plan, TocLine, translations_by_language
+from reports.importing.plan import PdfFile, Plan
+from reports.importing.stored import TocLine, translations_by_language
 
 
 # --- Step 4: writing ----------------------------------------------------------------
