@@ -2,7 +2,8 @@
 """Feed import throughput: rows per second of `import_reports` on PostgreSQL and SQLite.
 
     .venv/bin/python bench/import_throughput.py [--rows 10000] [--toc-lines 20]
-        [--databases postgresql sqlite] [--formats json csv] [--drop-index] [--profile]
+        [--databases postgresql sqlite] [--formats json csv] [--drop-index]
+        [--profile [dry_run|first_import|reimport]]
         [--database-url postgres://postgres@127.0.0.1:5432/storefront_bench_import]
 
 1. writes two feeds of --rows realistic rows each (bench/results/import-feed/): JSON
@@ -22,7 +23,7 @@
      reports.search_index.without_search_index(), as seed_catalog loads: the trigram
      index dropped before and built once after, to compare with keeping it),
    - **re-import** of the same file (every row unchanged: read, compared, no writes);
-   with --profile the first import is profiled into
+   with --profile the first import (or the phase named) is profiled into
    bench/results/import-profile-<database>-<format>.txt;
 4. prints the table, writes bench/results/import-latest.{json,md}; drops the
    PostgreSQL database and removes the SQLite file again (unless --keep-database).
@@ -247,11 +248,12 @@ def measure(args) -> dict:
         if phase == "dry_run":
             command.append("--dry-run")
         counts.update(statements=0, writes=0)
-        profiler = cProfile.Profile() if args.profile and phase == "first_import" else None
+        profiler = cProfile.Profile() if args.profile == phase else None
         out = io.StringIO()
         index_guard = (without_search_index() if args.drop_index and phase == "first_import"
                        else contextlib.nullcontext())
-        started = time.perf_counter()
+        server_started = server_cpu_seconds(connection)
+        started, cpu_started = time.perf_counter(), time.process_time()
         with connection.execute_wrapper(count_statements), index_guard:
             if profiler:
                 profiler.enable()
@@ -259,20 +261,47 @@ def measure(args) -> dict:
             if profiler:
                 profiler.disable()
         seconds = time.perf_counter() - started
+        cpu_seconds = time.process_time() - cpu_started
+        server_seconds = server_cpu_seconds(connection) - server_started
         summary = out.getvalue().strip().splitlines()[-1]
         phases[phase] = {
             "seconds": round(seconds, 2),
             "rows_per_second": round(args.rows / seconds, 1),
+            # This process's CPU time (the importer's Python and the driver, not the
+            # database server's): steadier than the wall clock on a loaded machine.
+            "cpu_ms_per_row": round(cpu_seconds * 1000 / args.rows, 2),
+            # The CPU time of the PostgreSQL backend serving this connection (read from
+            # /proc: the server is local), so that both sides of the import are counted.
+            "server_cpu_ms_per_row": (round(server_seconds * 1000 / args.rows, 2)
+                                      if server_seconds >= 0 else None),
             "statements_per_row": round(counts["statements"] / args.rows, 1),
             "writes_per_row": round(counts["writes"] / args.rows, 1),
             "summary": summary,
         }
-        print(f"    {phase}: {seconds:.1f} s, {args.rows / seconds:.0f} rows/s — {summary}",
+        print(f"    {phase}: {seconds:.1f} s, {args.rows / seconds:.0f} rows/s, "
+              f"{cpu_seconds * 1000 / args.rows:.2f} CPU ms/row "
+              f"(+ {server_seconds * 1000 / args.rows:.2f} in the server) — {summary}",
               flush=True)
         if profiler:
             write_profile(profiler, args)
     return {"vendor": connection.vendor, "server_version": server_version(connection),
             "phases": phases}
+
+
+def server_cpu_seconds(connection) -> float:
+    """User + system CPU seconds of this connection's server process so far (PostgreSQL
+    on this machine, read from /proc); -1 where that cannot be read (SQLite: in-process)."""
+    if connection.vendor != "postgresql":
+        return -1.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return -1.0
+    # Fields 14 and 15 of stat (utime, stime), counted after the ")" that ends field 2.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def server_version(connection) -> str:
@@ -337,7 +366,7 @@ def run_child(processes: Processes, args, label: str, format: str, feed: Path, e
     if args.drop_index:
         command.append("--drop-index")
     if args.profile:
-        command.append("--profile")
+        command += ["--profile", args.profile]
     print(f"  {label} / {format}:", flush=True)
     child = processes.start(command, name=f"import {label} {format}", cwd=ROOT, env=env)
     if child.wait() != 0:
@@ -356,18 +385,33 @@ def markdown(command: str, results: list[dict], context: dict) -> str:
         f" the first import; load average (1 min) {context['load_average'][0]:.2f} before, "
         f"{context['load_average'][1]:.2f} after; {context['nproc']} CPUs.",
         "",
-        "| database | format | phase | seconds | rows/s | statements/row | writes/row |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: |",
+        "| database | format | phase | seconds | rows/s | CPU ms/row | server CPU ms/row "
+        "| rows per CPU-second | statements/row | writes/row |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for result in results:
         for phase, figures in result["phases"].items():
             lines.append(
                 f"| {result['database']} {result['server_version']} | {result['format']} | "
                 f"{phase.replace('_', ' ')} | {figures['seconds']:.1f} | "
-                f"{figures['rows_per_second']:,.0f} | {figures['statements_per_row']} | "
+                f"{figures['rows_per_second']:,.0f} | {figures.get('cpu_ms_per_row', '')} | "
+                f"{_or_blank(figures.get('server_cpu_ms_per_row'))} | "
+                f"{_cpu_rate(figures)} | {figures['statements_per_row']} | "
                 f"{figures['writes_per_row']} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def _or_blank(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _cpu_rate(figures: dict) -> str:
+    """Rows per second of CPU, the importer's and its server process's together. They
+    take turns (each statement waits for its answer), so this is what the phase reaches
+    on an idle machine, less the waits for the disk."""
+    total = (figures.get("cpu_ms_per_row") or 0) + (figures.get("server_cpu_ms_per_row") or 0)
+    return f"{1000 / total:,.0f}" if total else ""
 
 
 def parent_main(args, argv) -> int:
@@ -430,8 +474,9 @@ def parse_args(argv=None):
                         help="drop the trigram index around the first import and build it "
                              "once after, as seed_catalog does (for comparison)")
     parser.add_argument("--keep-database", action="store_true", help="do not drop it afterwards")
-    parser.add_argument("--profile", action="store_true",
-                        help="cProfile the first import into bench/results/import-profile-*.txt")
+    parser.add_argument("--profile", nargs="?", const="first_import", choices=PHASES,
+                        help="cProfile a phase (default: the first import) into "
+                             "bench/results/import-profile-*.txt")
     # The child process's own options.
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--feed", help=argparse.SUPPRESS)

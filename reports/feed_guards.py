@@ -44,6 +44,8 @@ def unstorable_texts(values, label: Callable[[tuple], str]) -> Iterator[tuple[st
     ``label`` names a field from its path of keys and list positions. Walks without
     recursion: a value may be nested as deep as the JSON parser allowed.
     """
+    if _plainly_storable(values):
+        return
     stack = [((), values)]
     while stack:
         path, value = stack.pop()
@@ -60,6 +62,20 @@ def unstorable_texts(values, label: Callable[[tuple], str]) -> Iterator[tuple[st
             problem = text_problem(value)
             if problem:
                 yield label(path), problem
+
+
+def _plainly_storable(values) -> bool:
+    """True when every key and text of ``values`` can be stored, found in one pass of
+    the C serializer (most rows); False sends the row to the walk that names each
+    problem. json.dumps writes NUL as "\\u0000" and a lone surrogate as it is, which
+    UTF-8 cannot encode; a text that merely spells "\\u0000" is walked too."""
+    try:
+        # default=str: a JSON feed's numbers are Decimals, never text to check.
+        text = json.dumps(values, ensure_ascii=False, default=str)
+        text.encode("utf-8")
+    except (TypeError, ValueError, RecursionError, UnicodeEncodeError):
+        return False
+    return "\\u0000" not in text
 
 
 def json_path_label(path: tuple) -> str:

@@ -18,19 +18,34 @@ SUMMARY_ATTRIBUTES = {"a": {"href", "title"}, "th": {"scope"}, "td": {"colspan",
 SUMMARY_URL_SCHEMES = {"http", "https", "mailto"}
 
 
+# Summaries cleaned lately, and their clean text (clean text cleans to itself): a
+# summary is cleaned several times on its way in (a feed row compares it, then the
+# save hooks clean it and stamp its change), once by nh3. Bounded, and emptied when full.
+_RECENTLY_CLEANED: dict[str, str] = {}
+_RECENTLY_CLEANED_LIMIT = 256
+
+
 def clean_summary_html(value: str | None) -> str:
     """Summary HTML with scripts, event handlers, styles and unsafe links removed.
 
     Idempotent: cleaning clean text returns it unchanged, so saving a summary twice
     does not make it look edited.
     """
-    return nh3.clean(
-        value or "",
-        tags=SUMMARY_TAGS,
-        attributes=SUMMARY_ATTRIBUTES,
-        url_schemes=SUMMARY_URL_SCHEMES,
-        link_rel="noopener nofollow",
-    )
+    value = value or ""
+    cleaned = _RECENTLY_CLEANED.get(value)
+    if cleaned is None:
+        cleaned = nh3.clean(
+            value,
+            tags=SUMMARY_TAGS,
+            attributes=SUMMARY_ATTRIBUTES,
+            url_schemes=SUMMARY_URL_SCHEMES,
+            link_rel="noopener nofollow",
+        )
+        if len(_RECENTLY_CLEANED) >= _RECENTLY_CLEANED_LIMIT:
+            _RECENTLY_CLEANED.clear()
+        _RECENTLY_CLEANED[value] = cleaned
+        _RECENTLY_CLEANED[cleaned] = cleaned
+    return cleaned
 
 
 # Top-level blocks a summary may be cut after, and the ones that must be closed first.

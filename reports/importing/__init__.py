@@ -11,16 +11,20 @@ the steps share (field names, per-row results, error messages):
 2. **decode**: a row's raw values become typed values (``ReportInput``); every bad
    value is reported under the name the feed gives the field ("price_site",
    "translations.zh-hans.title").
-3. **plan**: in the row's own savepoint the report is looked up by product code
-   and locked (one query for a chunk's rows), the wanted state is compared with the
-   stored one and validated with the models' own ``full_clean`` plus the feed's rules.
+3. **plan**: the report is looked up by product code and locked (one query for a
+   chunk's rows), the wanted state is compared with the stored one and validated with
+   the models' own ``full_clean`` plus the feed's rules. Checking only reads: a row
+   gets a savepoint of its own only when it writes on its own (below).
 4. **write** (``import_feed``): only what differs is written, through the ORM so that
    save signals run; the new reports of a chunk (CHUNK_ROWS rows, one transaction) are
-   inserted together, one INSERT per table, with their save signals sent. A row with
+   inserted together, one INSERT per table, with their save signals sent (their
+   figures, prices, categories and TOC as plain values: ``inserts``). A publisher a
+   row names for the first time is stored in the row's savepoint first. A row with
    any error writes nothing; the rows before and after it are kept (should a chunk
-   fail to commit, its rows are imported again one transaction each). A dry run takes
-   the same path and rolls each row back, so it finds the same errors, database ones
-   included. The cached catalogue pages are invalidated once per import.
+   fail to commit, its rows are imported again one transaction each). A dry run
+   takes the same path and rolls each chunk back, so it finds the same errors,
+   database ones included, at the speed of an import. The cached catalogue pages are
+   invalidated once per import.
 
 Re-importing a feed writes nothing: equal values are not saved, ``updated_at`` stays.
 """

@@ -44,6 +44,15 @@ _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _AMOUNT = re.compile(r"^(?P<number>\S+?)\s*(?P<scale>[A-Za-z]+)?$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _LIST_SEPARATORS = re.compile(r"[,;|\s]+")
+# The values each choice field takes, in order (the error message lists them): read
+# once, as an enum's .values builds a new list each time.
+CHOICES = {
+    "status": tuple(ReportStatus.values),
+    "formats": tuple(ReportFormat.values),
+    "delivery_mode": tuple(DeliveryMode.values),
+    "kind": tuple(KeyStatisticKind.values),
+    "license_type": tuple(LicenseType.values),
+}
 
 
 # --- Step 2: decoding values ---------------------------------------------------------
@@ -234,15 +243,15 @@ def _decode_common(get, parse: _Values, errors: RowErrors) -> ReportInput | None
     item = ReportInput(product_code=code)
     item.publisher = parse.text(get("publisher"), "publisher")
     item.categories = parse.slugs(get("categories"), "categories")
-    item.status = parse.choice(get("status"), "status", ReportStatus.values)
+    item.status = parse.choice(get("status"), "status", CHOICES["status"])
     item.publish_at = parse.moment(get("publish_at"), "publish_at")
     item.currency = parse.currency(get("currency"), "currency")
     parsers = {
         "slug": parse.text,
         "published_on": parse.day,
         "pages": parse.integer,
-        "formats": lambda raw, key: parse.choice(raw, key, ReportFormat.values),
-        "delivery_mode": lambda raw, key: parse.choice(raw, key, DeliveryMode.values),
+        "formats": lambda raw, key: parse.choice(raw, key, CHOICES["formats"]),
+        "delivery_mode": lambda raw, key: parse.choice(raw, key, CHOICES["delivery_mode"]),
         "delivery_days": parse.integer,
         "base_year": parse.integer,
         "forecast_start_year": parse.integer,
@@ -442,7 +451,7 @@ def _json_statistics(raw, currency, parse, names: JsonNames, errors) -> list | N
         if entry is None:
             continue
         _reject_unknown(entry, JSON_STATISTIC_FIELDS, errors, prefix=f"{prefix}.")
-        kind = parse.choice(entry.get("kind"), f"{prefix}.kind", KeyStatisticKind.values)
+        kind = parse.choice(entry.get("kind"), f"{prefix}.kind", CHOICES["kind"])
         if kind is None:
             if entry.get("kind") is None:
                 errors.add(f"{prefix}.kind", _("Say which figure this is."))
@@ -473,7 +482,7 @@ def _json_licences(raw, currency, parse, names: JsonNames, errors) -> list | Non
             continue
         _reject_unknown(entry, JSON_LICENCE_FIELDS, errors, prefix=f"{prefix}.")
         license_type = parse.choice(entry.get("license_type"), f"{prefix}.license_type",
-                                    LicenseType.values)
+                                    CHOICES["license_type"])
         if license_type is None:
             if entry.get("license_type") is None:
                 errors.add(f"{prefix}.license_type", _("Say which licence this price is for."))

@@ -1,6 +1,6 @@
-"""Step 3, plan: inside the row's transaction, the report is looked up by product code
-and locked, the wanted state is compared with the stored one and validated with the
-models' own full_clean plus the feed's rules (a Plan of what differs)."""
+"""Step 3, plan: the stored report (locked, see ``stored``) is compared with the wanted
+state, which is validated with the models' own full_clean plus the feed's rules (a
+Plan of what differs). Planning only reads."""
 
 import hashlib
 from dataclasses import dataclass, field
@@ -10,14 +10,13 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from reports import feed_guards, services
 from reports.models import (
-    Category,
     KeyStatistic,
     KeyStatisticKind,
     LicenseOption,
@@ -36,6 +35,12 @@ from reports.importing.common import (
     STATISTIC_YEAR_DEFAULTS,
 )
 from reports.importing.decode import LicenceInput, ReportInput, StatisticInput
+from reports.importing.stored import (
+    TocLine,
+    locked_report,
+    stored_toc,
+    translations_by_language,
+)
 
 
 # --- Step 3: working out the changes -------------------------------------------------
@@ -53,6 +58,9 @@ class ImportOptions:
     # few publishers many times.
     publisher_ids: dict[str, int] = field(default_factory=dict)
     publisher_names: dict[int, str] = field(default_factory=dict)
+    # A dry run's publishers "would be created" by an earlier chunk (rolled back): the
+    # note is given once, on the first row that names it, as an import gives it.
+    noted_publishers: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -60,12 +68,6 @@ class PdfFile:
     path: Path
     name: str  # storage name, fingerprinted: equal content, equal name
     pages: int
-
-
-@dataclass
-class TocLine:
-    depth: int
-    titles: dict[str, str]  # language → title
 
 
 @dataclass
@@ -97,47 +99,6 @@ class Plan:
         self.changes.append(key or name)
 
 
-def _reports_to_plan():
-    """Stored reports with everything a feed row can change, locked until commit."""
-    return Report.objects.select_for_update(of=("self",)).prefetch_related(
-        "translations",
-        Prefetch("categories", queryset=Category.objects.only("id")),
-        "key_statistics",
-        "license_options",
-    )
-
-
-def _locked_report(product_code: str) -> Report | None:
-    """The stored report with everything a feed row can change, locked for this row."""
-    return _reports_to_plan().filter(product_code=product_code).first()
-
-
-def locked_reports(product_codes: list[str]) -> dict[str, Report | None]:
-    """The stored reports of a chunk's rows, locked, in one set of queries: every code
-    asked for is a key, None when there is no such report (a row to create)."""
-    found = {report.product_code: report
-             for report in _reports_to_plan().filter(product_code__in=product_codes)}
-    return {code: found.get(code) for code in product_codes}
-
-
-def _stored_toc(report: Report) -> list[TocLine]:
-    """The stored table of contents as plain values: one query, no model objects (a
-    TOC is most of what a row holds, and most rows of a re-import are unchanged)."""
-    rows = (
-        TocTranslation.objects.filter(master__report=report)
-        .order_by("master__position", "master_id")
-        .values_list("master_id", "master__depth", "language_code", "title")
-    )
-    lines: dict[int, TocLine] = {}
-    for entry_id, depth, language, title in rows:
-        lines.setdefault(entry_id, TocLine(depth, {})).titles[language] = title
-    return list(lines.values())
-
-
-def translations_by_language(instance) -> dict:
-    return {translation.language_code: translation for translation in instance.translations.all()}
-
-
 def plan_report(item: ReportInput, options: ImportOptions, errors: RowErrors,
                 stored: dict[str, Report | None] | None = None) -> Plan:
     """What the row changes. ``stored``: the chunk's reports from locked_reports(); a
@@ -145,7 +106,7 @@ def plan_report(item: ReportInput, options: ImportOptions, errors: RowErrors,
     if stored is not None and item.product_code in stored:
         report = stored[item.product_code]
     else:
-        report = _locked_report(item.product_code)
+        report = locked_report(item.product_code)
     plan = Plan(report=report or Report(product_code=item.product_code), is_new=report is None)
     _plan_publisher(plan, item, options, errors)
     _plan_files(plan, item, options, errors)
@@ -210,9 +171,10 @@ def _plan_publisher(plan: Plan, item: ReportInput, options: ImportOptions, error
         plan.new_publisher = publisher
         plan.publisher_name = publisher.name
         plan.change_field("publisher", publisher)
-        note = (_("Publisher “%(name)s” would be created.") if options.dry_run
-                else _("Publisher “%(name)s” created."))
-        plan.notes.append(note % {"name": item.publisher})
+        if item.publisher.lower() not in options.noted_publishers:
+            note = (_("Publisher “%(name)s” would be created.") if options.dry_run
+                    else _("Publisher “%(name)s” created."))
+            plan.notes.append(note % {"name": item.publisher})
         return
     options.publisher_ids[item.publisher.lower()] = publisher_id
     plan.publisher_name = options.publisher_names[publisher_id]
@@ -445,7 +407,7 @@ def _plan_toc(plan: Plan, item: ReportInput, errors: RowErrors) -> None:
     wanted = _toc_lines(item.toc, errors)
     if wanted is None:
         return
-    stored = [] if plan.is_new else _stored_toc(plan.report)
+    stored = [] if plan.is_new else stored_toc(plan.report)
     if stored != wanted:
         plan.toc = wanted
         plan.changes += [("toc", language) for language in item.toc]

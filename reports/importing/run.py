@@ -1,7 +1,9 @@
 """One row (decode, plan, write in its own transaction) and the whole feed."""
 
+import gc
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,8 +34,14 @@ from reports.importing.common import (
 )
 from reports.importing.read import Feed, RawRow
 from reports.importing.decode import DECODERS
-from reports.importing.plan import ImportOptions, locked_reports, plan_report, validate_plan
-from reports.importing.write import can_write_together, write_new_reports, write_plan
+from reports.importing.plan import ImportOptions, Plan, plan_report, validate_plan
+from reports.importing.stored import locked_reports
+from reports.importing.write import (
+    can_write_together,
+    write_new_publisher,
+    write_new_reports,
+    write_plan,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +54,14 @@ class Chunk:
     """Rows imported in one transaction (see import_feed)."""
 
     stored: dict  # product code → stored report, locked (locked_reports)
+    new_publishers: dict = field(default_factory=dict)  # id → name, stored by its rows
     new_plans: list = field(default_factory=list)  # inserted together at the end
     kept_files: list = field(default_factory=list)  # stored by its rows
+
+
+class ChunkBroken(Exception):
+    """A row's checks hit a database error outside any savepoint of its own: the
+    chunk's transaction cannot go on, so its rows are imported one by one."""
 
 
 def import_row(raw: RawRow, decode, options: ImportOptions, seen: dict[str, str],
@@ -63,6 +77,8 @@ def import_row(raw: RawRow, decode, options: ImportOptions, seen: dict[str, str]
     """
     try:
         return _import_row(raw, decode, options, seen, chunk)
+    except ChunkBroken:
+        raise
     except Exception:
         logger.exception("feed row %s (%s) broke the import", raw.label, raw.product_code_hint)
         return RowResult(raw.label, raw.product_code_hint, Outcome.FAILED, errors=[FieldError(
@@ -83,24 +99,32 @@ def _import_row(raw: RawRow, decode, options: ImportOptions, seen: dict[str, str
         return _failed(raw, code, errors)
     stored_files: list = []
     try:
-        with transaction.atomic():
-            plan = plan_report(item, options, errors, chunk.stored if chunk else None)
-            validate_plan(plan, errors)
-            if errors:
-                raise RowInvalid(errors.items)
-            if chunk is not None and not options.dry_run and can_write_together(plan):
+        if chunk is None:
+            with transaction.atomic():  # locks the stored report for this row
+                plan = _checked_plan(item, options, errors, None)
+                _write_row(plan, options, stored_files)
+        else:
+            # The chunk locked its stored reports already, and checking a row only
+            # reads: a savepoint (two round trips) is opened only for a row that
+            # writes now. New reports wait for the chunk's INSERTs.
+            # A dry run writes its chunk as the import would, and the chunk's
+            # transaction takes it all back (_import_chunk).
+            try:
+                plan = _checked_plan(item, options, errors, chunk.stored)
+            except DatabaseError as error:
+                raise ChunkBroken from error
+            if can_write_together(plan):
+                if plan.new_publisher is not None:
+                    # Stored now, in the row's savepoint, so that the report can go
+                    # in with the chunk's others and the next rows find it.
+                    with transaction.atomic():
+                        write_new_publisher(plan)
+                    _remember_new_publisher(plan, options, chunk)
                 chunk.new_plans.append(plan)
-            elif plan.changed and not options.dry_run:
-                write_plan(plan, stored_files)
-                if plan.is_new:  # its listing was filled before the INSERT
-                    services.catalogue_changed_by_this_transaction()
-                else:
-                    services.refresh_listing(report_id=plan.report.pk)
             elif plan.changed:
-                # A dry run writes too, so the database has its say (constraints,
-                # locks), and then takes it all back.
-                write_plan(plan, stored_files=None)
-                transaction.set_rollback(True)
+                with transaction.atomic():
+                    _write_row(plan, options, stored_files, in_chunk=True)
+                _remember_new_publisher(plan, options, chunk)
     except RowInvalid:
         return _failed(raw, code, errors)
     except DatabaseError as error:
@@ -117,6 +141,45 @@ def _import_row(raw: RawRow, decode, options: ImportOptions, seen: dict[str, str
                else Outcome.UPDATED if plan.changed else Outcome.UNCHANGED)
     changes = [] if plan.is_new else _unique(errors.names.label(key) for key in plan.changes)
     return RowResult(raw.label, code, outcome, changes=changes, notes=plan.notes)
+
+
+def _checked_plan(item, options: ImportOptions, errors: RowErrors, stored) -> Plan:
+    plan = plan_report(item, options, errors, stored)
+    validate_plan(plan, errors)
+    if errors:
+        raise RowInvalid(errors.items)
+    return plan
+
+
+def _write_row(plan: Plan, options: ImportOptions, stored_files: list, *,
+               in_chunk: bool = False) -> None:
+    """Write a checked plan inside the row's own transaction or savepoint."""
+    if not plan.changed:
+        return
+    if options.dry_run:
+        # A dry run writes too, so the database has its say (constraints, locks),
+        # and then takes it all back: a row of its own now, a chunk's row with the
+        # chunk. No file is stored, no listing refreshed, no cached page touched.
+        write_plan(plan, stored_files=None)
+        if not in_chunk:
+            transaction.set_rollback(True)
+        return
+    write_plan(plan, stored_files)
+    if plan.is_new:  # its listing was filled before the INSERT
+        services.catalogue_changed_by_this_transaction()
+    else:
+        services.refresh_listing(report_id=plan.report.pk)
+
+
+def _remember_new_publisher(plan: Plan, options: ImportOptions, chunk: Chunk) -> None:
+    """The chunk's next rows naming the publisher a row created find it without a
+    query (forgotten again should the chunk not commit, or a dry run's be rolled
+    back: see _import_chunk)."""
+    publisher = plan.new_publisher
+    if publisher is not None and publisher.pk is not None:
+        options.publisher_ids[publisher.name.lower()] = publisher.pk
+        options.publisher_names[publisher.pk] = publisher.name
+        chunk.new_publishers[publisher.pk] = publisher.name
 
 
 def _unique(names: Iterable[str]) -> list[str]:
@@ -166,7 +229,7 @@ def import_feed(
     # building it once at the end, as seed_catalog does, gained nothing here (GIN's
     # pending list keeps each insert cheap; bench/README.md), while searches on the
     # live site would scan the table meanwhile.
-    with services.one_catalogue_change():
+    with services.one_catalogue_change(), _feed_left_out_of_collections():
         for start in range(0, len(rows), CHUNK_ROWS):
             summary.rows += _import_chunk(rows[start:start + CHUNK_ROWS], decode, options, seen)
             reset_queries()  # with DEBUG on, Django would keep every statement
@@ -182,6 +245,23 @@ def import_feed(
     return summary
 
 
+@contextmanager
+def _feed_left_out_of_collections() -> Iterator[None]:
+    """The objects alive when the import starts (the parsed feed: millions for 10,000
+    rows) are left out of the garbage collector's passes until it ends.
+
+    Each row makes many short-lived objects, and each full collection scanned the
+    whole feed again; they are not garbage (the feed is read until the end), so
+    nothing is kept longer than it would be. gc.freeze() is process-wide: what other
+    threads hold at that moment is left out of the passes too, until the end.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def _import_chunk(rows: list[RawRow], decode, options: ImportOptions,
                   seen: dict[str, str]) -> list[RowResult]:
     """Rows in one transaction, each in its own savepoint, new reports inserted together
@@ -194,7 +274,17 @@ def _import_chunk(rows: list[RawRow], decode, options: ImportOptions,
             results = [import_row(raw, decode, options, seen, chunk) for raw in rows]
             if chunk.new_plans:
                 write_new_reports(chunk.new_plans)
-                services.catalogue_changed_by_this_transaction()
+                if not options.dry_run:
+                    services.catalogue_changed_by_this_transaction()
+            if options.dry_run:
+                # Written as the import would write them, so that the database has
+                # its say; then the whole chunk is taken back, the publishers it
+                # created too: the next chunk creates them again, without a note.
+                transaction.set_rollback(True)
+                options.noted_publishers |= {name.lower() for name in chunk.new_publishers.values()}
+                options.publisher_ids = {name: publisher_id for name, publisher_id
+                                         in options.publisher_ids.items()
+                                         if publisher_id not in chunk.new_publishers}
         return results
     except Exception:
         # Every row passed its own checks, so the database refused the reports inserted

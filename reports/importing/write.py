@@ -11,7 +11,9 @@ from reports import services
 from reports.models import KeyStatistic, LicenseOption, Report, TocEntry
 from reports.importing.common import ReportTranslation, TocTranslation
 from reports.importing.decode import LicenceInput, StatisticInput
-from reports.importing.plan import PdfFile, Plan, TocLine, translations_by_language
+from reports.importing.inserts import insert_outline, insert_values
+from reports.importing.plan import PdfFile, Plan
+from reports.importing.stored import TocLine, translations_by_language
 
 
 # --- Step 4: writing ----------------------------------------------------------------
@@ -20,9 +22,7 @@ from reports.importing.plan import PdfFile, Plan, TocLine, translations_by_langu
 def write_plan(plan: Plan, stored_files: list | None) -> None:
     """Save what the plan changes. ``stored_files`` None (a dry run): no file is stored."""
     report = plan.report
-    if plan.new_publisher is not None:
-        plan.new_publisher.save()
-        report.publisher = plan.new_publisher
+    write_new_publisher(plan)
     for name, pdf in plan.files.items():
         stored = pdf.name if stored_files is None else _store_pdf(report, name, pdf, stored_files)
         setattr(report, name, stored)
@@ -50,10 +50,20 @@ def write_plan(plan: Plan, stored_files: list | None) -> None:
         _write_toc(report, plan.toc, entries)
 
 
+def write_new_publisher(plan: Plan) -> None:
+    """Store the publisher the row names when it is new (once) and point the report at it."""
+    if plan.new_publisher is None:
+        return
+    if plan.new_publisher.pk is None:
+        plan.new_publisher.save()
+    plan.report.publisher = plan.new_publisher
+
+
 def can_write_together(plan: Plan) -> bool:
-    """Whether a plan's report can go into write_new_reports(): a new report, with no
-    file to store and no publisher to create first (those go one by one)."""
-    return plan.is_new and not plan.files and plan.new_publisher is None
+    """Whether a plan's report can go into write_new_reports(): a new report with no
+    file to store (those go one by one). A publisher it names for the first time is
+    stored before, in the row's own savepoint (write_new_publisher)."""
+    return plan.is_new and not plan.files
 
 
 def write_new_reports(plans: list[Plan]) -> None:
@@ -88,31 +98,23 @@ def write_new_reports(plans: list[Plan]) -> None:
         _send(post_save, report, using, created=True)
     for translation in translations:
         _send(post_save, translation, using, created=True)
-    through = Report.categories.through
-    through.objects.bulk_create(
-        through(report_id=plan.report.pk, category_id=category_id)
+    # The children as plain values (reports.importing.inserts): no model instances.
+    insert_values(Report.categories.through, ("report", "category"), [
+        (plan.report.pk, category_id)
         for plan in plans for category_id in sorted(plan.category_ids or ())
-    )
-    KeyStatistic.objects.bulk_create(
-        _statistic_row(plan.report, position, statistic)
+    ])
+    insert_values(KeyStatistic, STATISTIC_COLUMNS, [
+        _statistic_values(plan.report.pk, position, statistic)
         for plan in plans for position, statistic in enumerate(plan.statistics or (), start=1)
-    )
-    LicenseOption.objects.bulk_create(
-        LicenseOption(report=plan.report, license_type=licence.license_type,
-                      price=licence.price, currency=licence.currency)
+    ])
+    insert_values(LicenseOption, ("report", "license_type", "price", "currency"), [
+        (plan.report.pk, licence.license_type, licence.price, licence.currency)
         for plan in plans for licence in plan.licences or ()
-    )
-    lines = [(plan.report, position, line) for plan in plans
-             for position, line in enumerate(plan.toc or (), start=1)]
-    entries = TocEntry.objects.bulk_create(
-        TocEntry(report=report, position=position, depth=line.depth)
-        for report, position, line in lines
-    )
-    TocTranslation.objects.bulk_create(
-        TocTranslation(master=entry, language_code=language, title=title)
-        for entry, (_report, _position, line) in zip(entries, lines)
-        for language, title in line.titles.items()
-    )
+    ])
+    insert_outline(TocEntry, [
+        (plan.report.pk, position, line.depth, line.titles)
+        for plan in plans for position, line in enumerate(plan.toc or (), start=1)
+    ])
 
 
 def _send(signal, instance, using: str, **extra) -> None:
@@ -120,10 +122,12 @@ def _send(signal, instance, using: str, **extra) -> None:
                 update_fields=None, **extra)
 
 
-def _statistic_row(report: Report, position: int, statistic: StatisticInput) -> KeyStatistic:
-    return KeyStatistic(report=report, kind=statistic.kind, position=position,
-                        year=statistic.year, amount=statistic.amount,
-                        currency=statistic.currency or "", percentage=statistic.percentage)
+STATISTIC_COLUMNS = ("report", "kind", "position", "year", "amount", "currency", "percentage")
+
+
+def _statistic_values(report_id: int, position: int, statistic: StatisticInput) -> tuple:
+    return (report_id, statistic.kind, position, statistic.year, statistic.amount,
+            statistic.currency or "", statistic.percentage)
 
 
 def _stored(plan: Plan, related_name: str) -> list:
