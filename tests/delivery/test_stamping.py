@@ -11,6 +11,7 @@ import io
 import re
 import shutil
 import subprocess
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -403,6 +404,36 @@ def test_long_master_shares_one_overlay(long_master, pdftotext):
         }
         assert len(stamps) == 1
     assert len(data) < long_master.stat().st_size + 40_000
+
+
+def test_compressed_master_streams_are_copied_as_they_are(long_master, tmp_path, pdftotext):
+    """A master whose pages are deflated under a one-filter array, `/Filter [/FlateDecode]`
+    (as reportlab writes it without ASCII85, like the demo masters): the copy keeps each
+    page's compressed bytes as they were, never inflated and deflated again (here they
+    were deflated at level 1, which qpdf would not reproduce), and the pages read the same."""
+    master = tmp_path / "flate-array-master.pdf"
+    with pikepdf.open(long_master) as pdf:
+        for page in pdf.pages[:40]:
+            contents = page.obj.Contents
+            contents.write(zlib.compress(contents.read_bytes(), 1), filter=pikepdf.Name.FlateDecode)
+            contents.Filter = pikepdf.Array([pikepdf.Name.FlateDecode])  # write() names it bare
+        del pdf.pages[40:]
+        pdf.save(master, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    with pikepdf.open(master) as pdf:
+        assert all(page.obj.Contents.Filter == pikepdf.Array([pikepdf.Name.FlateDecode])
+                   for page in pdf.pages)
+        before = [page.obj.Contents.read_raw_bytes() for page in pdf.pages]
+
+    data, _ = stamp_to_bytes(master, LicenceStamp(**ANN))
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for page, raw in zip(pdf.pages[1:], before, strict=True):
+            master_stream = page.obj.Contents[1]  # between the stamp's "q" and its drawing
+            assert master_stream.Filter == pikepdf.Name.FlateDecode
+            assert master_stream.read_raw_bytes() == raw
+    texts = page_texts(pdftotext, data)
+    assert "Body p40 " in texts[40]
+    assert "Licence L-0A1B2C3D4E5F" in flat(texts[40])
 
 
 def test_concurrent_stamps_do_not_mix(mixed_master, pdftotext):
