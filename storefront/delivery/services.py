@@ -18,7 +18,7 @@ from django.utils.translation import gettext, override
 
 from reports.models import DeliveryMode
 from reports.storage import local_copy
-from storefront.delivery import DeliveryError, mailer
+from storefront.delivery import DeliveryError, mailer, stamping
 from storefront.delivery.models import DownloadGrant, DownloadLog, StampedCopy, new_licence_id
 from storefront.delivery.stamping import LicenceStamp, stamp_licence
 from storefront.orders import services as order_services
@@ -314,6 +314,21 @@ def _mail_links(order: Order, downloads: list[dict]) -> None:
         },
     )
     mailer.send(message)  # over the process's kept connection
+
+
+def prepare_worker() -> None:
+    """Load once, before a worker's pool starts, what every delivery uses: the stamp's
+    fonts and PDF libraries (stamping.warm_up), the delivery mail's templates and the
+    translation catalogues. Pool processes forked afterwards share it, so the first
+    delivery of each is as fast as the next (bench/README.md, "Delivery burst")."""
+    from django.template.loader import get_template
+
+    stamping.warm_up()
+    for name in ("emails/delivery.txt", "emails/delivery.html"):
+        get_template(name)
+    for language, _name in settings.LANGUAGES:
+        with override(language):
+            gettext("Your report is ready: order %(number)s")
 
 
 def download_url(grant: DownloadGrant) -> str:
