@@ -280,11 +280,18 @@ def _send_delivery_mail(order: Order, *, force: bool = False) -> bool:
     if order.delivery_mailed_at is not None and not force:
         return False
     _refuse_if_access_ended(order)
-    downloads = []
-    for line in order.lines.select_related("copy"):
-        grant = DownloadGrant.objects.usable().filter(copy__line=line).order_by("-expires_at").first()
-        if grant is not None:
-            downloads.append({"line": line, "grant": grant})
+    # Each line's latest usable link, in the lines' order: one query for any number of lines.
+    latest = {}
+    for grant in (
+        DownloadGrant.objects.usable()
+        .filter(copy__line__order=order)
+        .select_related("copy__line")
+        .order_by("-expires_at", "-pk")
+    ):
+        latest.setdefault(grant.copy.line_id, grant)
+    downloads = [
+        {"line": grant.copy.line, "grant": grant} for _line_id, grant in sorted(latest.items())
+    ]
     if not downloads:
         return False
     _mail_links(order, downloads)
