@@ -3,7 +3,7 @@
 Celery worker (median, p95, max), with the stamping time per order.
 
     .venv/bin/python bench/delivery_latency.py [--orders 50] [--senders 4]
-        [--pool prefork] [--concurrency 2] [--prefetch-multiplier N] [--pace mail]
+        [--pool prefork|threads|solo] [--concurrency 2] [--prefetch-multiplier N] [--pace mail]
         [--database-url postgres://postgres@127.0.0.1:5432/storefront_bench_delivery]
         [--redis-url redis://127.0.0.1:6379/14] [--storage local|bucket|both]
 
