@@ -31,6 +31,7 @@ from storefront.delivery.stamping import (
     check_master,
     footer_text,
     stamp_licence,
+    warm_up,
 )
 
 ISSUED = date(2026, 11, 24)
@@ -470,6 +471,32 @@ def no_cjk_font(tmp_path, monkeypatch, settings):
     fonts.reset()
     yield empty
     fonts.reset()
+
+
+def test_warm_up_registers_the_cjk_font_before_any_stamp():
+    """A worker warms up before its pool forks: the font is found and parsed then, so
+    no pool process pays for it on its first delivery."""
+    fonts.reset()
+    try:
+        warm_up()
+        assert fonts._registered is not None
+        assert fonts._registered.name == fonts.CJK_FONT_NAME
+    finally:
+        fonts.reset()
+
+
+def test_warm_up_without_a_cjk_font_warns_and_leaves_the_error_to_chinese_stamps(
+    mixed_master, no_cjk_font, caplog
+):
+    warm_up()  # does not raise: Latin stamps work without the font
+
+    assert fonts._registered is None
+    assert any("stamp warm-up" in record.getMessage() and record.levelname == "WARNING"
+               for record in caplog.records)
+    english, _ = stamp_to_bytes(mixed_master, LicenceStamp(**ANN))
+    assert english.startswith(b"%PDF")
+    with pytest.raises(StampFontMissing):
+        stamp_to_bytes(mixed_master, LicenceStamp(**LI_WEI))
 
 
 def test_missing_font_is_a_clear_error(mixed_master, no_cjk_font):
