@@ -14,7 +14,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 # In parallel (pytest-xdist), one process per core up to four; `PYTEST_ARGS=` runs it in one.
 PYTEST_ARGS ?= -n auto --maxprocesses 4
 
-.PHONY: run test install install-dev messages system-packages services check-python bench clean
+.PHONY: run test install install-dev messages system-packages services check-python bench clean delivery-worker
 
 check-python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "Python 3.11 or newer is needed"'
@@ -61,6 +61,13 @@ test: install-dev messages services
 	@command -v npm >/dev/null || $(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES=npm
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The delivery worker with the settings the README's "Workers and beat" gives and
+# bench/README.md measured (prefork, one process per core on 2 cores); needs REDIS_URL.
+DELIVERY_WORKER_ARGS ?= -Q delivery --pool=prefork --concurrency=2 -n delivery@%h
+delivery-worker: install messages
+	@test -n "$$REDIS_URL" || { echo "set REDIS_URL (the broker) first"; exit 1; }
+	$(BIN)/celery -A storefront worker $(DELIVERY_WORKER_ARGS)
 
 bench: install-dev
 	$(BIN)/python bench/catalogue_throughput.py

@@ -3,7 +3,7 @@
 Celery worker (median, p95, max), with the stamping time per order.
 
     .venv/bin/python bench/delivery_latency.py [--orders 50] [--senders 4]
-        [--pool prefork] [--concurrency 2] [--prefetch-multiplier N] [--pace mail]
+        [--pool prefork|threads|solo] [--concurrency 2] [--prefetch-multiplier N] [--pace mail]
         [--database-url postgres://postgres@127.0.0.1:5432/storefront_bench_delivery]
         [--redis-url redis://127.0.0.1:6379/14] [--storage local|bucket|both]
 
@@ -446,7 +446,7 @@ def start_worker(args, env) -> subprocess.Popen:
         "--loglevel=INFO", "-Q", "delivery,mail,celery", "-n", "delivery-bench@%h",
         "--without-heartbeat", "--without-gossip", "--without-mingle",
     ]
-    if args.pool == "prefork":
+    if args.pool in ("prefork", "threads"):
         command.insert(5, f"--concurrency={args.concurrency}")
     if args.prefetch_multiplier is not None:
         command.append(f"--prefetch-multiplier={args.prefetch_multiplier}")
@@ -1050,7 +1050,7 @@ def parse_args(argv=None):
                         help="PDFs on the local disk (default), in a bucket of a SeaweedFS S3 "
                              "server started by the run, or both runs one after the other, "
                              "side by side")
-    parser.add_argument("--pool", choices=["prefork", "solo"], default="prefork")
+    parser.add_argument("--pool", choices=["prefork", "threads", "solo"], default="prefork")
     parser.add_argument("--concurrency", type=int, default=2, help="pool processes (prefork)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--prefetch-multiplier", type=int, default=None,
@@ -1256,7 +1256,7 @@ def main(argv=None) -> int:
         print("Starting the worker and gunicorn", flush=True)
         start_worker(args, env)
         start_gunicorn(args, env, port)
-        print(f"  worker: {args.pool}" + (f", {args.concurrency} processes" if args.pool == "prefork" else "")
+        print(f"  worker: {args.pool}" + (f", {args.concurrency} processes" if args.pool != "solo" else "")
               + f"; gunicorn {args.workers} sync workers on {site_url}", flush=True)
 
         print("Creating orders", flush=True)
@@ -1337,7 +1337,7 @@ def main(argv=None) -> int:
             "pace": args.pace, "storage": args.storage, "worker_pool": args.pool,
             "smtp_sink": "tests/smtp_sink.py as is (Nagle on)" if args.sink_nagle else
                          "tests/smtp_sink.py with TCP_NODELAY on accepted sockets",
-            "worker_concurrency": args.concurrency if args.pool == "prefork" else 1,
+            "worker_concurrency": args.concurrency if args.pool != "solo" else 1,
             "gunicorn_workers": args.workers, "debug": False,
             "database": urlsplit(args.database_url).path.lstrip("/"), "redis_url": args.redis_url,
             "languages": "alternating en / zh-hans", "goal_p95_ms": GOAL_SECONDS * 1000,
@@ -1359,7 +1359,7 @@ def main(argv=None) -> int:
     load = info["load_average"]
     print()
     print(f"Command: `{command}`")
-    print(f"Worker: {args.pool}" + (f" -c {args.concurrency}" if args.pool == "prefork" else "")
+    print(f"Worker: {args.pool}" + (f" -c {args.concurrency}" if args.pool != "solo" else "")
           + f"; gunicorn {args.workers} sync workers; pace {args.pace}; storage {args.storage}; sink "
           + ("as is (Nagle on)" if args.sink_nagle else "TCP_NODELAY") + "; "
           f"master {master['pages']} pages ({master['bytes'] / 1e6:.1f} MB), copies "

@@ -30,19 +30,20 @@ def stamp_seat_copies(*, order: Order, written: list[str]) -> list[int]:
     into ``written`` (removed by the caller if the transaction fails). Returns the
     ids of the order's seats whose current holder has not been invited yet.
     """
+    # One query for both answers (an order without seats costs one, not two).
     has_copy = StampedCopy.objects.filter(seat=OuterRef("pk"), seat_revision=OuterRef("revision"))
-    for seat in (
-        Seat.objects.filter(order=order).exclude(Exists(has_copy)).select_related("line__report")
-    ):
-        copy = services._stamp_copy(
-            order=order, line=seat.line, licensee=seat.holder_name, written=written, seat=seat
-        )
-        services.new_grant(copy)
-    return list(
-        Seat.objects.filter(order=order).exclude(invited_revision=F("revision")).values_list(
-            "pk", flat=True
-        )
+    order_seats = list(
+        Seat.objects.filter(order=order)
+        .annotate(has_copy=Exists(has_copy))
+        .select_related("line__report")
     )
+    for seat in order_seats:
+        if not seat.has_copy:
+            copy = services._stamp_copy(
+                order=order, line=seat.line, licensee=seat.holder_name, written=written, seat=seat
+            )
+            services.new_grant(copy)
+    return [seat.pk for seat in order_seats if seat.invited_revision != seat.revision]
 
 
 def send_seat_invitation(*, seat_id: int) -> bool:

@@ -4,7 +4,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
-from celery.signals import worker_process_shutdown
+from celery.signals import worker_init, worker_process_shutdown
 from django.conf import settings
 
 from storefront.delivery import mailer, seats, services
@@ -17,6 +17,15 @@ logger = logging.getLogger(__name__)
 def close_kept_mail_connection(**kwargs) -> None:
     """A pool process ending says goodbye to the mail server (QUIT) on its way out."""
     mailer.close()
+
+
+@worker_init.connect
+def prepare_worker(**kwargs) -> None:
+    """Before the pool starts (and forks): fonts, PDF libraries, mail templates loaded once."""
+    try:
+        services.prepare_worker()
+    except Exception:  # a cold first delivery is slower, not wrong: the worker still starts
+        logger.exception("delivery warm-up failed; the first deliveries load what they need")
 
 
 def _describe(error: Exception) -> str:

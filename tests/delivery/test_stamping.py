@@ -11,6 +11,7 @@ import io
 import re
 import shutil
 import subprocess
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -30,6 +31,7 @@ from storefront.delivery.stamping import (
     check_master,
     footer_text,
     stamp_licence,
+    warm_up,
 )
 
 ISSUED = date(2026, 11, 24)
@@ -405,6 +407,36 @@ def test_long_master_shares_one_overlay(long_master, pdftotext):
     assert len(data) < long_master.stat().st_size + 40_000
 
 
+def test_compressed_master_streams_are_copied_as_they_are(long_master, tmp_path, pdftotext):
+    """A master whose pages are deflated under a one-filter array, `/Filter [/FlateDecode]`
+    (as reportlab writes it without ASCII85, like the demo masters): the copy keeps each
+    page's compressed bytes as they were, never inflated and deflated again (here they
+    were deflated at level 1, which qpdf would not reproduce), and the pages read the same."""
+    master = tmp_path / "flate-array-master.pdf"
+    with pikepdf.open(long_master) as pdf:
+        for page in pdf.pages[:40]:
+            contents = page.obj.Contents
+            contents.write(zlib.compress(contents.read_bytes(), 1), filter=pikepdf.Name.FlateDecode)
+            contents.Filter = pikepdf.Array([pikepdf.Name.FlateDecode])  # write() names it bare
+        del pdf.pages[40:]
+        pdf.save(master, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    with pikepdf.open(master) as pdf:
+        assert all(page.obj.Contents.Filter == pikepdf.Array([pikepdf.Name.FlateDecode])
+                   for page in pdf.pages)
+        before = [page.obj.Contents.read_raw_bytes() for page in pdf.pages]
+
+    data, _ = stamp_to_bytes(master, LicenceStamp(**ANN))
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for page, raw in zip(pdf.pages[1:], before, strict=True):
+            master_stream = page.obj.Contents[1]  # between the stamp's "q" and its drawing
+            assert master_stream.Filter == pikepdf.Name.FlateDecode
+            assert master_stream.read_raw_bytes() == raw
+    texts = page_texts(pdftotext, data)
+    assert "Body p40 " in texts[40]
+    assert "Licence L-0A1B2C3D4E5F" in flat(texts[40])
+
+
 def test_concurrent_stamps_do_not_mix(mixed_master, pdftotext):
     people = [("Ann Lee", "en"), ("李伟", "zh-hans"), ("Bob Stone", "en"), ("王芳", "zh-hans")] * 2
 
@@ -439,6 +471,32 @@ def no_cjk_font(tmp_path, monkeypatch, settings):
     fonts.reset()
     yield empty
     fonts.reset()
+
+
+def test_warm_up_registers_the_cjk_font_before_any_stamp():
+    """A worker warms up before its pool forks: the font is found and parsed then, so
+    no pool process pays for it on its first delivery."""
+    fonts.reset()
+    try:
+        warm_up()
+        assert fonts._registered is not None
+        assert fonts._registered.name == fonts.CJK_FONT_NAME
+    finally:
+        fonts.reset()
+
+
+def test_warm_up_without_a_cjk_font_warns_and_leaves_the_error_to_chinese_stamps(
+    mixed_master, no_cjk_font, caplog
+):
+    warm_up()  # does not raise: Latin stamps work without the font
+
+    assert fonts._registered is None
+    assert any("stamp warm-up" in record.getMessage() and record.levelname == "WARNING"
+               for record in caplog.records)
+    english, _ = stamp_to_bytes(mixed_master, LicenceStamp(**ANN))
+    assert english.startswith(b"%PDF")
+    with pytest.raises(StampFontMissing):
+        stamp_to_bytes(mixed_master, LicenceStamp(**LI_WEI))
 
 
 def test_missing_font_is_a_clear_error(mixed_master, no_cjk_font):
