@@ -95,7 +95,8 @@ def _import_row(raw: RawRow, decode, options: ImportOptions, seen: dict[str, str
                 if plan.is_new:  # its listing was filled before the INSERT
                     services.catalogue_changed_by_this_transaction()
                 else:
-                    services.refresh_listing(report_id=plan.report.pk)
+                    # Its product page is built on its next request, not per row.
+                    services.refresh_listing(report_id=plan.report.pk, prepare_pages=False)
             elif plan.changed:
                 # A dry run writes too, so the database has its say (constraints,
                 # locks), and then takes it all back.
