@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import F, FilteredRelation, Q
+from django.db.models import F
 from django.http import Http404
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
@@ -91,7 +91,7 @@ def fingerprint(language: str) -> str:
         settings.INVOICE_TAX_LABEL,
         settings.SITE_URL,
         settings.SHOP_NAME,
-        settings.LANGUAGES,
+        [code for code, _name in settings.LANGUAGES],  # the names are lazy translations
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
@@ -234,31 +234,27 @@ def pages_changed(reports) -> int:
 
 def prepare_missing(*, progress=None) -> int:
     """Build every page that is missing or stale, in every language; how many."""
+    revisions = dict(Report.objects.order_by("pk").values_list("pk", "page_revision"))
     built = 0
     for language, _name in settings.LANGUAGES:
         current = fingerprint(language)
+        stored = {
+            report_id: (revision, built_with)
+            for report_id, revision, built_with in PreparedPage.objects.filter(
+                language_code=language
+            ).values_list("report_id", "revision", "fingerprint")
+        }
         with override(language):
-            stale = (
-                Report.objects.annotate(
-                    page=FilteredRelation(
-                        "prepared_pages", condition=Q(prepared_pages__language_code=language)
-                    )
-                )
-                .filter(
-                    Q(page__id__isnull=True)
-                    | ~Q(page__revision=F("page_revision"))
-                    | ~Q(page__fingerprint=current)
-                )
-                .order_by("pk")
-                .values_list("pk", "page_revision")
-            )
-            for report_id, revision in list(stale):
+            for report_id, revision in revisions.items():
+                if stored.get(report_id) == (revision, current):
+                    continue
                 report = selectors.report_for_preview_by_id(report_id)
-                if report is not None:
-                    _store(report_id, revision, language, prepare(report))
-                    built += 1
-                    if progress:
-                        progress(built)
+                if report is None:  # deleted meanwhile
+                    continue
+                _store(report_id, revision, language, prepare(report))
+                built += 1
+                if progress:
+                    progress(built)
     return built
 
 

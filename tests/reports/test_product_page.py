@@ -283,23 +283,24 @@ def test_a_feed_import_update_shows_at_once(client, cache_off, tmp_path):
         "published_on": "2025-11-03",
         "delivery_mode": "on_order",
         "delivery_days": 2,
-        "status": "published",
         "translations": {
             "en": {"title": "Gadget Market First Edition", "summary": "<p>Gadgets sell.</p>"},
             "zh-hans": {"title": "小工具市场第一版", "summary": "<p>小工具畅销。</p>"},
         },
-        "licence_options": [{"license_type": "single_user", "price": "3949", "currency": "USD"}],
+        "licences": [{"license_type": "single_user", "price": 3949}],
     }
     path = tmp_path / "feed.json"
     path.write_text(json.dumps({"reports": [feed]}))
-    call_command("import_reports", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+    call_command("import_reports", str(path), "--publish", stdout=io.StringIO(),
+                 stderr=io.StringIO())
     report = Report.objects.get(product_code="FEED-1")
     assert "Gadget Market First Edition" in page_of(client, report)
 
     feed["translations"]["en"]["title"] = "Gadget Market Second Edition"
-    feed["licence_options"][0]["price"] = "4111"
+    feed["licences"][0]["price"] = 4111
     path.write_text(json.dumps({"reports": [feed]}))
-    call_command("import_reports", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+    call_command("import_reports", str(path), "--publish", stdout=io.StringIO(),
+                 stderr=io.StringIO())
 
     report = Report.objects.get(product_code="FEED-1")
     page = page_of(client, report)
