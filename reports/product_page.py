@@ -223,6 +223,11 @@ def prepare_pages(*, report_id: int) -> int:
     for language, _name in settings.LANGUAGES:
         with override(language):
             report = selectors.report_for_preview_by_id(report_id)
+            if report.shown_language is None:
+                # Nothing to show in this language yet (a draft with a Chinese title
+                # only): no page, and none of an older text either.
+                PreparedPage.objects.filter(report_id=report_id, language_code=language).delete()
+                continue
             _store(report_id, revision, language, prepare(report))
     return revision
 
@@ -250,7 +255,7 @@ def prepare_missing(*, progress=None) -> int:
                 if stored.get(report_id) == (revision, current):
                     continue
                 report = selectors.report_for_preview_by_id(report_id)
-                if report is None:  # deleted meanwhile
+                if report is None or report.shown_language is None:  # deleted, or no text
                     continue
                 _store(report_id, revision, language, prepare(report))
                 built += 1
