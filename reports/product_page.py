@@ -15,6 +15,7 @@ with other templates, translations or settings (its fingerprint), is never shown
 is built again first. ``manage.py prepare_report_pages`` builds the missing ones.
 """
 
+import dataclasses
 import functools
 import hashlib
 from dataclasses import dataclass
@@ -66,8 +67,10 @@ SLOT_MARKS = {name: mark_safe(f"<!--product-page-slot:{name}-->") for name in SL
 
 @functools.cache
 def _code_fingerprint() -> str:
-    """The templates and compiled translations of this process, hashed once."""
+    """The templates, compiled translations and head fields of this process, hashed once."""
     digest = hashlib.sha256(str(FORMAT).encode())
+    # The stored head is PageHead's fields: another set of fields is another format.
+    digest.update(repr([field.name for field in dataclasses.fields(seo.PageHead)]).encode())
     for name in PREPARED_TEMPLATES:
         origin = get_template(name).origin.name
         digest.update(Path(origin).read_bytes())
