@@ -380,7 +380,10 @@ def _related_rows(report_id: int, publisher_id: int, categories: list, limit: in
         ]
         for closeness, condition in enumerate(conditions)
     ]
-    rows = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+    if connection.features.supports_slicing_ordering_in_compound:
+        rows = branches[0].union(*branches[1:], all=True)
+    else:  # SQLite (a local run): no LIMIT inside a UNION, one query per branch
+        rows = [row for branch in branches for row in branch]
     ranked = sorted(rows, key=lambda row: (row["closeness"], _newest_key(row)))
     shown: dict[int, dict] = {}
     for row in ranked:
