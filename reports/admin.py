@@ -596,6 +596,20 @@ class CategoryAdmin(CatalogueChangeAdminMixin, TranslatableAdmin):
             return {"slug": ("name",)}
         return {}
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:  # a new category has no reports yet
+            services.category_changed(category_id=obj.pk)
+
+    def delete_model(self, request, obj):
+        services.category_changed(category_id=obj.pk)  # before its reports leave it
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for category_id in queryset.values_list("pk", flat=True):
+            services.category_changed(category_id=category_id)
+        super().delete_queryset(request, queryset)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "parent":
             kwargs["queryset"] = categories_with_names()
@@ -620,6 +634,11 @@ class PublisherAdmin(CatalogueChangeAdminMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "website")
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ("name", "slug")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            services.publisher_changed(publisher_id=obj.pk)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "website":

@@ -83,6 +83,17 @@ class DeliveryMode(models.TextChoices):
     ON_ORDER = "on_order", _("Delivered on order, within the promised business days")
 
 
+def is_visible(status: str, publish_at, now=None) -> bool:
+    """Whether buyers may see a report in this status with this publish time (the
+    rule of ReportQuerySet.published(), for a row already read)."""
+    now = now or timezone.now()
+    if status == ReportStatus.PUBLISHED:
+        return publish_at is None or publish_at <= now
+    if status == ReportStatus.SCHEDULED:
+        return publish_at is not None and publish_at <= now
+    return False
+
+
 class ReportQuerySet(TranslatableQuerySet):
     def purchasable(self):
         """Reports that can be delivered once paid: a master PDF, or delivered on order."""
@@ -195,6 +206,9 @@ class Report(TranslatableModel):
     price_currency = models.CharField(
         _("price currency"), max_length=3, blank=True, editable=False
     )
+    # Raised by every edit of what the product page shows (reports/product_page.py):
+    # a prepared page of an older revision is rebuilt before it is shown.
+    page_revision = models.PositiveIntegerField(_("page revision"), default=0, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -276,12 +290,7 @@ class Report(TranslatableModel):
         )
 
     def is_visible(self, now=None) -> bool:
-        now = now or timezone.now()
-        if self.status == ReportStatus.PUBLISHED:
-            return self.publish_at is None or self.publish_at <= now
-        if self.status == ReportStatus.SCHEDULED:
-            return self.publish_at is not None and self.publish_at <= now
-        return False
+        return is_visible(self.status, self.publish_at, now)
 
     def clean(self):
         super().clean()
@@ -635,3 +644,37 @@ class SamplePage(models.Model):
                 "digest": self.digest,
             },
         )
+
+
+class PreparedPage(models.Model):
+    """A report's product page in one language, rendered when the listing is saved.
+
+    Written and read by reports/product_page.py only: the HTML holds slots for what
+    changes per request (prices in the buyer's currency, related reports).
+    """
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="prepared_pages"
+    )
+    language_code = models.CharField(_("language"), max_length=15)
+    # The report's page_revision, and the templates, translations and settings it was
+    # built with: either differing, it is built again.
+    revision = models.PositiveIntegerField(_("revision"))
+    fingerprint = models.CharField(_("fingerprint"), max_length=32)
+    title = models.TextField(_("title"))
+    description = models.TextField(_("description"), blank=True)
+    html = models.TextField(_("HTML"))
+    head = models.JSONField(_("head"))
+    data = models.JSONField(_("data"))
+
+    class Meta:
+        verbose_name = _("prepared product page")
+        verbose_name_plural = _("prepared product pages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "language_code"], name="preparedpage_one_per_language"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.report_id} {self.language_code}"

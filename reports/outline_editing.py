@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from reports.models import Report, Segment, TocEntry
 from reports.outline import OutlineError, OutlineLine, parse_numbered_outline
+from reports.product_page import pages_changed
 from reports.services import catalogue_changed_by_this_transaction
 
 ENGLISH = settings.PARLER_DEFAULT_LANGUAGE_CODE
@@ -165,6 +166,9 @@ def save_outline(
     else:
         ids = [entry.pk for entry in entries]
         _translate(kind, entries, lines, language_code)
+    # The product page shows the outline: built again on its next request (the admin's
+    # refresh_listing() that follows builds it at once).
+    pages_changed(Report.objects.filter(pk=report_id))
     catalogue_changed_by_this_transaction()
     return ids
 

@@ -12,6 +12,7 @@ The buyer's currency is active for the request (set by CurrencyMiddleware), so t
 catalogue cache keys its pages by it (reports/page_cache.py).
 """
 
+import contextlib
 import contextvars
 import datetime
 from dataclasses import dataclass
@@ -65,8 +66,25 @@ def remember_currency(request, code: str) -> None:
     request._buyer_currency = code
 
 
+_currency_override = contextvars.ContextVar("currency_override", default=None)
+
+
+@contextlib.contextmanager
+def rendering_in(code: str):
+    """Prices rendered meanwhile are for a buyer of ``code`` (pages prepared ahead,
+    reports/product_page.py), whoever the request is for."""
+    token = _currency_override.set(code)
+    try:
+        yield
+    finally:
+        _currency_override.reset(token)
+
+
 def active_currency() -> str:
     """The buyer's currency for the request being served; the language default outside one."""
+    override = _currency_override.get()
+    if override is not None:
+        return override
     request = _active_request.get()
     return buyer_currency(request) if request is not None else default_currency()
 

@@ -25,6 +25,7 @@ from django.db import transaction
 from PIL import Image, ImageDraw, ImageFont
 
 from reports.models import Report, SamplePage
+from reports.product_page import prepare_pages
 from reports.services import catalogue_changed_by_this_transaction
 from reports.storage import private_storage
 
@@ -183,6 +184,7 @@ def render_sample_pages(*, report_id: int) -> int:
                 )
                 for page, name in zip(rendered, stored)
             )
+            prepare_pages(report_id=report_id)  # "look inside" is on the product page
             catalogue_changed_by_this_transaction()
     except BaseException as failure:
         for name in stored:  # no file without its row

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
-from reports import currencies, page_cache, pricing
+from reports import currencies, page_cache, pricing, product_page
 from reports.chinese import to_traditional
 from reports.models import (
     DeliveryMode,
@@ -59,11 +59,13 @@ def fill_listing(report: Report, *, publisher_name: str, translations, options) 
 
 
 @transaction.atomic
-def refresh_listing(*, report_id: int) -> Report:
-    """Recompute a report's search text and "price from" after an edit.
+def refresh_listing(*, report_id: int, prepare_pages: bool = True) -> Report:
+    """Recompute a report's search text and "price from" after an edit, and build its
+    product page in every language (reports/product_page.py).
 
-    Idempotent; changes only the denormalised columns, and after commit marks
-    the cached catalogue pages stale.
+    Idempotent; changes only the denormalised columns and the prepared pages, and
+    after commit marks the cached catalogue pages stale. ``prepare_pages=False`` (a
+    bulk writer) leaves the pages to be built on their next request.
     """
     report = (
         Report.objects.select_related("publisher")
@@ -82,6 +84,10 @@ def refresh_listing(*, report_id: int) -> Report:
         price_from=report.price_from,
         price_currency=report.price_currency,
     )
+    if prepare_pages:
+        product_page.prepare_pages(report_id=report_id)
+    else:
+        product_page.pages_changed(Report.objects.filter(pk=report_id))
     add_words_of_report(report)  # "did you mean" learns a newly published title's words
     catalogue_changed_by_this_transaction()
     return report
@@ -331,6 +337,19 @@ def publish_due_reports(*, now: datetime | None = None) -> int:
     return published
 
 
+def category_changed(*, category_id: int) -> None:
+    """A category renamed, moved or about to be deleted: the product pages of its
+    reports (breadcrumb, JSON-LD, related reports) are built again on their next request."""
+    product_page.pages_changed(Report.objects.filter(categories__id=category_id))
+    catalogue_changed_by_this_transaction()
+
+
+def publisher_changed(*, publisher_id: int) -> None:
+    """A publisher renamed: its reports' product pages are built again on their next request."""
+    product_page.pages_changed(Report.objects.filter(publisher_id=publisher_id))
+    catalogue_changed_by_this_transaction()
+
+
 # --- Translations ----------------------------------------------------------------
 
 
@@ -347,7 +366,10 @@ def mark_translation_reviewed(
         reviewed_at=now or timezone.now(), machine_converted=False
     )
     if updated:
-        catalogue_changed_by_this_transaction()  # a reviewed draft now shows to buyers
+        # A reviewed draft now shows to buyers (built on the next request, or by the
+        # refresh_listing() that follows in the admin).
+        product_page.pages_changed(Report.objects.filter(pk=report_id))
+        catalogue_changed_by_this_transaction()
     return bool(updated)
 
 

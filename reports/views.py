@@ -1,4 +1,4 @@
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
@@ -22,17 +22,17 @@ from reports import (
     catalogue_memo,
     page_cache,
     page_shell,
-    pricing,
+    product_page,
     search,
     selectors,
     seo,
     sitemaps,
 )
 from reports.forms import CatalogueFilterForm
-from reports.outline import outline_tree
 from reports.search_index import search_text_in_script
 from reports.services import normalise_search_text
 from reports.storage import private_storage
+
 
 def report_list(request):
     """The catalogue: search, filter by category or publisher, sort, paginate."""
@@ -337,7 +337,7 @@ def report_detail(request, product_code, slug):
         return cached
     content = page_cache.cached_content(
         page_cache.content_key("detail", product_code),
-        lambda: _detail_content(request, selectors.visible_report(product_code)),
+        lambda: product_page.stored_content(product_code),
         seconds_until_change=selectors.seconds_until_next_publication,
     )
     canonical_slug = content.facts["slug"]
@@ -354,86 +354,6 @@ def report_detail(request, product_code, slug):
 def report_by_code(request, product_code):
     """Redirects permanently to the report's canonical address; 404 unless published."""
     return report_detail(request, product_code, slug="")
-
-
-def _contact_url(product_code: str, kind: str) -> str:
-    return f"{reverse('inquiries:contact')}?{urlencode({'report': product_code, 'kind': kind})}"
-
-
-def _detail_content(request, report) -> page_cache.CatalogueContent:
-    """A report's page content; the caller chooses which reports may be shown."""
-    if report is None:
-        raise Http404(_("There is no published report with this product code."))
-    # Drafts in a preview are never kept: their outline may change without an edit's bump.
-    keep = report.is_visible()
-    license_options = list(report.license_options.all())
-    categories = list(report.categories.all())
-    sample_pages = list(report.sample_pages.all())
-    context = {
-        "report": report,
-        "key_statistics": list(report.key_statistics.all()),
-        # One price per licence, in the buyer's currency where it has one.
-        "license_options": pricing.choose_options(license_options, pricing.active_currency()),
-        "sample_pages": sample_pages,
-        "outline": _outline(report, has_sample=bool(sample_pages), keep=keep),
-        "categories": categories,
-        "related_reports": cards.rendered(selectors.related_reports(report)),
-        "shown_language": report.shown_language,
-        # The contact form with the report and the kind preset; the same for every
-        # visitor, so the page can stay cached.
-        "question_url": _contact_url(report.product_code, "question"),
-        "sample_url": _contact_url(report.product_code, "sample"),
-    }
-    description = seo.description_of(report)
-    path = report.get_absolute_url()
-    product = seo.product_data(
-        report=report,
-        license_options=license_options,
-        categories=categories,
-        url=seo.absolute_url(path),
-        description=description,
-    )
-    return page_cache.CatalogueContent(
-        title=report.title,
-        meta_description=description,
-        html=page_cache.render_content(request, "reports/report_detail.html", context),
-        head=seo.page_head(
-            path=path, title=report.title, description=description, og_type="product", data=product
-        ),
-        facts={"slug": report.slug},
-    )
-
-
-@dataclass(frozen=True)
-class RenderedOutline:
-    html: SafeString
-    has_segments: bool
-    has_toc: bool
-
-
-def _outline(report, *, has_sample: bool, keep: bool) -> RenderedOutline:
-    """The segmentation and TOC sections, rendered once per report, language and version
-    (a new sample's pages change the version too), with what the section menu needs."""
-
-    def build():
-        outline = selectors.report_outline(report.pk)
-        context = {
-            "toc_open": outline.toc[: selectors.TOC_PREVIEW_ENTRIES],
-            "toc_more": outline.toc[selectors.TOC_PREVIEW_ENTRIES :],
-            "segments": outline_tree(outline.segments),
-            "shown_language": report.shown_language,
-            "has_sample": has_sample,
-            "sample_url": _contact_url(report.product_code, "sample"),
-        }
-        return RenderedOutline(
-            html=mark_safe(render_to_string("reports/report_outline.html", context)),
-            has_segments=bool(outline.segments),
-            has_toc=bool(outline.toc),
-        )
-
-    if not keep:
-        return build()
-    return catalogue_memo.memoised(("outline", report.pk, has_sample), build)
 
 
 # --- Look inside -----------------------------------------------------------------
@@ -478,7 +398,10 @@ def report_preview(request, product_code):
     if not (request.user.is_staff and request.user.has_perm("reports.view_report")):
         raise Http404(_("There is no published report with this product code."))
     report = selectors.report_for_preview(product_code)
-    content = _detail_content(request, report)
+    if report is None:
+        raise Http404(_("There is no published report with this product code."))
+    # Built from the report as it is now, never stored: a draft changes without a revision.
+    content = product_page.content(product_page.prepare(report), report_id=report.pk)
     context = {
         **page_cache.page_context(request, content),
         "report": report,

@@ -168,7 +168,8 @@ def _write_row(plan: Plan, options: ImportOptions, stored_files: list, *,
     if plan.is_new:  # its listing was filled before the INSERT
         services.catalogue_changed_by_this_transaction()
     else:
-        services.refresh_listing(report_id=plan.report.pk)
+        # Its product page is built on its next request, not per row.
+        services.refresh_listing(report_id=plan.report.pk, prepare_pages=False)
 
 
 def _remember_new_publisher(plan: Plan, options: ImportOptions, chunk: Chunk) -> None:
