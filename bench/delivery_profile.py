@@ -149,7 +149,7 @@ def main(argv=None) -> int:
         spans.wrap(services, "_save_copy", "save copy (storage + row)")
         spans.wrap(services, "_mail_links", "mail (render + SMTP)")
         spans.wrap(mailer, "send", "SMTP send")
-        spans.wrap(stamping, "_build_overlay", "reportlab overlay")
+        spans.wrap(stamping, "build_overlay", "reportlab overlay")
         spans.wrap(CursorWrapper, "execute", "SQL execute")
         spans.wrap(type(connections["default"]), "_commit", "commit")
         statements = []

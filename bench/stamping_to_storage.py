@@ -131,7 +131,7 @@ def _bare_to_file(master: str, output) -> None:
 
 
 def _deliver(master, storage, name: str, stamp) -> str:
-    """storefront.delivery.services._stamp_copy's file handling, without the database."""
+    """storefront.delivery.services.stamp_copy's file handling, without the database."""
     from storefront.delivery.services import _TemporaryCopy, _remove_if_left
     from storefront.delivery.stamping import stamp_licence
 

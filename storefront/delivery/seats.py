@@ -39,7 +39,7 @@ def stamp_seat_copies(*, order: Order, written: list[str]) -> list[int]:
     )
     for seat in order_seats:
         if not seat.has_copy:
-            copy = services._stamp_copy(
+            copy = services.stamp_copy(
                 order=order, line=seat.line, licensee=seat.holder_name, written=written, seat=seat
             )
             services.new_grant(copy)
@@ -117,7 +117,7 @@ def renew_seat_link(*, seat_id: int) -> bool:
     with transaction.atomic():
         order_id = Seat.objects.values_list("order_id", flat=True).get(pk=seat_id)
         order = Order.objects.select_for_update().get(pk=order_id)
-        services._refuse_if_access_ended(order)
+        services.refuse_if_access_ended(order)
         seat = Seat.objects.select_for_update().get(pk=seat_id)
         copy = StampedCopy.objects.filter(seat=seat, seat_revision=seat.revision).first()
         if copy is None or DownloadGrant.objects.usable().filter(copy=copy).exists():

@@ -39,7 +39,7 @@ class AccessEnded(DeliveryError):
     """A dispute or a full refund ended the order's access: no link is handed out again."""
 
 
-def _refuse_if_access_ended(order: Order) -> None:
+def refuse_if_access_ended(order: Order) -> None:
     if order.access_ended_at is not None:
         raise AccessEnded(
             f"Access to order {order.number} has ended ({order.access_ended_reason}); "
@@ -52,10 +52,10 @@ def _refuse_if_access_ended(order: Order) -> None:
 
 def _stamp_line(line: OrderLine, order: Order, written: list[str]) -> StampedCopy:
     """Stamp the buyer's copy of a line and save its row; the file's name goes into ``written``."""
-    return _stamp_copy(order=order, line=line, licensee=order.full_name, written=written)
+    return stamp_copy(order=order, line=line, licensee=order.full_name, written=written)
 
 
-def _stamp_copy(
+def stamp_copy(
     *, order: Order, line: OrderLine, licensee: str, written: list[str], seat: Seat | None = None
 ) -> StampedCopy:
     """Stamp one copy of a line for ``licensee`` (the buyer, or a seat's holder)."""
@@ -250,7 +250,7 @@ def deliver_again(*, order_id: int) -> bool:
     dispute or a full refund. Returns whether a mail went out.
     """
     order = Order.objects.get(pk=order_id)
-    _refuse_if_access_ended(order)
+    refuse_if_access_ended(order)
     if order.status not in (OrderStatus.PAID, OrderStatus.DELIVERED):
         return False
     if order.delivery_mailed_at is None:
@@ -279,7 +279,7 @@ def _send_delivery_mail(order: Order, *, force: bool = False) -> bool:
     """send_delivery_mail for an order locked by the caller's transaction."""
     if order.delivery_mailed_at is not None and not force:
         return False
-    _refuse_if_access_ended(order)
+    refuse_if_access_ended(order)
     # Each line's latest usable link, in the lines' order: one query for any number of lines.
     latest = {}
     for grant in (
@@ -513,7 +513,7 @@ def request_fresh_links(*, order_id: int, reason: str) -> str:
     """
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
-        _refuse_if_access_ended(order)
+        refuse_if_access_ended(order)
         if order.status != OrderStatus.DELIVERED:
             return FreshLinks.NOT_DELIVERED
         if order.fresh_links_requested_at is not None:

@@ -18,6 +18,9 @@ What a stamped copy carries:
   /LicenseeCompany, /LicenceType, /OrderNumber, /LicenceId, /LicenceIssued) and in
   XMP (dc:rights, dc:description, pdf:Keywords, xmpRights:Marked / UsageTerms).
 
+The stamp's facts and wording are storefront/delivery/licence_stamp.py; the overlay
+is drawn by storefront/delivery/stamp_overlay.py.
+
 How: the overlay is drawn with reportlab into memory, one page per distinct page
 size (plus the cover), with the fonts embedded once. pikepdf opens it, turns each
 overlay page into ONE Form XObject shared by every master page of that size, and
@@ -38,10 +41,8 @@ from __future__ import annotations
 import io
 import logging
 import os
-import re
 import shutil
 import tempfile
-import threading
 import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -51,20 +52,18 @@ from typing import BinaryIO
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, NumberTree, ObjectStreamMode, Pdf, String
-from reportlab import rl_config
-from reportlab.lib.colors import HexColor
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from storefront.delivery import DeliveryError, StampError
-from storefront.delivery.fonts import (
-    LATIN_BOLD_FONT,
-    LATIN_FONT,
-    StampFontMissing,
-    font_for,
-    missing_glyphs,
-    needs_cjk_font,
+from storefront.delivery.fonts import StampFontMissing
+from storefront.delivery.licence_stamp import (
+    LANGUAGES,
+    LicenceStamp,
+    StampResult,
+    footer_text,
+    one_line,
 )
+from storefront.delivery.stamp_overlay import build_overlay, check_fonts
 
 __all__ = [
     "DeliveryError",
@@ -81,224 +80,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-LANGUAGES = ("en", "zh-hans", "zh-hant")
-CHINESE = ("zh-hans", "zh-hant")
-
-# Footer: small, grey, centred in the bottom margin of the visible page.
-FOOTER_SIZES = (6.5, 6.0, 5.5, 5.0)  # tried in turn to keep the footer on one line
-FOOTER_CENTRE = 20.0  # pt above the bottom edge of the visible page (clear of printer margins)
-FOOTER_SIDE_MARGIN = 28.0
-FOOTER_GREY = 0.42
-SEPARATOR = " · "
-
-BRAND = HexColor("#1f3a5f")
-ACCENT = HexColor("#d9822b")
-MUTED = HexColor("#5f6b76")
 
 # Buffered in memory up to this size, then in a temporary file.
 SPOOL_BYTES = 64 * 1024 * 1024
-
-WORDING = {
-    "en": {
-        "licensed_to": "Licensed to {licensee}",
-        "licensed_to_company": "Licensed to {licensee}, {company}",
-        "order": "Order {order_number}",
-        "licence": "Licence {licence_id}",
-        "site_segment": "Site: {site}",
-        "site": "Site",
-        "heading": "Licensed copy",
-        "report": "Report",
-        "licensee": "Licensee",
-        "company": "Company",
-        "licence_type": "Licence",
-        "order_number": "Order number",
-        "licence_id": "Licence ID",
-        "issued_on": "Issued on",
-        "terms_heading": "Terms of use (summary)",
-        "terms": (
-            "This copy of the report is licensed, not sold, to the licensee named above "
-            "under this licence: {licence_type}. It may be read, printed, copied and shared "
-            "only as far as that licence allows; the licence terms agreed at purchase apply "
-            "in full.",
-            "Every page of this copy is stamped with this licence. Removing, altering or "
-            "hiding the stamp, or passing the copy on to anyone the licence does not cover, "
-            "is not permitted.",
-            "For questions about this licence, or to extend it to more users, quote the "
-            "order number and the licence ID above.",
-        ),
-        "page_label": "Licence",
-        "rights": "Licensed to {who} under this licence: {licence_type}; order {order_number}, "
-        "licence {licence_id}, issued {issued_on}.",
-    },
-    "zh-hans": {
-        "licensed_to": "授权给 {licensee}",
-        "licensed_to_company": "授权给 {licensee}（{company}）",
-        "order": "订单 {order_number}",
-        "licence": "许可编号 {licence_id}",
-        "site_segment": "地点：{site}",
-        "site": "地点",
-        "heading": "授权副本",
-        "report": "报告",
-        "licensee": "被许可人",
-        "company": "公司",
-        "licence_type": "许可类型",
-        "order_number": "订单号",
-        "licence_id": "许可编号",
-        "issued_on": "签发日期",
-        "terms_heading": "使用条款（摘要）",
-        "terms": (
-            "本报告副本按「{licence_type}」授予上述被许可人使用，而非出售。阅读、打印、"
-            "复制和分享仅限于该许可允许的范围；购买时约定的许可条款完全适用。",
-            "本副本的每一页均带有本许可的标记。不得删除、修改或遮盖该标记，也不得将本副本"
-            "提供给许可范围以外的任何人。",
-            "如对本许可有疑问，或需将许可扩展至更多用户，请提供上述订单号和许可编号。",
-        ),
-        "page_label": "许可",
-        "rights": "授权给 {who}，许可类型：{licence_type}；订单 {order_number}，"
-        "许可编号 {licence_id}，签发日期 {issued_on}。",
-    },
-    "zh-hant": {
-        "licensed_to": "授權給 {licensee}",
-        "licensed_to_company": "授權給 {licensee}（{company}）",
-        "order": "訂單 {order_number}",
-        "licence": "許可編號 {licence_id}",
-        "site_segment": "地點：{site}",
-        "site": "地點",
-        "heading": "授權副本",
-        "report": "報告",
-        "licensee": "被許可人",
-        "company": "公司",
-        "licence_type": "許可類型",
-        "order_number": "訂單號",
-        "licence_id": "許可編號",
-        "issued_on": "簽發日期",
-        "terms_heading": "使用條款（摘要）",
-        "terms": (
-            "本報告副本按「{licence_type}」授予上述被許可人使用，而非出售。閱讀、列印、"
-            "複製和分享僅限於該許可允許的範圍；購買時約定的許可條款完全適用。",
-            "本副本的每一頁均帶有本許可的標記。不得刪除、修改或遮蓋該標記，也不得將本副本"
-            "提供給許可範圍以外的任何人。",
-            "如對本許可有疑問，或需將許可擴充至更多使用者，請提供上述訂單號和許可編號。",
-        ),
-        "page_label": "許可",
-        "rights": "授權給 {who}，許可類型：{licence_type}；訂單 {order_number}，"
-        "許可編號 {licence_id}，簽發日期 {issued_on}。",
-    },
-}
-
-
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
-
-
-# --- The stamp -----------------------------------------------------------------------
-
-
-def _clean(value) -> str:
-    """One line of text: whitespace (newlines, tabs) collapsed, control characters out."""
-    text = "" if value is None else str(value)
-    text = "".join(c if c.isprintable() or c.isspace() else " " for c in text)
-    return " ".join(text.split())
-
-
-@dataclass(frozen=True)
-class LicenceStamp:
-    """What a stamped copy says about its licence. Text is normalised to one line each."""
-
-    licensee: str  # person, may be Chinese (李伟)
-    company: str  # may be Chinese or empty
-    licence_type: str  # already worded for the reader: "Single user licence" / "单用户许可"
-    order_number: str
-    licence_id: str
-    issued_on: date
-    language: str = "en"  # "en", "zh-hans" or "zh-hant": wording of the stamp's fixed texts
-    site: str = ""  # the company location a site licence covers
-    issuer: str = ""  # the shop that issued the copy: the PDF's Creator
-    author: str = ""  # the report's publisher: the PDF's Author when the master names none
-
-    def __post_init__(self):
-        for name in ("licensee", "company", "licence_type", "order_number", "licence_id", "site",
-                     "issuer", "author"):
-            object.__setattr__(self, name, _clean(getattr(self, name)))
-        for name in ("licensee", "licence_type", "order_number", "licence_id"):
-            if not getattr(self, name):
-                raise StampError(f"The licence stamp needs a {name.replace('_', ' ')}.")
-        issued_on = self.issued_on
-        if isinstance(issued_on, datetime):
-            object.__setattr__(self, "issued_on", issued_on.date())
-        elif not isinstance(issued_on, date):
-            raise StampError(f"issued_on must be a date, not {issued_on!r}.")
-        language = (self.language or "en").strip().lower().replace("_", "-")
-        if language.startswith(("zh-hant", "zh-tw", "zh-hk", "zh-mo")):
-            language = "zh-hant"
-        elif language.startswith("zh"):
-            language = "zh-hans"
-        elif language.split("-")[0] == "en":
-            language = "en"
-        if language not in LANGUAGES:
-            raise StampError(
-                f"Unknown stamp language {self.language!r}: use one of {', '.join(LANGUAGES)}."
-            )
-        object.__setattr__(self, "language", language)
-
-    @property
-    def wording(self) -> dict:
-        return WORDING[self.language]
-
-    def footer_segments(self) -> list[str]:
-        wording = self.wording
-        who = (
-            wording["licensed_to_company"] if self.company else wording["licensed_to"]
-        ).format(licensee=self.licensee, company=self.company)
-        site = [wording["site_segment"].format(site=self.site)] if self.site else []
-        return [
-            who,
-            *site,
-            self.licence_type,
-            wording["order"].format(order_number=self.order_number),
-            self.issued_on.isoformat(),
-            wording["licence"].format(licence_id=self.licence_id),
-        ]
-
-    def issued_on_display(self) -> str:
-        day = self.issued_on
-        if self.language in CHINESE:
-            return f"{day.year}年{day.month}月{day.day}日"
-        return f"{day.day} {MONTHS[day.month - 1]} {day.year}"  # not strftime: locale-bound
-
-    def texts(self) -> list[str]:
-        """Every text the stamp draws (to check the fonts can show them)."""
-        wording = self.wording
-        fixed = [v for v in wording.values() if isinstance(v, str)]
-        return [*self.footer_segments(), self.company, *fixed, *self.terms()]
-
-    def terms(self) -> list[str]:
-        return [text.format(licence_type=self.licence_type) for text in self.wording["terms"]]
-
-    def rights_statement(self) -> str:
-        who = f"{self.licensee}, {self.company}" if self.company else self.licensee
-        if self.language in CHINESE and self.company:
-            who = f"{self.licensee}（{self.company}）"
-        return self.wording["rights"].format(
-            who=who,
-            licence_type=self.licence_type,
-            order_number=self.order_number,
-            licence_id=self.licence_id,
-            issued_on=self.issued_on.isoformat(),
-        )
-
-
-@dataclass(frozen=True)
-class StampResult:
-    pages: int  # pages of the stamped copy (master_pages, + 1 with the cover page)
-    master_pages: int
-    bytes_written: int
-
-
-def footer_text(stamp: LicenceStamp) -> str:
-    """The footer line as printed on every page (one line when the page is wide enough)."""
-    return SEPARATOR.join(stamp.footer_segments())
-
 
 # --- Page geometry -------------------------------------------------------------------
 
@@ -368,234 +152,6 @@ def _number(value: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
-# --- Drawing the overlay (reportlab) -------------------------------------------------
-
-# reportlab's TrueType font object keeps per-file read state while it subsets the
-# font on save, so documents using it are built one at a time.
-_reportlab_lock = threading.RLock()
-
-_CJK_CHAR = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
-
-
-def _width(text: str, font: str, size: float) -> float:
-    return stringWidth(text, font, size)
-
-
-def _tokens(text: str) -> list[str]:
-    """Break opportunities: after spaces, and around every CJK character."""
-    tokens, current = [], ""
-    for char in text:
-        if _CJK_CHAR.match(char):
-            if current:
-                tokens.append(current)
-            tokens.append(char)
-            current = ""
-        else:
-            if current and current[-1].isspace() and not char.isspace():
-                tokens.append(current)
-                current = ""
-            current += char
-    if current:
-        tokens.append(current)
-    return tokens
-
-
-def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """Greedy line breaking; widths add up (reportlab applies no kerning)."""
-    lines, current, current_width = [], "", 0.0
-    for token in _tokens(text):
-        if current and current_width + _width(token.rstrip(), font, size) > width:
-            lines.append(current.rstrip())
-            current, current_width = "", 0.0
-            token = token.lstrip()
-        current += token
-        current_width += _width(token, font, size)
-        if current_width > width and _width(current.rstrip(), font, size) > width:
-            # A single token wider than the line: split it by characters.
-            pieces, piece, piece_width = [], "", 0.0
-            for char in current.rstrip():
-                char_width = _width(char, font, size)
-                if piece and piece_width + char_width > width:
-                    pieces.append(piece)
-                    piece, piece_width = "", 0.0
-                piece += char
-                piece_width += char_width
-            lines.extend(pieces)
-            current, current_width = piece, piece_width
-    if current.strip() or not lines:
-        lines.append(current.rstrip())
-    return lines
-
-
-def _footer_lines(segments: list[str], width: float) -> tuple[list[tuple[str, str]], float]:
-    """[(line, font)], font size: one line if it fits at a readable size, else several."""
-    text = SEPARATOR.join(segments)
-    font = font_for(text)
-    for size in FOOTER_SIZES:
-        if _width(text, font, size) <= width:
-            return [(text, font)], size
-    size = FOOTER_SIZES[1]
-    lines, current = [], ""
-    for segment in segments:
-        candidate = f"{current}{SEPARATOR}{segment}" if current else segment
-        if current and _width(candidate, font_for(candidate), size) > width:
-            lines.append(current)
-            current = segment
-        else:
-            current = candidate
-    lines.append(current)
-    wrapped = []
-    for line in lines:
-        line_font = font_for(line)
-        wrapped.extend((part, line_font) for part in _wrap(line, line_font, size, width))
-    return wrapped, size
-
-
-def _draw_footer(canvas: Canvas, stamp: LicenceStamp, width: float):
-    available = max(width - 2 * FOOTER_SIDE_MARGIN, width * 0.8)
-    lines, size = _footer_lines(stamp.footer_segments(), available)
-    leading = size * 1.3
-    top = FOOTER_CENTRE + (len(lines) - 1) * leading / 2 - size * 0.35
-    canvas.saveState()
-    canvas.setFillGray(FOOTER_GREY)
-    for index, (line, font) in enumerate(lines):
-        canvas.setFont(font, size)
-        canvas.drawCentredString(width / 2, top - index * leading, line)
-    canvas.restoreState()
-
-
-def _cover_layout(stamp: LicenceStamp, title: str, width: float):
-    """Draw operations of the licence page, top down: (y offset, callable(canvas, y))."""
-    wording = stamp.wording
-    ops = []
-    y = 0.0
-
-    def text_op(text, x, size, font, colour):
-        def draw(canvas, top):
-            canvas.setFillColor(colour)
-            canvas.setFont(font, size)
-            canvas.drawString(x, top, text)
-
-        return draw
-
-    def block(text, x, size, leading, colour, *, bold=False, max_width):
-        nonlocal y
-        font = font_for(text)
-        if bold and font == LATIN_FONT:
-            font = LATIN_BOLD_FONT
-        for line in _wrap(text, font, size, max_width):
-            y += leading
-            ops.append((y, text_op(line, x, size, font, colour)))
-
-    heading = wording["heading"]
-    block(heading, 0, 22, 26, BRAND, bold=True, max_width=width)
-    y += 10
-    rule_y = y
-
-    def rule(canvas, top):
-        canvas.setStrokeColor(ACCENT)
-        canvas.setLineWidth(1.6)
-        canvas.line(0, top, 96, top)
-
-    ops.append((rule_y, rule))
-    y += 10
-    if title:
-        block(wording["report"], 0, 9, 14, MUTED, max_width=width)
-        block(title, 0, 13, 17, BRAND, bold=True, max_width=width)
-        y += 12
-
-    label_width = 110 if stamp.language == "en" else 80
-    facts = [
-        (wording["licensee"], stamp.licensee),
-        (wording["company"], stamp.company),
-        (wording["site"], stamp.site),
-        (wording["licence_type"], stamp.licence_type),
-        (wording["order_number"], stamp.order_number),
-        (wording["licence_id"], stamp.licence_id),
-        (wording["issued_on"], stamp.issued_on_display()),
-    ]
-    facts = [(label, value) for label, value in facts if value]
-    # One font for every value, so that they look alike: bold Helvetica unless a
-    # value needs the CJK font (which has no bold face).
-    value_font = font_for("".join(value for _, value in facts))
-    if value_font == LATIN_FONT:
-        value_font = LATIN_BOLD_FONT
-    for label, value in facts:
-        label_font = font_for(label)
-        lines = _wrap(value, value_font, 11, width - label_width)
-        y += 18
-        ops.append((y, text_op(label, 0, 9.5, label_font, MUTED)))
-        for index, line in enumerate(lines):
-            if index:
-                y += 14
-            ops.append((y, text_op(line, label_width, 11, value_font, BRAND)))
-    y += 20
-    block(wording["terms_heading"], 0, 12, 18, BRAND, bold=True, max_width=width)
-    y += 2
-    for paragraph in stamp.terms():
-        block(paragraph, 0, 9.5, 14, HexColor("#222222"), max_width=width)
-        y += 6
-    return ops, y
-
-
-def _draw_cover(canvas: Canvas, stamp: LicenceStamp, title: str, size: tuple[float, float]):
-    width, height = size
-    margin = min(64.0, width * 0.1)
-    content_width = min(width - 2 * margin, 480.0)
-    ops, content_height = _cover_layout(stamp, title, content_width)
-    top_margin = min(90.0, height * 0.1)
-    available = height - top_margin - 60.0  # keep clear of the footer
-    scale = min(1.0, available / content_height) if content_height > 0 else 1.0
-    canvas.saveState()
-    canvas.translate(margin, height - top_margin)
-    canvas.scale(scale, scale)
-    for offset, draw in ops:
-        draw(canvas, -offset)
-    canvas.restoreState()
-    _draw_footer(canvas, stamp, width)
-
-
-def _build_overlay(stamp: LicenceStamp, sizes: list[tuple[float, float]],
-                   cover: tuple[float, float] | None, title: str) -> bytes:
-    """A PDF with one footer page per size, then the cover page if asked for."""
-    buffer = io.BytesIO()
-    with _reportlab_lock:
-        # Deflate only, without reportlab's default ASCII85 layer: 25 % fewer bytes for
-        # qpdf to decode and deflate again, and no ASCII85 encoding (a tenth of a
-        # delivery's CPU). rl_config is global: the previous value is put back.
-        previous_a85 = rl_config.useA85
-        rl_config.useA85 = 0
-        try:
-            canvas = Canvas(buffer, pagesize=sizes[0], invariant=1, pageCompression=1)
-            canvas.setProducer("storefront licence stamp")
-            for size in sizes:
-                canvas.setPageSize(size)
-                _draw_footer(canvas, stamp, size[0])
-                canvas.showPage()
-            if cover is not None:
-                canvas.setPageSize(cover)
-                _draw_cover(canvas, stamp, title, cover)
-                canvas.showPage()
-            canvas.save()
-        finally:
-            rl_config.useA85 = previous_a85
-    return buffer.getvalue()
-
-
-def _check_fonts(stamp: LicenceStamp, title: str):
-    """Fail early if Chinese text is stamped without a font for it; warn about boxes."""
-    texts = [*stamp.texts(), title]
-    needing = [text for text in texts if text and needs_cjk_font(text)]
-    if not needing:
-        return
-    lacking = missing_glyphs("".join(needing))  # raises StampFontMissing without a font
-    if lacking:
-        logger.warning(
-            "licence %s: the stamp font has no glyph for %r; those characters show as "
-            "boxes (the metadata keeps them)", stamp.licence_id, lacking
-        )
-
-
 # --- Reading and writing PDFs (pikepdf) ----------------------------------------------
 
 
@@ -649,7 +205,7 @@ def _info_text(value) -> str:
     if value is None:
         return ""
     try:
-        text = _clean(str(value))
+        text = one_line(str(value))
     except (pikepdf.PdfError, ValueError, UnicodeDecodeError):
         return ""
     return "" if text.lower() in _PLACEHOLDERS else text
@@ -856,7 +412,7 @@ def stamp_licence(master: str | Path | BinaryIO, output: BinaryIO, stamp: Licenc
         if master_pages == 0:
             raise StampError(f"Master PDF {description} has no pages.")
         title = _document_title(pdf)
-        _check_fonts(stamp, title if cover_page else "")
+        check_fonts(stamp, title if cover_page else "")
         size_index: dict[tuple[float, float], int] = {}
         sizes = []
         for placement in placements:
@@ -865,7 +421,7 @@ def stamp_licence(master: str | Path | BinaryIO, output: BinaryIO, stamp: Licenc
                 size_index[key] = len(sizes)
                 sizes.append(placement.size)
         cover_size = placements[0].size if cover_page else None
-        overlay_pdf = _build_overlay(stamp, sizes, cover_size, title)
+        overlay_pdf = build_overlay(stamp, sizes, cover_size, title)
         # A file on disk is written to directly (and cut back on failure), so a large
         # copy is never held in memory; any other output gets the copy only once it
         # is complete.

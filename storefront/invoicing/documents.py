@@ -52,7 +52,7 @@ def _lines_of(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-def _seller() -> list[str]:
+def seller_of_record() -> list[str]:
     rows = [settings.SELLER_LEGAL_NAME, *_lines_of(settings.SELLER_ADDRESS)]
     if settings.SELLER_TAX_ID:
         rows.append(_("Tax ID: %(tax_id)s") % {"tax_id": settings.SELLER_TAX_ID})
@@ -133,7 +133,7 @@ def invoice(invoice: Invoice) -> Document:
             filename=f"{invoice.number}.pdf",
             title=_("Invoice"),
             facts=facts,
-            seller=_seller(),
+            seller=seller_of_record(),
             buyer=_buyer(order),
             buyer_heading=_("Bill to"),
             lines=_order_lines(order),
@@ -172,7 +172,7 @@ def proforma(order: Order, *, invoice: Invoice | None = None) -> Document:
             filename=f"proforma-{order.number}.pdf",
             title=_("Pro-forma invoice"),
             facts=facts,
-            seller=_seller(),
+            seller=seller_of_record(),
             buyer=_buyer(order),
             buyer_heading=_("Bill to"),
             lines=_order_lines(order),
@@ -208,7 +208,7 @@ def credit_note(credit_note: CreditNote) -> Document:
             filename=f"{credit_note.number}.pdf",
             title=_("Credit note"),
             facts=facts,
-            seller=_seller(),
+            seller=seller_of_record(),
             buyer=_buyer(order),
             buyer_heading=_("Bill to"),
             lines=[

@@ -192,22 +192,12 @@ class RefundInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class OrderAdminForm(forms.ModelForm):
+class OrderAdminForm(tax_ids.TaxIdFormMixin, forms.ModelForm):
     """Staff correcting a buyer's VAT id follow the checkout's rules: invoices print it."""
 
     class Meta:
         model = Order
         fields = "__all__"
-
-    def clean(self):
-        cleaned = super().clean()
-        country, vat_id = cleaned.get("country"), cleaned.get("vat_id")
-        if vat_id and country:
-            try:
-                cleaned["vat_id"] = tax_ids.normalise_tax_id(country, vat_id)
-            except forms.ValidationError as error:
-                self.add_error("vat_id", error)
-        return cleaned
 
 
 @admin.register(Order)

@@ -192,7 +192,7 @@ def place_order(
         order=order, from_status="", to_status=status, source="checkout"
     )
     if status == OrderStatus.AWAITING_INVOICE:
-        _queue_proforma(order.pk)
+        queue_proforma(order.pk)
     return order
 
 
@@ -210,7 +210,7 @@ def _save_with_number(order: Order) -> None:
     raise OrderError("Could not allocate an order number.")
 
 
-def _queue_proforma(order_id: int) -> None:
+def queue_proforma(order_id: int) -> None:
     from storefront.orders.tasks import send_proforma_invoice_task  # tasks imports this module
 
     transaction.on_commit(lambda: delay_or_leave_to_sweep(send_proforma_invoice_task, order_id))
@@ -288,7 +288,7 @@ def place_agreed_order(
         order=order, from_status="", to_status=status, source=source, note=note
     )
     if status == OrderStatus.AWAITING_INVOICE:
-        _queue_proforma(order.pk)
+        queue_proforma(order.pk)
     return order
 
 
@@ -311,7 +311,7 @@ def mark_proforma_failed(*, order_id: int, reason: str) -> Order:
     The sweep leaves an order whose pro-forma failed alone; staff send it by hand.
     """
     with transaction.atomic():
-        order = _locked(order_id)
+        order = locked_order(order_id)
         if order.proforma_sent_at is not None or order.proforma_failed_at is not None:
             return order
         order.proforma_failed_at = timezone.now()
@@ -334,7 +334,7 @@ def mark_proforma_failed(*, order_id: int, reason: str) -> Order:
 mark_proforma_failed.alters_data = True
 
 
-def _locked(order_id: int) -> Order:
+def locked_order(order_id: int) -> Order:
     return Order.objects.select_for_update().get(pk=order_id)
 
 
@@ -369,7 +369,7 @@ def mark_order_paid(
     order, or the order was cancelled meanwhile, it is flagged for staff and not
     fulfilled.
     """
-    order = _locked(order_id)
+    order = locked_order(order_id)
     if order.status in PAID_STATUSES or order.status == OrderStatus.REFUNDED:
         return order
     if amount is not None and (
@@ -418,7 +418,7 @@ def announce_order_paid(*, order_id: int) -> None:
 @transaction.atomic
 def cancel_order(*, order_id: int, source: str, note: str = "", actor=None) -> Order:
     """Cancel an order that is still waiting for payment; otherwise leave it as it is."""
-    order = _locked(order_id)
+    order = locked_order(order_id)
     if can_cancel(order):
         set_status(order, OrderStatus.CANCELLED, source=source, note=note, actor=actor)
     return order
@@ -444,7 +444,7 @@ def record_refund(
     Takes the highest cumulative amount seen, so refunds reported twice or out of
     order never count twice or go backwards.
     """
-    order = _locked(order_id)
+    order = locked_order(order_id)
     if refunded_total > order.total:
         return flag_order(order, f"Refund of {refunded_total} exceeds the order total ({source}).")
     if refunded_total > order.refunded_amount:
@@ -460,4 +460,4 @@ record_refund.alters_data = True
 
 @transaction.atomic
 def flag_order_by_id(*, order_id: int, reason: str) -> Order:
-    return flag_order(_locked(order_id), reason)
+    return flag_order(locked_order(order_id), reason)

@@ -18,7 +18,7 @@ from storefront.orders.models import (
     OrderStatusChange,
     PaymentMethod,
 )
-from storefront.orders.services import OrderError, _locked, _queue_proforma, mark_order_paid
+from storefront.orders.services import OrderError, locked_order, queue_proforma, mark_order_paid
 
 
 def bank_payments_total(order: Order) -> Decimal:
@@ -44,7 +44,7 @@ def record_bank_payment(
     OrderError: another state, a non-positive amount, finer than the currency, or more
     than is still owed. Each payment writes a history row with the staff member.
     """
-    order = _locked(order_id)
+    order = locked_order(order_id)
     if order.payment_method != PaymentMethod.INVOICE or order.status != OrderStatus.AWAITING_INVOICE:
         raise OrderError(
             gettext("Only an invoice order awaiting payment can receive a bank payment.")
@@ -100,7 +100,7 @@ record_bank_payment.alters_data = True
 def resend_proforma(*, order_id: int, actor) -> Order:
     """Mail the pro-forma invoice again (after commit, by the usual task), clearing a
     failure flag's date so the sweep may retry it; recorded in the history."""
-    order = _locked(order_id)
+    order = locked_order(order_id)
     if order.payment_method != PaymentMethod.INVOICE or order.status != OrderStatus.AWAITING_INVOICE:
         raise OrderError(gettext("Only an invoice order awaiting payment has a pro-forma to send."))
     order.proforma_sent_at = None
@@ -110,7 +110,7 @@ def resend_proforma(*, order_id: int, actor) -> Order:
         order, source="pro-forma resent", note=gettext("Pro-forma invoice sent again to %(email)s.")
         % {"email": order.email}, actor=actor,
     )
-    _queue_proforma(order.pk)
+    queue_proforma(order.pk)
     return order
 
 

@@ -97,3 +97,18 @@ def normalise_tax_id(country: str, value: str) -> str:
             code="invalid_tax_id",
         )
     return value
+
+
+class TaxIdFormMixin:
+    """For a staff form with a country and a VAT id (an order, a quote): the VAT id is
+    checked and written as the checkout writes it, since invoices print it."""
+
+    def clean(self):
+        cleaned = super().clean()
+        country, vat_id = cleaned.get("country"), cleaned.get("vat_id")
+        if vat_id and country:
+            try:
+                cleaned["vat_id"] = normalise_tax_id(country, vat_id)
+            except ValidationError as error:
+                self.add_error("vat_id", error)
+        return cleaned

@@ -279,7 +279,7 @@ def checkout(request):
                 % {"email": order.email},
             )
             return redirect(order)
-        return _redirect_to_payment(request, order)
+        return redirect_to_payment(request, order)
     context = {"form": form, "lines": lines, "total": _total(lines)}
     response = render(request, "orders/checkout.html", context, status=400 if form.errors else 200)
     return allow_stripe_checkout(response)
@@ -306,7 +306,7 @@ def allow_stripe_checkout(response):
     return response
 
 
-def _redirect_to_payment(request, order):
+def redirect_to_payment(request, order):
     if not stripe_api.is_configured():
         return redirect("payments:development_gateway", token=order.public_token)
     try:
@@ -331,7 +331,7 @@ def order_pay(request, token):
         raise Http404
     if order.status != OrderStatus.PENDING or order.payment_method != PaymentMethod.CARD:
         return redirect(order)
-    return _redirect_to_payment(request, order)
+    return redirect_to_payment(request, order)
 
 
 @never_cache  # the buyer's details and download links: never kept by a browser or proxy

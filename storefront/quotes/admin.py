@@ -1,9 +1,6 @@
 """Quotes in the admin: prepared from an inquiry, edited line by line, sent from their page."""
 
-from functools import partial
-
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.forms.models import BaseInlineFormSet
@@ -143,7 +140,7 @@ class QuoteStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-class QuoteAdminForm(forms.ModelForm):
+class QuoteAdminForm(tax_ids.TaxIdFormMixin, forms.ModelForm):
     currency = forms.ChoiceField(label=_("currency"))
 
     class Meta:
@@ -153,16 +150,6 @@ class QuoteAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["currency"].choices = [(code, code) for code in currencies.sold_currencies()]
-
-    def clean(self):
-        cleaned = super().clean()
-        country, vat_id = cleaned.get("country"), cleaned.get("vat_id")
-        if vat_id and country:
-            try:
-                cleaned["vat_id"] = tax_ids.normalise_tax_id(country, vat_id)
-            except forms.ValidationError as error:
-                self.add_error("vat_id", error)
-        return cleaned
 
 
 @admin.register(Quote)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from storefront.invoicing import pdf
-from storefront.invoicing.documents import Document, Line, _seller
+from storefront.invoicing.documents import Document, Line, seller_of_record
 from storefront.quotes.models import Quote
 
 
@@ -60,7 +60,7 @@ def quote_document(quote: Quote, *, accept_url: str) -> Document:
             filename=f"{quote.number}.pdf",
             title=_("Quote"),
             facts=facts,
-            seller=_seller(),
+            seller=seller_of_record(),
             buyer=[row for row in buyer if row],
             buyer_heading=_("Prepared for"),
             lines=rows,

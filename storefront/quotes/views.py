@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from storefront.orders import services as order_services
 from storefront.orders.models import PaymentMethod
-from storefront.orders.views import _redirect_to_payment, allow_stripe_checkout
+from storefront.orders.views import redirect_to_payment, allow_stripe_checkout
 from storefront.quotes import services
 from storefront.quotes.models import QuoteStatus
 
@@ -39,7 +39,7 @@ def accept(request, token):
                 messages.error(request, str(error))
             else:
                 if method == PaymentMethod.CARD:
-                    return allow_stripe_checkout(_redirect_to_payment(request, order))
+                    return allow_stripe_checkout(redirect_to_payment(request, order))
                 return redirect(order)
         quote.refresh_from_db()
     lines = list(quote.lines.all())

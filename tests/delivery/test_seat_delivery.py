@@ -278,7 +278,7 @@ def test_ending_access_ends_the_seat_holders_links_too():
 def test_a_failed_seat_stamp_leaves_no_file_and_no_copy(monkeypatch):
     order = seat_order(holders=FIVE[:2])
     storage = StampedCopy._meta.get_field("file").storage
-    real_stamp = services._stamp_copy
+    real_stamp = services.stamp_copy
     calls = []
 
     def stamp_then_fail_on_the_second_seat(**kwargs):
@@ -288,7 +288,7 @@ def test_a_failed_seat_stamp_leaves_no_file_and_no_copy(monkeypatch):
                 raise OSError("disk full")
         return real_stamp(**kwargs)
 
-    monkeypatch.setattr(services, "_stamp_copy", stamp_then_fail_on_the_second_seat)
+    monkeypatch.setattr(services, "stamp_copy", stamp_then_fail_on_the_second_seat)
     with pytest.raises(OSError):
         services.deliver_order(order_id=order.pk)
 

@@ -3,7 +3,7 @@
 import pytest
 from django.core import mail
 
-from storefront.delivery.stamping import WORDING, LicenceStamp
+from storefront.delivery.licence_stamp import WORDING, LicenceStamp
 from storefront.orders.models import PaymentMethod
 from reports.chinese import to_traditional
 from tests.delivery.test_stamping import (  # noqa: F401 (fixtures)
