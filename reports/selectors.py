@@ -250,11 +250,16 @@ def prepared_row(product_code: str, language: str) -> PreparedRow | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    *fields, head, data = row
+    report_id, status, publish_at, *fields, head, data = row
+    # Written without the ORM, so converted as it would: SQLite (the embedded default)
+    # gives a datetime as naive UTC text.
+    convert = getattr(connection.ops, "convert_datetimefield_value", None)
+    if convert is not None:
+        publish_at = convert(publish_at, None, connection)
     # jsonb arrives as text or as decoded values, depending on the driver's setup.
     head = json.loads(head) if isinstance(head, str) else head
     data = json.loads(data) if isinstance(data, str) else data
-    return PreparedRow(*fields, head, data)
+    return PreparedRow(report_id, status, publish_at, *fields, head, data)
 
 
 def report_for_preview_by_id(report_id: int) -> Report | None:
