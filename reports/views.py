@@ -36,12 +36,14 @@ from reports.storage import private_storage
 
 def report_list(request):
     """The catalogue: search, filter by category or publisher, sort, paginate."""
-    # The first page, kept whole, is looked up before a form is built.
-    looked_up = not request.GET
-    if looked_up:
-        cached = page_cache.cached_page(request)
-        if cached is not None:
-            return cached
+    # A page kept whole is looked up before a form is built, under the address as it is
+    # spelled: a page is kept under its canonical query, so an address spelled that way
+    # (every link the shop writes) finds it at once; any other spelling is looked up
+    # again below, once its canonical form is known.
+    spelled = request.META.get("QUERY_STRING", "")
+    cached = page_cache.cached_page(request, query=spelled)
+    if cached is not None:
+        return cached
     form = CatalogueFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return page_cache.render_page(request, _list_content(request, form), status=400)
@@ -54,7 +56,7 @@ def report_list(request):
     query = _canonical_list_query(form, request.GET.get("page"))
     if query is None:  # a page number that is not a plain number: built, never stored
         return page_cache.render_page(request, _list_content(request, form))
-    if not looked_up:
+    if query != spelled:
         cached = page_cache.cached_page(request, query=query)
         if cached is not None:
             return cached
