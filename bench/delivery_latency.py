@@ -521,14 +521,31 @@ class BenchOrder:
     stamp_end_wall: float | None = None
 
 
+
+def place_bench_order(options: list, index: int):
+    """The index-th benchmark card order: licences in turn, buyers alternating between an
+    English and a Chinese one (also used by bench/delivery_profile.py)."""
+    from storefront.orders.cart import CartLine
+    from storefront.orders.models import PaymentMethod
+    from storefront.orders.services import Buyer, place_order
+
+    option = options[index % len(options)]
+    language = ("en", "zh-hans")[index % 2]
+    if language == "en":
+        buyer = Buyer(email=f"buyer{index}@example.com", full_name=f"Bench Buyer {index}",
+                      company="Benchmark Medical Ltd", country="United Kingdom")
+    else:
+        buyer = Buyer(email=f"buyer{index}@example.cn", full_name=f"李伟{index}",
+                      company="上海医学研究有限公司", country="China")
+    return place_order(lines=[CartLine(option)], buyer=buyer, language=language,
+                       payment_method=PaymentMethod.CARD)
+
+
 def create_orders(stripe, phases: list[tuple[str, int]]) -> list[BenchOrder]:
     """Pending card orders for 1994249, each with a paid Checkout Session and its event."""
     from django.db import connection
 
     from reports.models import LicenseOption
-    from storefront.orders.cart import CartLine
-    from storefront.orders.models import PaymentMethod
-    from storefront.orders.services import Buyer, place_order
     from storefront.payments.models import CheckoutSession
     from storefront.payments.services import start_card_checkout
 
@@ -544,16 +561,7 @@ def create_orders(stripe, phases: list[tuple[str, int]]) -> list[BenchOrder]:
     index = 0
     for phase, count in phases:
         for _ in range(count):
-            option = options[index % len(options)]
-            language = ("en", "zh-hans")[index % 2]
-            if language == "en":
-                buyer = Buyer(email=f"buyer{index}@example.com", full_name=f"Bench Buyer {index}",
-                              company="Benchmark Medical Ltd", country="United Kingdom")
-            else:
-                buyer = Buyer(email=f"buyer{index}@example.cn", full_name=f"李伟{index}",
-                              company="上海医学研究有限公司", country="China")
-            order = place_order(lines=[CartLine(option)], buyer=buyer, language=language,
-                                payment_method=PaymentMethod.CARD)
+            order = place_bench_order(options, index)
             start_card_checkout(order_id=order.pk)
             session_id = (CheckoutSession.objects.filter(order=order)
                           .values_list("session_id", flat=True).get())
@@ -561,7 +569,8 @@ def create_orders(stripe, phases: list[tuple[str, int]]) -> list[BenchOrder]:
             event = stripe.build_event("checkout.session.completed", session)
             orders.append(BenchOrder(
                 order_id=order.pk, number=order.number, session_id=session_id,
-                language=language, licence_type=option.license_type, phase=phase,
+                language=order.language, licence_type=options[index % len(options)].license_type,
+                phase=phase,
                 payload=stripe.event_payload(event),
             ))
             index += 1

@@ -65,25 +65,15 @@ def environment(args, sink, media: Path) -> dict:
 def paid_orders(count: int) -> list[int]:
     from django.utils import timezone
 
+    from bench.delivery_latency import place_bench_order
     from reports.models import LicenseOption
-    from storefront.orders.cart import CartLine
-    from storefront.orders.models import Order, OrderStatus, PaymentMethod
-    from storefront.orders.services import Buyer, place_order
+    from storefront.orders.models import Order, OrderStatus
 
     options = list(LicenseOption.objects.filter(report__product_code=PRODUCT_CODE, currency="USD")
                    .select_related("report").order_by("id"))
     ids = []
     for index in range(count):
-        option = options[index % len(options)]
-        language = ("en", "zh-hans")[index % 2]
-        if language == "en":
-            buyer = Buyer(email=f"buyer{index}@example.com", full_name=f"Bench Buyer {index}",
-                          company="Benchmark Medical Ltd", country="United Kingdom")
-        else:
-            buyer = Buyer(email=f"buyer{index}@example.cn", full_name=f"李伟{index}",
-                          company="上海医学研究有限公司", country="China")
-        order = place_order(lines=[CartLine(option)], buyer=buyer, language=language,
-                            payment_method=PaymentMethod.CARD)
+        order = place_bench_order(options, index)
         ids.append(order.pk)
     Order.objects.filter(pk__in=ids).update(status=OrderStatus.PAID, paid_at=timezone.now())
     return ids
