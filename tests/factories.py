@@ -10,7 +10,8 @@ sequence number), so tests state only what they are about::
 
 Reports are created with the figures of product 1994249 (key statistics) and four
 licence options unless told otherwise, and ``services.refresh_listing`` has filled
-their ``search_text`` / ``price_from`` when they are returned.
+their ``search_text`` / ``price_from`` when they are returned (their product pages are
+built on first request unless ``prepare_pages=True``).
 """
 
 import itertools
@@ -198,6 +199,7 @@ def make_report(
     master_pdf: bytes | None | _Auto = AUTO,
     sample_pdf: bytes | None = None,
     refresh: bool = True,
+    prepare_pages: bool = False,
 ) -> Report:
     """A report with its translations, key statistics, licence options and outlines.
 
@@ -222,6 +224,10 @@ def make_report(
       (``DeliveryMode``); "on order" needs at least one promised business day.
     - ``refresh``: run ``services.refresh_listing`` so ``search_text`` and
       ``price_from`` are filled as after an edit in the admin.
+    - ``prepare_pages``: also build the product page in every language now, as an edit
+      in the admin does. By default the page is left to be built on its first request,
+      as after a bulk load (the same page; building three languages for every report
+      would cost most tests far more than they use).
 
     Returns the report with English as its current language.
     """
@@ -278,7 +284,7 @@ def make_report(
     _make_outline(Segment, report, segments, field="name")
 
     if refresh:
-        refreshed = services.refresh_listing(report_id=report.pk)
+        refreshed = services.refresh_listing(report_id=report.pk, prepare_pages=prepare_pages)
         report.search_text = refreshed.search_text
         report.price_from = refreshed.price_from
         report.price_currency = refreshed.price_currency

@@ -60,7 +60,8 @@ def cache_off(settings):
 
 
 def test_saving_a_listing_prepares_its_page_in_every_language():
-    report = make_report(title_zh="继续医学教育市场", toc=[(1, "Preface", "序言")])
+    report = make_report(title_zh="继续医学教育市场", toc=[(1, "Preface", "序言")],
+                         prepare_pages=True)
 
     pages = stored_pages(report)
 

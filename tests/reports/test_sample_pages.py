@@ -193,9 +193,9 @@ def build_catalogue(size, *, sample, capture):
     if sample:
         return with_sample(
             capture, product_code="S-0001", categories=[category], toc=toc,
-            sample_pdf=multi_page_pdf(4),
+            sample_pdf=multi_page_pdf(4), prepare_pages=True,
         )
-    return make_report(product_code="S-0001", categories=[category], toc=toc)
+    return make_report(product_code="S-0001", categories=[category], toc=toc, prepare_pages=True)
 
 
 def count_queries(client, url):

@@ -181,7 +181,8 @@ def count_queries(client, url, **params):
 def test_traditional_pages_cost_what_simplified_pages_cost_at_any_size(client, settings):
     settings.REPORTS_PER_PAGE = 5
     category = make_category(slug="healthcare", name_en="Healthcare", name_zh="医疗保健")
-    first = make_report(product_code="Q-0000", categories=[category], toc=numbered_toc(3))
+    first = make_report(product_code="Q-0000", categories=[category], toc=numbered_toc(3),
+                        prepare_pages=True)
     for number in range(1, 10):
         make_report(product_code=f"Q-{number:04d}", categories=[category], toc=numbered_toc(3))
     pages = [("/{}/reports/", {}), ("/{}/reports/", {"q": "市场"}), (detail_url(first, "{}"), {})]

@@ -282,8 +282,10 @@ def test_pagination(client, settings):
 
 def build_catalogue(size):
     category = make_category(slug="healthcare", name_en="Healthcare", name_zh="医疗保健")
+    # The first is the one whose product page is asked for: prepared as the admin does.
     reports = [
-        make_report(product_code=f"Q-{number:04d}", categories=[category], toc=numbered_toc(3))
+        make_report(product_code=f"Q-{number:04d}", categories=[category], toc=numbered_toc(3),
+                    prepare_pages=number == 0)
         for number in range(size)
     ]
     return reports[0]
