@@ -147,11 +147,13 @@ def main(argv=None) -> int:
             profiler.enable()
             post(order)
             profiler.disable()
+        dump = ROOT / "bench" / "results" / "webhook-profile.pstats"
+        profiler.dump_stats(dump)  # for pstats' callers / callees
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out)
         stats.sort_stats("cumulative").print_stats(args.top)
         stats.sort_stats("tottime").print_stats(args.top)
-        print(f"\ncProfile of {args.profile} webhooks:")
+        print(f"\ncProfile of {args.profile} webhooks (all of it in {dump}):")
         print(out.getvalue())
         connection.close()
     finally:
