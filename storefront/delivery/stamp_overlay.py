@@ -4,7 +4,6 @@ the optional licence page (storefront/delivery/stamping.py lays it over the mast
 
 from __future__ import annotations
 
-import functools
 import io
 import logging
 import re
@@ -12,7 +11,7 @@ import threading
 
 from reportlab import rl_config
 from reportlab.lib.colors import HexColor
-from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from storefront.delivery.fonts import (
@@ -68,16 +67,6 @@ def _tokens(text: str) -> list[str]:
 
 def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
     """Greedy line breaking; widths add up (reportlab applies no kerning)."""
-    # The font object itself is part of the key: fonts.reset() may register another
-    # file under the same name.
-    return list(_wrapped(text, font, size, width, getFont(font)))
-
-
-# The licence page's heading and terms are the same for every copy in a language, and
-# measuring them glyph by glyph was a fifth of building the overlay: the lines of a
-# text are kept (a pure function of its arguments).
-@functools.lru_cache(maxsize=1024)
-def _wrapped(text: str, font: str, size: float, width: float, _font_object) -> tuple[str, ...]:
     lines, current, current_width = [], "", 0.0
     for token in _tokens(text):
         if current and current_width + _width(token.rstrip(), font, size) > width:
@@ -100,7 +89,7 @@ def _wrapped(text: str, font: str, size: float, width: float, _font_object) -> t
             current, current_width = piece, piece_width
     if current.strip() or not lines:
         lines.append(current.rstrip())
-    return tuple(lines)
+    return lines
 
 
 def _footer_lines(segments: list[str], width: float) -> tuple[list[tuple[str, str]], float]:
