@@ -155,8 +155,9 @@ def _get(path: str, **params) -> dict:
 
     The SDK's typed retrieve methods build a StripeObject tree of the answer, which
     _call then turns back into dicts: a tenth of a paid webhook's CPU for an expanded
-    session (bench/README.md, "Delivery burst"). raw_request goes through the same
-    client (key, API version, retries, timeout) and raises the same errors.
+    session (bench/README.md, "Delivery burst: CPU per order per process").
+    raw_request goes through the same client (key, API version, retries, timeout) and
+    raises the same errors.
     """
     try:
         return client().raw_request("get", path, **params).data
