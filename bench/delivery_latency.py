@@ -51,7 +51,11 @@ What it does, in order:
    re-fetch per webhook at the Stripe server, no error or retry in the logs;
 6. reads the worker log: the stamping time of each order (the "stamped … N ms" lines,
    matched to orders by licence id) and when stamping started, for the breakdown;
-7. prints the tables, writes bench/results/delivery-latency.json.
+7. prints the tables, writes bench/results/delivery-latency.json; one of them is the CPU
+   (user + system) per order of each process group while each pass ran: gunicorn, the
+   Celery worker's main and pool processes, the bench database's PostgreSQL backends,
+   the shared PostgreSQL server processes and Redis, and this process
+   (bench/cpu_groups.py reads /proc; robust under load, unlike the latencies).
 
 Storage (--storage): `local` (default) keeps the PDFs in the temporary
 PRIVATE_MEDIA_ROOT. `bucket` starts a SeaweedFS S3 server on free 127.0.0.1 ports
