@@ -51,7 +51,11 @@ What it does, in order:
    re-fetch per webhook at the Stripe server, no error or retry in the logs;
 6. reads the worker log: the stamping time of each order (the "stamped … N ms" lines,
    matched to orders by licence id) and when stamping started, for the breakdown;
-7. prints the tables, writes bench/results/delivery-latency.json.
+7. prints the tables, writes bench/results/delivery-latency.json; one of them is the CPU
+   (user + system) per order of each process group while each pass ran: gunicorn, the
+   Celery worker's main and pool processes, the bench database's PostgreSQL backends,
+   the shared PostgreSQL server processes and Redis, and this process
+   (bench/cpu_groups.py reads /proc; robust under load, unlike the latencies).
 
 Storage (--storage): `local` (default) keeps the PDFs in the temporary
 PRIVATE_MEDIA_ROOT. `bucket` starts a SeaweedFS S3 server on free 127.0.0.1 ports
@@ -99,6 +103,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+from bench.cpu_groups import CpuAccount  # noqa: E402
 from bench.processes import Processes, free_port  # noqa: E402  (needs ROOT on sys.path)
 RESULTS = ROOT / "bench" / "results"
 RESULT_FILE = RESULTS / "delivery-latency.json"
@@ -960,6 +965,30 @@ def markdown_tables(phases: dict, args) -> list[str]:
     return lines
 
 
+def cpu_table(phases: dict, args) -> list[str]:
+    """CPU ms per order of each process group, per pass (user + system, /proc/<pid>/stat)."""
+    names = [name for name in phases if "cpu" in phases[name]]
+    if not names:
+        return []
+    lines = [
+        "CPU per order (ms, user + system, sampled from /proc while the pass ran):",
+        "",
+        "| process group | " + " | ".join(PASS_TITLES[n](args) for n in names) + " |",
+        "| --- |" + " ---: |" * len(names),
+    ]
+    groups = list(phases[names[0]]["cpu"]["cpu_ms_per_order"])
+    for group in groups:
+        lines.append(f"| {group} | " + " | ".join(
+            fmt(phases[n]["cpu"]["cpu_ms_per_order"].get(group), 1) for n in names) + " |")
+    lines.append("| **all of the above** | " + " | ".join(
+        f"**{fmt(phases[n]['cpu']['accounted_ms_per_order'], 1)}**" for n in names) + " |")
+    lines.append("| the machine's busy time (all users) | " + " | ".join(
+        fmt(phases[n]["cpu"]["machine_busy_ms_per_order"], 1) for n in names) + " |")
+    lines.append("| pass seconds | " + " | ".join(
+        fmt(phases[n]["cpu"]["seconds"], 2) for n in names) + " |")
+    return lines
+
+
 PASS_TITLES = {
     "warmup": lambda args: f"warm-up ({min(2, args.warmup)} senders, not counted)",
     "sequential": lambda args: "sequential (1 sender)",
@@ -1263,8 +1292,11 @@ def main(argv=None) -> int:
         print(f"  master of {PRODUCT_CODE}: {master['pages']} pages, {master['bytes']:,} bytes", flush=True)
 
         print("Starting the worker and gunicorn", flush=True)
-        start_worker(args, env)
-        start_gunicorn(args, env, port)
+        worker_process = start_worker(args, env)
+        gunicorn_process = start_gunicorn(args, env, port)
+        cpu_groups = {"gunicorn": gunicorn_process.pid,
+                      "Celery worker": worker_process.pid}
+        database_name = urlsplit(args.database_url).path.lstrip("/")
         print(f"  worker: {args.pool}" + (f", {args.concurrency} processes" if args.pool != "solo" else "")
               + f"; gunicorn {args.workers} sync workers on {site_url}", flush=True)
 
@@ -1280,10 +1312,14 @@ def main(argv=None) -> int:
             if by_phase.get("warmup"):
                 runs["warmup"] = run_pass("warmup", by_phase["warmup"], min(2, args.warmup),
                                           args, port, stripe, sink)
-            runs["sequential"] = run_pass("sequential", by_phase["sequential"], 1, args, port, stripe, sink)
+            with CpuAccount(pgroups=cpu_groups, database=database_name) as cpu:
+                runs["sequential"] = run_pass("sequential", by_phase["sequential"], 1, args, port, stripe, sink)
+            runs["sequential"]["cpu"] = cpu.per_order(len(by_phase["sequential"]))
             time.sleep(1.0)
-            runs["concurrent"] = run_pass("concurrent", by_phase["concurrent"], args.senders,
-                                          args, port, stripe, sink)
+            with CpuAccount(pgroups=cpu_groups, database=database_name) as cpu:
+                runs["concurrent"] = run_pass("concurrent", by_phase["concurrent"], args.senders,
+                                              args, port, stripe, sink)
+            runs["concurrent"]["cpu"] = cpu.per_order(len(by_phase["concurrent"]))
         load_after = os.getloadavg()
         time.sleep(1.0)  # a duplicate mail would arrive now
         result_keys = count_result_keys(args.redis_url)
@@ -1328,6 +1364,8 @@ def main(argv=None) -> int:
     phases = {name: phase_figures(by_phase[name], runs[name]["seconds"]) for name in runs}
     for name, figures in phases.items():
         figures["title"] = PASS_TITLES[name](args)
+        if "cpu" in runs[name]:
+            figures["cpu"] = runs[name]["cpu"]
         figures["pace"] = pass_pace(args, name)
     problems = checks["problems"] + [f for r in runs.values() for f in r["failures"]]
     info["load_average"] = {
@@ -1378,6 +1416,8 @@ def main(argv=None) -> int:
           f"(max 1-min {load['max_1min_during_passes']}); {info['nproc']} CPUs")
     print()
     print("\n".join(markdown_tables(phases, args)))
+    print()
+    print("\n".join(cpu_table(phases, args)))
     print()
     print(f"Checks: {checks['mails']} mails for {len(orders)} orders "
           f"(per order: {checks['mails_per_order']}), {checks['orders_delivered']} delivered, "

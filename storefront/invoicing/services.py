@@ -1,6 +1,6 @@
 """Business steps of invoicing: numbering documents once, with their tax.
 
-Numbers come from DocumentCounter rows locked with select_for_update in the
+Numbers come from DocumentCounter rows, taken and locked by one upsert in the
 transaction that saves the document, so concurrent payments get consecutive
 numbers and a rolled-back document gives its number back: no gaps, no repeats.
 """
@@ -11,7 +11,7 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from reports import currencies
@@ -46,15 +46,19 @@ class TaxTreatment:
 
 def _next_number(series: str, year: int) -> int:
     """Take the next number of the series; call inside the transaction that saves it."""
-    # The first document of a year makes its counter; ON CONFLICT DO NOTHING lets two
-    # first documents of the year race without an error, then both queue on the lock.
-    DocumentCounter.objects.bulk_create(
-        [DocumentCounter(series=series, year=year)], ignore_conflicts=True
-    )
-    counter = DocumentCounter.objects.select_for_update().get(series=series, year=year)
-    counter.last_value += 1
-    counter.save(update_fields=["last_value"])
-    return counter.last_value
+    # One statement: the first document of a year makes its counter at 1; any later one
+    # adds one to it. Either way the row stays locked until the transaction ends, so
+    # concurrent documents queue on it and a rollback gives the number back. (Three
+    # statements before: insert-or-nothing, SELECT … FOR UPDATE, UPDATE.)
+    table = connection.ops.quote_name(DocumentCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (series, year, last_value) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (series, year) DO UPDATE SET last_value = {table}.last_value + 1 "
+            f"RETURNING last_value",
+            [series, year],
+        )
+        return cursor.fetchone()[0]
 
 
 def buyer_country_code(order: Order) -> str:

@@ -147,6 +147,24 @@ def _order_for_session(session: dict) -> Order | None:
     return Order.objects.filter(number=number).first() if number else None
 
 
+def _order_id_for_session(session: dict) -> int | None:
+    """_order_for_session's id only: a paid or expired session needs no more (the order
+    is locked and read by mark_order_paid / cancel_order)."""
+    known = (
+        CheckoutSession.objects.filter(session_id=session["id"])
+        .values_list("order_id", flat=True)
+        .first()
+    )
+    if known is not None:
+        return known
+    number = (session.get("metadata") or {}).get("order_number") or session.get(
+        "client_reference_id"
+    )
+    if not number:
+        return None
+    return Order.objects.filter(number=number).values_list("pk", flat=True).first()
+
+
 def _payment_intent_id(session: dict) -> str:
     payment_intent = session.get("payment_intent")
     if isinstance(payment_intent, dict):
@@ -169,8 +187,8 @@ def apply_checkout_session(session: dict, *, source: str) -> Order | None:
     Paid → mark paid (amount and currency checked); expired → cancel while
     pending. Anything else changes nothing. Safe to call any number of times.
     """
-    order = _order_for_session(session)
-    if order is None:
+    order_id = _order_id_for_session(session)
+    if order_id is None:
         logger.warning("checkout session %s matches no order", session.get("id"))
         return None
     payment_intent_id = _payment_intent_id(session)
@@ -183,7 +201,7 @@ def apply_checkout_session(session: dict, *, source: str) -> Order | None:
         currency = (session.get("currency") or "").upper()
         paid_with = f" ({method_type})" if method_type else ""
         return order_services.mark_order_paid(
-            order_id=order.pk,
+            order_id=order_id,
             source=source,
             amount=stripe_api.from_minor_units(session.get("amount_total") or 0, currency),
             currency=currency,
@@ -191,9 +209,9 @@ def apply_checkout_session(session: dict, *, source: str) -> Order | None:
         )
     if session.get("status") == "expired":
         return order_services.cancel_order(
-            order_id=order.pk, source=source, note=f"Stripe session {session['id']} expired"
+            order_id=order_id, source=source, note=f"Stripe session {session['id']} expired"
         )
-    return order
+    return Order.objects.get(pk=order_id)
 
 
 def confirm_checkout_session(*, order: Order, session_id: str) -> Order:
