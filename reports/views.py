@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 from reports import (
     cards,
     catalogue_memo,
+    list_results,
     page_cache,
     page_shell,
     product_page,
@@ -28,7 +29,7 @@ from reports import (
     seo,
     sitemaps,
 )
-from reports.forms import CatalogueFilterForm
+from reports.forms import CatalogueFilterForm, accepted_filters
 from reports.search_index import search_text_in_script
 from reports.services import normalise_search_text
 from reports.storage import private_storage
@@ -44,7 +45,8 @@ def report_list(request):
     cached = page_cache.cached_page(request, query=spelled)
     if cached is not None:
         return cached
-    form = CatalogueFilterForm(request.GET or None)
+    # The form is built only for a query string it might refuse (it then says why).
+    form = accepted_filters(request.GET) or CatalogueFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return page_cache.render_page(request, _list_content(request, form), status=400)
     if form.is_bound:
@@ -157,7 +159,18 @@ def _list_content(request, form, canonical_query: str | None = None):
         "cards_html": mark_safe("".join(f"{card}\n      " for card in shown_html)),
         "querystring": querystring.urlencode(),
     }
-    if query.q and not paginator.count:
+    if shown_html:
+        # Formatted in Python (reports/list_results.py): the template cost more than the
+        # cards; a page without results (did you mean) goes through the template.
+        context["results_html"] = list_results.html(
+            page=page,
+            query=query,
+            selected_category=selected_category,
+            selected_publisher=selected_publisher,
+            cards_html=context["cards_html"],
+            querystring=context["querystring"],
+        )
+    elif query.q and not paginator.count:
         context.update(_no_results_context(query, selected_category, selected_publisher))
     description = _(
         "Market research reports with bilingual summaries, key statistics and instant "
@@ -181,16 +194,14 @@ def _list_html(context: dict, filters: dict) -> SafeString:
     A form with errors shows them and the text as typed: rendered whole, never kept.
     """
     form, query = context["form"], filters["query"]
-    # Through the template, whose context the tests read (the cards shown, did you mean).
-    results = mark_safe(render_to_string("reports/list_results.html", context))
-    frame_context = {
-        **filters,
-        "form": form,
-        "sort_choices": CatalogueFilterForm.SORT_CHOICES,
-    }
+    results = context.get("results_html")
+    if results is None:  # no results: did you mean, industries, an analyst to ask
+        results = mark_safe(render_to_string("reports/list_results.html", context))
+    frame_context = {**filters, "sort_choices": CatalogueFilterForm.SORT_CHOICES}
     if form.errors:
         return mark_safe(render_to_string("reports/report_list.html", {
             **frame_context,
+            "form": form,
             "filters_html": _filters_html(filters),
             "search_value": form["q"].value() or "",
             "results": results,
@@ -206,6 +217,9 @@ def _list_html(context: dict, filters: dict) -> SafeString:
         "reports/report_list.html",
         {
             **frame_context,
+            # The frame of every request without errors: a form showing none. (A valid
+            # query string is judged without building the form: forms.accepted_filters.)
+            "form": CatalogueFilterForm(),
             "filters_html": page_shell.slot("filters"),
             "search_value": page_shell.slot("q"),
             "results": page_shell.slot("results"),

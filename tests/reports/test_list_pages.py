@@ -14,10 +14,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from reports import cards, page_cache, page_shell, search, selectors, services
+from reports import cards, list_results, page_cache, page_shell, search, selectors, services
+from reports.forms import CatalogueFilterForm, accepted_filters
 from reports.models import Report, ReportStatus
-from reports.views import SearchPages
-from tests.factories import make_category, make_report
+from reports.views import CountedPaginator, SearchPages
+from tests.factories import make_category, make_publisher, make_report
+from tests.reports.shown import product_codes_on
 
 pytestmark = pytest.mark.django_db
 
@@ -289,3 +291,97 @@ def test_card_rows_read_a_page_as_the_queryset_does():
     assert rows[1:4] == expected  # from the kept SQL
     assert rows.count() == 5
 
+
+
+# --- The results formatted in Python, as the template formats them ----------------
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans", "zh-hant"])
+def test_the_results_formatted_in_python_are_what_the_template_renders(
+    client, settings, monkeypatch, language
+):
+    # given pages with one and several pages of results, a capped search (its last
+    # page carries the note), a publisher with markup in its name, and a thousand
+    # separator in a count
+    settings.CATALOGUE_CACHE_SECONDS = 0
+    settings.REPORTS_PER_PAGE = 2
+    monkeypatch.setattr(search, "SEARCH_COUNT_CAP", 3)
+    category = make_category(slug="energy", name_en="Energy <&>", name_zh="能源")
+    publisher = make_publisher(name='Acme & "Sons" <Research>', slug="acme")
+    for n in range(5):
+        make_report(
+            product_code=f"PY-{n}",
+            title_en=f"Solar <b>Market</b> {n}",
+            categories=[category] if n % 2 else [],
+            publisher=publisher if n < 3 else None,
+        )
+    base = f"/{language}/reports/"
+    pages = [
+        "", "?page=2", "?page=3", "?sort=price_asc&page=2",
+        "?q=solar", "?q=solar&page=2", "?q=solar&sort=price_desc",
+        "?q=%E5%B8%82%E5%9C%BA",
+        "?publisher=acme", "?publisher=acme&category=energy&q=solar",
+        "?category=energy&utm_source=%22%3E%3Cx%3E",
+    ]
+    for query in pages:
+        # when a page is built with its results formatted in Python, then through
+        # the template
+        from_python = client.get(base + query)
+        with monkeypatch.context() as patched:
+            patched.setattr(list_results, "html", lambda **parts: None)
+            from_template = client.get(base + query)
+        # then both give the same page, byte for byte but for the CSRF token
+        assert from_python.status_code == from_template.status_code == 200
+        assert product_codes_on(from_python), query
+        assert CSRF_TOKEN.sub("CSRF", from_python.content.decode()) == CSRF_TOKEN.sub(
+            "CSRF", from_template.content.decode()
+        ), query
+    capped_last = client.get(base + "?q=solar&page=2").content.decode()
+    assert 'class="result-cap"' in capped_last
+    assert "Acme &amp; &quot;Sons&quot; &lt;Research&gt;" in client.get(
+        base + "?publisher=acme"
+    ).content.decode()
+
+
+def test_the_results_count_has_its_thousands_separator(client, settings, monkeypatch):
+    # given more matches than a thousand (the page of one report, counted as 12,345; the Chinese format has no separator)
+    settings.CATALOGUE_CACHE_SECONDS = 0
+    make_report(product_code="COUNT-1", title_en="Counted Market")
+    monkeypatch.setattr(CountedPaginator, "count", 12345)
+    for language, expected in (("en", "12,345 reports"), ("zh-hans", "共 12345 份报告")):
+        from_python = client.get(f"/{language}/reports/").content.decode()
+        with monkeypatch.context() as patched:
+            patched.setattr(list_results, "html", lambda **parts: None)
+            from_template = client.get(f"/{language}/reports/").content.decode()
+        count_line = re.search(r'class="result-count"[^>]*>\s*([^\n]*)', from_python).group(1)
+        assert count_line == expected
+        assert CSRF_TOKEN.sub("", from_python) == CSRF_TOKEN.sub("", from_template)
+
+
+# --- The filter form judged without being built when plainly valid ----------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "", "q=market", "q=++Market++", "q=%E5%B8%82%E5%9C%BA", "q=", "q=a&q=b",
+        "category=energy", "category=+energy+", "publisher=acme&category=e-1_x",
+        "sort=newest", "sort=price_asc", "sort=price_desc", "sort=", "page=3&utm_source=x",
+        "q=" + "x" * 200, "q=+" + "x" * 200 + "+",
+        # refused: the form is built and says why
+        "q=" + "x" * 201, "sort=bogus", "sort=+newest", "category=a+b", "publisher=%C3%A9",
+        "category=%2F",
+    ],
+)
+def test_accepted_filters_say_what_the_form_says(rf, query):
+    data = rf.get("/en/reports/?" + query).GET
+    form = CatalogueFilterForm(data or None)
+    accepted = accepted_filters(data)
+    if accepted is None:
+        assert form.is_bound and not form.is_valid()
+        return
+    assert accepted.is_bound == form.is_bound
+    assert accepted.is_valid() == form.is_valid()
+    if form.is_bound:
+        assert accepted.cleaned_data == form.cleaned_data
+    assert not accepted.errors
