@@ -4,7 +4,7 @@ token, cart count, messages, language and currency links), and the kept SQL of a
 of cards."""
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -14,7 +14,16 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from reports import cards, list_results, page_cache, page_shell, search, selectors, services
+from reports import (
+    cards,
+    list_results,
+    page_cache,
+    page_shell,
+    search,
+    selectors,
+    services,
+    views,
+)
 from reports.forms import CatalogueFilterForm, accepted_filters
 from reports.models import Report, ReportStatus
 from reports.views import CountedPaginator, SearchPages
@@ -94,6 +103,8 @@ def test_list_and_search_pages_keep_their_query_count_at_10_and_10000_reports(
     settings.CATALOGUE_CACHE_SECONDS = 0
     monkeypatch.setattr(search, "SEARCH_COUNT_CAP", 5)
     settings.REPORTS_PER_PAGE = 5
+    # page 2 read as a deep page is (its ids first, then its rows)
+    monkeypatch.setattr(cards, "DEFERRED_FROM", 5)
     category = make_category(slug="healthcare", name_en="Healthcare", name_zh="医疗保健")
     reports = [make_report(product_code=f"L-{n:04d}", categories=[category]) for n in range(10)]
     client = Client()
@@ -344,7 +355,8 @@ def test_the_results_formatted_in_python_are_what_the_template_renders(
 
 
 def test_the_results_count_has_its_thousands_separator(client, settings, monkeypatch):
-    # given more matches than a thousand (the page of one report, counted as 12,345; the Chinese format has no separator)
+    # given more matches than a thousand (the page of one report, counted as 12,345;
+    # the Chinese number format has no separator)
     settings.CATALOGUE_CACHE_SECONDS = 0
     make_report(product_code="COUNT-1", title_en="Counted Market")
     monkeypatch.setattr(CountedPaginator, "count", 12345)
@@ -385,3 +397,58 @@ def test_accepted_filters_say_what_the_form_says(rf, query):
     if form.is_bound:
         assert accepted.cleaned_data == form.cleaned_data
     assert not accepted.errors
+
+
+@pytest.mark.parametrize("sort", ["newest", "price_asc", "price_desc"])
+def test_a_deep_page_reads_the_rows_the_queryset_reads(monkeypatch, sort):
+    # given reports with equal dates and prices (the id decides), a missing price, a
+    # draft and a scheduled report not yet due, two publishers and a category
+    monkeypatch.setattr(cards, "DEFERRED_FROM", 2)
+    category = make_category(slug="energy", name_en="Energy", name_zh="能源")
+    publisher = make_publisher(name="Deep Research")
+    for n in range(9):
+        make_report(
+            title_en=f"Deep Market {n}",
+            published_on=date(2026, 1, 1 + n % 3),
+            licence_prices={"single_user": str(1000 + 100 * (n % 2))} if n != 4 else {},
+            categories=[category] if n % 2 else [],
+            publisher=publisher if n % 3 else None,
+        )
+    make_report(title_en="Deep Draft", status=ReportStatus.DRAFT)
+    make_report(
+        title_en="Deep Scheduled", status=ReportStatus.SCHEDULED,
+        publish_at=timezone.now() + timedelta(days=1),
+    )
+    for query in (
+        selectors.CatalogueQuery(sort=sort),
+        selectors.CatalogueQuery(sort=sort, category_ids=(category.pk,)),
+        selectors.CatalogueQuery(sort=sort, publisher_id=publisher.pk),
+    ):
+        queryset = cards.as_rows(selectors.search_reports(query))
+        for start in (2, 3, 4, 6, 8):
+            rows = cards.CardRows(query)
+            expected = list(queryset[start:start + 2])
+            # then the same rows in the same order, compiled and from the kept SQL
+            assert rows[start:start + 2] == expected, (query, start)
+            assert rows[start:start + 2] == expected
+            if connection.vendor == "postgresql":
+                assert "IN (SELECT" in str(rows._page(slice(start, start + 2)).query)
+
+
+def test_a_search_sent_as_raw_utf8_finds_its_kept_page_at_the_first_lookup(monkeypatch):
+    # given a Chinese search kept whole (a browser sends it percent-encoded)
+    make_report(title_zh="医学影像市场")
+    client = Client()
+    encoded = client.get("/zh-hans/reports/?q=%E5%8C%BB%E5%AD%A6").content.decode()
+    # when a client sends the same address with the UTF-8 bytes as they are
+    monkeypatch.setattr(views, "accepted_filters", _never_called)
+    monkeypatch.setattr(views, "CatalogueFilterForm", _never_called)
+    with CaptureQueriesContext(connection) as queries:
+        raw = client.get("/zh-hans/reports/?q=医学")
+    # then the kept page answers before any form is built, with no query
+    assert raw.status_code == 200 and len(queries) == 0
+    assert CSRF_TOKEN.sub("", raw.content.decode()) == CSRF_TOKEN.sub("", encoded)
+
+
+def _never_called(*args, **kwargs):
+    raise AssertionError("the page was built again")
