@@ -41,7 +41,7 @@ def report_list(request):
     # spelled: a page is kept under its canonical query, so an address spelled that way
     # (every link the shop writes) finds it at once; any other spelling is looked up
     # again below, once its canonical form is known.
-    spelled = request.META.get("QUERY_STRING", "")
+    spelled = _percent_encoded(request.META.get("QUERY_STRING", ""))
     cached = page_cache.cached_page(request, query=spelled)
     if cached is not None:
         return cached
@@ -70,6 +70,15 @@ def report_list(request):
         query=query,
     )
     return page_cache.render_page(request, content, query=query)
+
+
+def _percent_encoded(query_string: str) -> str:
+    """The query string with the bytes past ASCII percent-encoded as the canonical query
+    writes them (upper case), so a client sending 医学 as raw UTF-8 finds its page with
+    the first lookup. (WSGI gives the raw bytes as Latin-1 characters.)"""
+    if query_string.isascii():
+        return query_string
+    return "".join(c if c < "\x80" else f"%{ord(c):02X}" for c in query_string)
 
 
 def _canonical_list_query(form, page: str | None) -> str | None:
