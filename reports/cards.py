@@ -247,7 +247,9 @@ def shown(rows) -> tuple[list[ReportCard], list[SafeString]]:
     for row, price_html in zip(rows, prices):
         card, card_html = kept[row["id"]]
         shown_cards.append(card)
-        html.append(mark_safe(card_html.replace(PRICE_SLOT, price_html)))
+        # SafeString, not mark_safe(): the same for a str, without its check for lazy
+        # text (a tenth of this function's time for 24 cards).
+        html.append(SafeString(card_html.replace(PRICE_SLOT, price_html)))
     return shown_cards, html
 
 

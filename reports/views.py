@@ -5,10 +5,11 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.sitemaps.views import x_robots_tag
 from django.core.paginator import InvalidPage, Paginator
+from django.core.signals import setting_changed
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -249,7 +250,7 @@ def _no_results_context(query, category, publisher) -> dict:
         ("publisher", publisher.slug if publisher else ""),
     ]
     suggestion = search.did_you_mean(query.q)
-    list_path = reverse("reports:list")
+    list_path = _list_path()
     context = {
         "suggestion": suggestion,
         "ask_analyst_url": (
@@ -335,8 +336,31 @@ def _list_canonical_path(query, category, publisher, page_number: int) -> str:
         ("page", str(page_number) if page_number > 1 else ""),
     ]
     querystring = urlencode([(name, value) for name, value in parameters if value])
-    path = reverse("reports:list")
+    path = _list_path()
     return f"{path}?{querystring}" if querystring else path
+
+
+# reverse("reports:list") per language, script prefix and URLconf: a reverse() cost
+# a list page a twentieth of its time. Emptied when a setting changes (tests).
+_list_paths: dict[tuple, str] = {}
+
+
+def _list_path() -> str:
+    key = (get_language(), get_script_prefix(), get_urlconf())
+    path = _list_paths.get(key)
+    if path is None:
+        path = reverse("reports:list")
+        if len(_list_paths) > 64:
+            _list_paths.clear()
+        _list_paths[key] = path
+    return path
+
+
+def _forget_list_paths(**kwargs):
+    _list_paths.clear()
+
+
+setting_changed.connect(_forget_list_paths, dispatch_uid="reports-list-paths")
 
 
 def _find_category(categories, slug):
