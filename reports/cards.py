@@ -139,6 +139,11 @@ def as_rows(queryset: QuerySet) -> QuerySet:
     return queryset.prefetch_related(None).values(*ROW_FIELDS)
 
 
+# Rows skipped past which a page of a list is read by its ids first (CardRows._page):
+# ten pages in, where reading the skipped rows starts to cost more than the second step.
+DEFERRED_FROM = 240
+
+
 class CardRows:
     """The card rows of a catalogue query (selectors.search_reports), for a paginator.
 
@@ -180,10 +185,30 @@ class CardRows:
             cursor.execute(sql, params)  # params None: the values are in the SQL
             return [dict(zip(ROW_FIELDS, row)) for row in cursor.fetchall()]
 
+    def _page(self, item: slice) -> QuerySet:
+        """The rows of a page. Past DEFERRED_FROM rows of a list without a search, on
+        PostgreSQL, the page's ids are chosen first, then its rows read: the ids come
+        from an index in display order that also holds visibility and publisher
+        (migration 0012), so the rows skipped are never read. The same rows in the
+        same order (the order ends with the id)."""
+        rows = self.queryset[item]
+        if (
+            (item.start or 0) < DEFERRED_FROM
+            or self.query.q
+            or connections[rows.db].vendor != "postgresql"
+        ):
+            return rows
+        from reports.selectors import search_reports  # selectors builds cards too
+
+        ids = search_reports(self.query).values("pk")[item]
+        return as_rows(Report.objects.filter(pk__in=ids)).order_by(
+            *self.queryset.query.order_by
+        )
+
     def _statement(self, item: slice) -> tuple | None:
         """(database, SQL, parameters) of a page of rows; None when the rows need
         converting from what the database driver returns (SQLite), or match nothing."""
-        rows = self.queryset[item]
+        rows = self._page(item)
         compiler = rows.query.get_compiler(rows.db)
         try:
             sql, params = compiler.as_sql()
@@ -222,7 +247,9 @@ def shown(rows) -> tuple[list[ReportCard], list[SafeString]]:
     for row, price_html in zip(rows, prices):
         card, card_html = kept[row["id"]]
         shown_cards.append(card)
-        html.append(mark_safe(card_html.replace(PRICE_SLOT, price_html)))
+        # SafeString, not mark_safe(): the same for a str, without its check for lazy
+        # text (a tenth of this function's time for 24 cards).
+        html.append(SafeString(card_html.replace(PRICE_SLOT, price_html)))
     return shown_cards, html
 
 

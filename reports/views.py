@@ -5,10 +5,11 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.sitemaps.views import x_robots_tag
 from django.core.paginator import InvalidPage, Paginator
+from django.core.signals import setting_changed
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_GET
 from reports import (
     cards,
     catalogue_memo,
+    list_results,
     page_cache,
     page_shell,
     product_page,
@@ -28,7 +30,7 @@ from reports import (
     seo,
     sitemaps,
 )
-from reports.forms import CatalogueFilterForm
+from reports.forms import CatalogueFilterForm, accepted_filters
 from reports.search_index import search_text_in_script
 from reports.services import normalise_search_text
 from reports.storage import private_storage
@@ -40,11 +42,12 @@ def report_list(request):
     # spelled: a page is kept under its canonical query, so an address spelled that way
     # (every link the shop writes) finds it at once; any other spelling is looked up
     # again below, once its canonical form is known.
-    spelled = request.META.get("QUERY_STRING", "")
+    spelled = _percent_encoded(request.META.get("QUERY_STRING", ""))
     cached = page_cache.cached_page(request, query=spelled)
     if cached is not None:
         return cached
-    form = CatalogueFilterForm(request.GET or None)
+    # The form is built only for a query string it might refuse (it then says why).
+    form = accepted_filters(request.GET) or CatalogueFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return page_cache.render_page(request, _list_content(request, form), status=400)
     if form.is_bound:
@@ -68,6 +71,15 @@ def report_list(request):
         query=query,
     )
     return page_cache.render_page(request, content, query=query)
+
+
+def _percent_encoded(query_string: str) -> str:
+    """The query string with the bytes past ASCII percent-encoded as the canonical query
+    writes them (upper case), so a client sending 医学 as raw UTF-8 finds its page with
+    the first lookup. (WSGI gives the raw bytes as Latin-1 characters.)"""
+    if query_string.isascii():
+        return query_string
+    return "".join(c if c < "\x80" else f"%{ord(c):02X}" for c in query_string)
 
 
 def _canonical_list_query(form, page: str | None) -> str | None:
@@ -157,7 +169,18 @@ def _list_content(request, form, canonical_query: str | None = None):
         "cards_html": mark_safe("".join(f"{card}\n      " for card in shown_html)),
         "querystring": querystring.urlencode(),
     }
-    if query.q and not paginator.count:
+    if shown_html:
+        # Formatted in Python (reports/list_results.py): the template cost more than the
+        # cards; a page without results (did you mean) goes through the template.
+        context["results_html"] = list_results.html(
+            page=page,
+            query=query,
+            selected_category=selected_category,
+            selected_publisher=selected_publisher,
+            cards_html=context["cards_html"],
+            querystring=context["querystring"],
+        )
+    elif query.q and not paginator.count:
         context.update(_no_results_context(query, selected_category, selected_publisher))
     description = _(
         "Market research reports with bilingual summaries, key statistics and instant "
@@ -181,16 +204,14 @@ def _list_html(context: dict, filters: dict) -> SafeString:
     A form with errors shows them and the text as typed: rendered whole, never kept.
     """
     form, query = context["form"], filters["query"]
-    # Through the template, whose context the tests read (the cards shown, did you mean).
-    results = mark_safe(render_to_string("reports/list_results.html", context))
-    frame_context = {
-        **filters,
-        "form": form,
-        "sort_choices": CatalogueFilterForm.SORT_CHOICES,
-    }
+    results = context.get("results_html")
+    if results is None:  # no results: did you mean, industries, an analyst to ask
+        results = mark_safe(render_to_string("reports/list_results.html", context))
+    frame_context = {**filters, "sort_choices": CatalogueFilterForm.SORT_CHOICES}
     if form.errors:
         return mark_safe(render_to_string("reports/report_list.html", {
             **frame_context,
+            "form": form,
             "filters_html": _filters_html(filters),
             "search_value": form["q"].value() or "",
             "results": results,
@@ -206,6 +227,9 @@ def _list_html(context: dict, filters: dict) -> SafeString:
         "reports/report_list.html",
         {
             **frame_context,
+            # The frame of every request without errors: a form showing none. (A valid
+            # query string is judged without building the form: forms.accepted_filters.)
+            "form": CatalogueFilterForm(),
             "filters_html": page_shell.slot("filters"),
             "search_value": page_shell.slot("q"),
             "results": page_shell.slot("results"),
@@ -226,7 +250,7 @@ def _no_results_context(query, category, publisher) -> dict:
         ("publisher", publisher.slug if publisher else ""),
     ]
     suggestion = search.did_you_mean(query.q)
-    list_path = reverse("reports:list")
+    list_path = _list_path()
     context = {
         "suggestion": suggestion,
         "ask_analyst_url": (
@@ -312,8 +336,31 @@ def _list_canonical_path(query, category, publisher, page_number: int) -> str:
         ("page", str(page_number) if page_number > 1 else ""),
     ]
     querystring = urlencode([(name, value) for name, value in parameters if value])
-    path = reverse("reports:list")
+    path = _list_path()
     return f"{path}?{querystring}" if querystring else path
+
+
+# reverse("reports:list") per language, script prefix and URLconf: a reverse() cost
+# a list page a twentieth of its time. Emptied when a setting changes (tests).
+_list_paths: dict[tuple, str] = {}
+
+
+def _list_path() -> str:
+    key = (get_language(), get_script_prefix(), get_urlconf())
+    path = _list_paths.get(key)
+    if path is None:
+        path = reverse("reports:list")
+        if len(_list_paths) > 64:
+            _list_paths.clear()
+        _list_paths[key] = path
+    return path
+
+
+def _forget_list_paths(**kwargs):
+    _list_paths.clear()
+
+
+setting_changed.connect(_forget_list_paths, dispatch_uid="reports-list-paths")
 
 
 def _find_category(categories, slug):

@@ -4,7 +4,7 @@ token, cart count, messages, language and currency links), and the kept SQL of a
 of cards."""
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -14,10 +14,21 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from reports import cards, page_cache, page_shell, search, selectors, services
+from reports import (
+    cards,
+    list_results,
+    page_cache,
+    page_shell,
+    search,
+    selectors,
+    services,
+    views,
+)
+from reports.forms import CatalogueFilterForm, accepted_filters
 from reports.models import Report, ReportStatus
-from reports.views import SearchPages
-from tests.factories import make_category, make_report
+from reports.views import CountedPaginator, SearchPages
+from tests.factories import make_category, make_publisher, make_report
+from tests.reports.shown import product_codes_on
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +103,8 @@ def test_list_and_search_pages_keep_their_query_count_at_10_and_10000_reports(
     settings.CATALOGUE_CACHE_SECONDS = 0
     monkeypatch.setattr(search, "SEARCH_COUNT_CAP", 5)
     settings.REPORTS_PER_PAGE = 5
+    # page 2 read as a deep page is (its ids first, then its rows)
+    monkeypatch.setattr(cards, "DEFERRED_FROM", 5)
     category = make_category(slug="healthcare", name_en="Healthcare", name_zh="医疗保健")
     reports = [make_report(product_code=f"L-{n:04d}", categories=[category]) for n in range(10)]
     client = Client()
@@ -289,3 +302,153 @@ def test_card_rows_read_a_page_as_the_queryset_does():
     assert rows[1:4] == expected  # from the kept SQL
     assert rows.count() == 5
 
+
+
+# --- The results formatted in Python, as the template formats them ----------------
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans", "zh-hant"])
+def test_the_results_formatted_in_python_are_what_the_template_renders(
+    client, settings, monkeypatch, language
+):
+    # given pages with one and several pages of results, a capped search (its last
+    # page carries the note), a publisher with markup in its name, and a thousand
+    # separator in a count
+    settings.CATALOGUE_CACHE_SECONDS = 0
+    settings.REPORTS_PER_PAGE = 2
+    monkeypatch.setattr(search, "SEARCH_COUNT_CAP", 3)
+    category = make_category(slug="energy", name_en="Energy <&>", name_zh="能源")
+    publisher = make_publisher(name='Acme & "Sons" <Research>', slug="acme")
+    for n in range(5):
+        make_report(
+            product_code=f"PY-{n}",
+            title_en=f"Solar <b>Market</b> {n}",
+            categories=[category] if n % 2 else [],
+            publisher=publisher if n < 3 else None,
+        )
+    base = f"/{language}/reports/"
+    pages = [
+        "", "?page=2", "?page=3", "?sort=price_asc&page=2",
+        "?q=solar", "?q=solar&page=2", "?q=solar&sort=price_desc",
+        "?q=%E5%B8%82%E5%9C%BA",
+        "?publisher=acme", "?publisher=acme&category=energy&q=solar",
+        "?category=energy&utm_source=%22%3E%3Cx%3E",
+    ]
+    for query in pages:
+        # when a page is built with its results formatted in Python, then through
+        # the template
+        from_python = client.get(base + query)
+        with monkeypatch.context() as patched:
+            patched.setattr(list_results, "html", lambda **parts: None)
+            from_template = client.get(base + query)
+        # then both give the same page, byte for byte but for the CSRF token
+        assert from_python.status_code == from_template.status_code == 200
+        assert product_codes_on(from_python), query
+        assert CSRF_TOKEN.sub("CSRF", from_python.content.decode()) == CSRF_TOKEN.sub(
+            "CSRF", from_template.content.decode()
+        ), query
+    capped_last = client.get(base + "?q=solar&page=2").content.decode()
+    assert 'class="result-cap"' in capped_last
+    assert "Acme &amp; &quot;Sons&quot; &lt;Research&gt;" in client.get(
+        base + "?publisher=acme"
+    ).content.decode()
+
+
+def test_the_results_count_has_its_thousands_separator(client, settings, monkeypatch):
+    # given more matches than a thousand (the page of one report, counted as 12,345;
+    # the Chinese number format has no separator)
+    settings.CATALOGUE_CACHE_SECONDS = 0
+    make_report(product_code="COUNT-1", title_en="Counted Market")
+    monkeypatch.setattr(CountedPaginator, "count", 12345)
+    for language, expected in (("en", "12,345 reports"), ("zh-hans", "共 12345 份报告")):
+        from_python = client.get(f"/{language}/reports/").content.decode()
+        with monkeypatch.context() as patched:
+            patched.setattr(list_results, "html", lambda **parts: None)
+            from_template = client.get(f"/{language}/reports/").content.decode()
+        count_line = re.search(r'class="result-count"[^>]*>\s*([^\n]*)', from_python).group(1)
+        assert count_line == expected
+        assert CSRF_TOKEN.sub("", from_python) == CSRF_TOKEN.sub("", from_template)
+
+
+# --- The filter form judged without being built when plainly valid ----------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "", "q=market", "q=++Market++", "q=%E5%B8%82%E5%9C%BA", "q=", "q=a&q=b",
+        "category=energy", "category=+energy+", "publisher=acme&category=e-1_x",
+        "sort=newest", "sort=price_asc", "sort=price_desc", "sort=", "page=3&utm_source=x",
+        "q=" + "x" * 200, "q=+" + "x" * 200 + "+",
+        # refused: the form is built and says why
+        "q=" + "x" * 201, "sort=bogus", "sort=+newest", "category=a+b", "publisher=%C3%A9",
+        "category=%2F",
+    ],
+)
+def test_accepted_filters_say_what_the_form_says(rf, query):
+    data = rf.get("/en/reports/?" + query).GET
+    form = CatalogueFilterForm(data or None)
+    accepted = accepted_filters(data)
+    if accepted is None:
+        assert form.is_bound and not form.is_valid()
+        return
+    assert accepted.is_bound == form.is_bound
+    assert accepted.is_valid() == form.is_valid()
+    if form.is_bound:
+        assert accepted.cleaned_data == form.cleaned_data
+    assert not accepted.errors
+
+
+@pytest.mark.parametrize("sort", ["newest", "price_asc", "price_desc"])
+def test_a_deep_page_reads_the_rows_the_queryset_reads(monkeypatch, sort):
+    # given reports with equal dates and prices (the id decides), a missing price, a
+    # draft and a scheduled report not yet due, two publishers and a category
+    monkeypatch.setattr(cards, "DEFERRED_FROM", 2)
+    category = make_category(slug="energy", name_en="Energy", name_zh="能源")
+    publisher = make_publisher(name="Deep Research")
+    for n in range(9):
+        make_report(
+            title_en=f"Deep Market {n}",
+            published_on=date(2026, 1, 1 + n % 3),
+            licence_prices={"single_user": str(1000 + 100 * (n % 2))} if n != 4 else {},
+            categories=[category] if n % 2 else [],
+            publisher=publisher if n % 3 else None,
+        )
+    make_report(title_en="Deep Draft", status=ReportStatus.DRAFT)
+    make_report(
+        title_en="Deep Scheduled", status=ReportStatus.SCHEDULED,
+        publish_at=timezone.now() + timedelta(days=1),
+    )
+    for query in (
+        selectors.CatalogueQuery(sort=sort),
+        selectors.CatalogueQuery(sort=sort, category_ids=(category.pk,)),
+        selectors.CatalogueQuery(sort=sort, publisher_id=publisher.pk),
+    ):
+        queryset = cards.as_rows(selectors.search_reports(query))
+        for start in (2, 3, 4, 6, 8):
+            rows = cards.CardRows(query)
+            expected = list(queryset[start:start + 2])
+            # then the same rows in the same order, compiled and from the kept SQL
+            assert rows[start:start + 2] == expected, (query, start)
+            assert rows[start:start + 2] == expected
+            if connection.vendor == "postgresql":
+                assert "IN (SELECT" in str(rows._page(slice(start, start + 2)).query)
+
+
+def test_a_search_sent_as_raw_utf8_finds_its_kept_page_at_the_first_lookup(monkeypatch):
+    # given a Chinese search kept whole (a browser sends it percent-encoded)
+    make_report(title_zh="医学影像市场")
+    client = Client()
+    encoded = client.get("/zh-hans/reports/?q=%E5%8C%BB%E5%AD%A6").content.decode()
+    # when a client sends the same address with the UTF-8 bytes as they are
+    monkeypatch.setattr(views, "accepted_filters", _never_called)
+    monkeypatch.setattr(views, "CatalogueFilterForm", _never_called)
+    with CaptureQueriesContext(connection) as queries:
+        raw = client.get("/zh-hans/reports/?q=医学")
+    # then the kept page answers before any form is built, with no query
+    assert raw.status_code == 200 and len(queries) == 0
+    assert CSRF_TOKEN.sub("", raw.content.decode()) == CSRF_TOKEN.sub("", encoded)
+
+
+def _never_called(*args, **kwargs):
+    raise AssertionError("the page was built again")
