@@ -146,7 +146,8 @@ def _list_content(request, form, canonical_query: str | None = None):
     querystring = parameters.copy()
     querystring.pop("page", None)
     if query.q:
-        title = _("Search: %(q)s") % {"q": query.q}
+        # Spelled as the page's visitors type it (醫學 on a traditional page), as its address is.
+        title = _("Search: %(q)s") % {"q": search_text_in_script(query.q, get_language())}
     elif selected_category:
         title = str(selected_category)
     else:

@@ -168,6 +168,22 @@ def test_search_finds_traditional_text_with_simplified_terms(client):
     assert report.product_code in page
 
 
+@pytest.mark.parametrize(
+    "language, query, shown",
+    [
+        ("zh-hant", "醫學", "搜尋：醫學"),
+        ("zh-hant", "医学", "搜尋：醫學"),  # typed in simplified, shown as the page writes
+        ("zh-hans", "醫學", "搜索：医学"),
+    ],
+)
+def test_a_search_is_named_in_the_script_of_its_page(client, language, query, shown):
+    make_report(product_code="1994249", title_zh="继续医学教育市场")
+
+    page = client.get(f"/{language}/reports/", {"q": query}).content.decode()
+
+    assert f"<title>{shown} · " in page
+
+
 # --- The same queries in a third language --------------------------------------------
 
 
