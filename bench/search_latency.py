@@ -38,12 +38,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -90,6 +91,20 @@ def prepare_database(args, env) -> None:
         started = time.perf_counter()
         subprocess.run([*python, *command], env=env, check=True, cwd=ROOT)
         print(f"{command[0]}: {time.perf_counter() - started:.0f} s", flush=True)
+
+
+_COUNT_LINE = re.compile(r'<p class="result-count" role="status">(.*?)</p>', re.S)
+_CARD_CODE = re.compile(r'<h3 class="card-title"[^>]*>\s*<a href="/[a-z-]+/reports/([^/"]+)/')
+
+
+def shown_count_and_codes(response) -> tuple[str, list[str]]:
+    """The count the page shows ("1,000+" when capped) and its cards' product codes."""
+    html = response.content.decode()
+    line = _COUNT_LINE.search(html)
+    count = re.search(r"[\d,]+\+?", line.group(1)).group(0) if line else "0"
+    results = html.split('<div class="report-list">', 1)
+    codes = [unquote(code) for code in _CARD_CODE.findall(results[1])] if len(results) == 2 else []
+    return count, codes
 
 
 def install_old_search():
@@ -294,10 +309,9 @@ def main() -> None:
             entry["sqls"] += sqls
             entry["cpus"] += cpus
             entry["queries"] = queries
-            paginator = response.context["page"].paginator
-            entry["count"] = (f"{paginator.count:,}+" if getattr(paginator, "capped", False)
-                              else f"{paginator.count:,}")
-            entry["codes"] = [report.product_code for report in response.context["reports"]]
+            # Read from the page as a buyer reads it: the results are formatted in Python
+            # (reports/list_results.py), not through a template context.
+            entry["count"], entry["codes"] = shown_count_and_codes(response)
         print(f"round {round_number + 1}/{args.rounds} done", flush=True)
     load_after = os.getloadavg()
 
