@@ -101,7 +101,11 @@ def shown_count_and_codes(response) -> tuple[str, list[str]]:
     """The count the page shows ("1,000+" when capped) and its cards' product codes."""
     html = response.content.decode()
     line = _COUNT_LINE.search(html)
-    count = re.search(r"[\d,]+\+?", line.group(1)).group(0) if line else "0"
+    text = line.group(1) if line else "0"
+    count = re.search(r"[\d,]+", text).group(0)
+    # "1,000+ reports for …" in English, "超过 1000 份…" / "超過 1000 份…" in Chinese
+    if re.search(r"[\d,]+\+|超过|超過", text):
+        count += "+"
     results = html.split('<div class="report-list">', 1)
     codes = [unquote(code) for code in _CARD_CODE.findall(results[1])] if len(results) == 2 else []
     return count, codes
