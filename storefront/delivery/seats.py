@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext, override
 
@@ -30,19 +30,22 @@ def stamp_seat_copies(*, order: Order, written: list[str]) -> list[int]:
     into ``written`` (removed by the caller if the transaction fails). Returns the
     ids of the order's seats whose current holder has not been invited yet.
     """
-    # One query for both answers (an order without seats costs one, not two).
-    has_copy = StampedCopy.objects.filter(seat=OuterRef("pk"), seat_revision=OuterRef("revision"))
-    order_seats = list(
-        Seat.objects.filter(order=order)
-        .annotate(has_copy=Exists(has_copy))
-        .select_related("line__report")
+    # Most orders have no seat: for them this is one plain query. The seats' copies
+    # (and the lines and reports to stamp) are read only for an order that has seats,
+    # in a fixed number of queries however many it has.
+    order_seats = list(Seat.objects.filter(order_id=order.pk))
+    if not order_seats:
+        return []
+    stamped = set(
+        StampedCopy.objects.filter(seat__order_id=order.pk).values_list("seat_id", "seat_revision")
     )
-    for seat in order_seats:
-        if not seat.has_copy:
-            copy = services.stamp_copy(
-                order=order, line=seat.line, licensee=seat.holder_name, written=written, seat=seat
-            )
-            services.new_grant(copy)
+    unstamped = [seat for seat in order_seats if (seat.pk, seat.revision) not in stamped]
+    prefetch_related_objects(unstamped, "line__report__publisher")
+    for seat in unstamped:
+        copy = services.stamp_copy(
+            order=order, line=seat.line, licensee=seat.holder_name, written=written, seat=seat
+        )
+        services.new_grant(copy)
     return [seat.pk for seat in order_seats if seat.invited_revision != seat.revision]
 
 

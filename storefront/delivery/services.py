@@ -221,12 +221,17 @@ def deliver_order(*, order_id: int) -> Order:
     # The mail and the delivered state in one transaction: two commits per order in
     # all (bench/README.md). The mail goes out before that commit, as in
     # send_delivery_mail: a failed commit means a retry mails again, never no mail.
+    # The mail's record and the delivered state go into one UPDATE of the order.
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
-        if order.delivery_mailed_at is None:
-            _send_delivery_mail(order)
+        mailed = order.delivery_mailed_at is None and _send_delivery_mail(order, save=False)
+        mail_fields = _MAILED_FIELDS if mailed else ()
         if order.status == OrderStatus.PAID:
-            order_services.set_status(order, OrderStatus.DELIVERED, source="delivery")
+            order_services.set_status(
+                order, OrderStatus.DELIVERED, source="delivery", also_save=mail_fields
+            )
+        elif mailed:
+            order.save(update_fields=[*mail_fields, "updated_at"])
     # After the buyer's own delivery: a holder's mailbox refusing mail must not keep
     # the buyer's order "being prepared"; a retry (or the sweep) invites them.
     for seat_id in seat_ids:
@@ -275,8 +280,16 @@ def send_delivery_mail(*, order_id: int, force: bool = False) -> bool:
 send_delivery_mail.alters_data = True
 
 
-def _send_delivery_mail(order: Order, *, force: bool = False) -> bool:
-    """send_delivery_mail for an order locked by the caller's transaction."""
+# What _send_delivery_mail records on the order once the mail went out.
+_MAILED_FIELDS = ("delivery_mailed_at", "delivery_failed_at")
+
+
+def _send_delivery_mail(order: Order, *, force: bool = False, save: bool = True) -> bool:
+    """send_delivery_mail for an order locked by the caller's transaction.
+
+    With ``save=False`` the mail's record (_MAILED_FIELDS) is set on ``order`` and
+    left for the caller to save in its own UPDATE of the order, in this transaction.
+    """
     if order.delivery_mailed_at is not None and not force:
         return False
     refuse_if_access_ended(order)
@@ -297,7 +310,8 @@ def _send_delivery_mail(order: Order, *, force: bool = False) -> bool:
     _mail_links(order, downloads)
     order.delivery_mailed_at = timezone.now()
     order.delivery_failed_at = None
-    order.save(update_fields=["delivery_mailed_at", "delivery_failed_at", "updated_at"])
+    if save:
+        order.save(update_fields=[*_MAILED_FIELDS, "updated_at"])
     return True
 
 

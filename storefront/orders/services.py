@@ -62,16 +62,20 @@ def _new_order_number() -> str:
     return f"MR-{timezone.now():%y%m%d}-{secrets.token_hex(3).upper()}"
 
 
-def set_status(order: Order, to_status: str, *, source: str, note: str = "", actor=None) -> Order:
+def set_status(
+    order: Order, to_status: str, *, source: str, note: str = "", actor=None, also_save=()
+) -> Order:
     """Move an order along ALLOWED_TRANSITIONS, save it and write the history row.
 
     Call inside a transaction holding the order's row lock (select_for_update).
+    ``also_save`` names further fields the caller changed on ``order``: they go into
+    the same UPDATE.
     """
     if to_status not in ALLOWED_TRANSITIONS[order.status]:
         raise InvalidTransition(f"{order.number}: {order.status} → {to_status} is not allowed")
     from_status = order.status
     order.status = to_status
-    update_fields = ["status", "updated_at"]
+    update_fields = ["status", "updated_at", *also_save]
     if to_status == OrderStatus.PAID:
         order.paid_at = timezone.now()
         update_fields.append("paid_at")

@@ -374,3 +374,27 @@ def test_a_holder_whose_mail_fails_does_not_hold_back_the_buyers_delivery(monkey
     monkeypatch.undo()
     services.deliver_order(order_id=order.pk)
     assert [message.to for message in mail.outbox] == [["buyer@example.com"], ["ann@example.com"]]
+
+
+def test_seat_copies_are_stamped_reading_the_same_queries_for_two_holders_or_five():
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from storefront.delivery import seats
+
+    reads = []
+    for holders in (FIVE[:2], FIVE):
+        order = seat_order(holders=holders)
+        with transaction.atomic():
+            locked = Order.objects.select_for_update().get(pk=order.pk)
+            with CaptureQueriesContext(connection) as queries:
+                to_invite = seats.stamp_seat_copies(order=locked, written=[])
+        assert len(to_invite) == len(holders)
+        assert StampedCopy.objects.filter(seat__order=order).count() == len(holders)
+        reads.append(
+            [q["sql"].split(" FROM ")[1].split()[0] for q in queries
+             if q["sql"].startswith("SELECT")]
+        )
+    # Each holder's copy is written (its row, its link); what is read is not per holder.
+    assert reads[0] == reads[1]
+    assert len(reads[0]) <= 5
