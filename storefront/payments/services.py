@@ -137,19 +137,10 @@ def start_card_checkout(*, order_id: int) -> str:
 # --- Learning of a payment -----------------------------------------------------
 
 
-def _order_for_session(session: dict) -> Order | None:
-    known = CheckoutSession.objects.filter(session_id=session["id"]).select_related("order").first()
-    if known:
-        return known.order
-    number = (session.get("metadata") or {}).get("order_number") or session.get(
-        "client_reference_id"
-    )
-    return Order.objects.filter(number=number).first() if number else None
-
-
 def _order_id_for_session(session: dict) -> int | None:
-    """_order_for_session's id only: a paid or expired session needs no more (the order
-    is locked and read by mark_order_paid / cancel_order)."""
+    """The id of the order a Checkout Session pays for: its recorded session, else the
+    order number it carries. The id only: the services that act on it (mark_order_paid,
+    cancel_order) lock and read the order themselves."""
     known = (
         CheckoutSession.objects.filter(session_id=session["id"])
         .values_list("order_id", flat=True)
@@ -239,13 +230,13 @@ def _on_session_event(event: dict) -> tuple[Order | None, str]:
 
 def _on_async_payment_failed(event: dict) -> tuple[Order | None, str]:
     session = _refetched_session(event)
-    order = _order_for_session(session)
-    if order is None:
+    order_id = _order_id_for_session(session)
+    if order_id is None:
         return None, "no matching order"
     if session.get("payment_status") == "paid":
         return apply_checkout_session(session, source="webhook async_payment_failed"), ""
     order = order_services.cancel_order(
-        order_id=order.pk,
+        order_id=order_id,
         source=f"webhook {event['type']}",
         note=f"Delayed payment failed for Stripe session {session['id']}",
     )
