@@ -30,10 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.delivery_latency import (  # noqa: E402
-    check_database_url, drop_database, make_sink, recreate_database, run,
-)
-from bench.delivery_profile import environment, paid_orders  # noqa: E402
+from bench.delivery_latency import check_database_url, drop_database, make_sink  # noqa: E402
+from bench.delivery_profile import paid_orders, prepare_in_process  # noqa: E402
 
 COMPARED = {
     "storefront/delivery/services.py": ("deliver_order", "_send_delivery_mail"),
@@ -81,16 +79,7 @@ def main(argv=None) -> int:
     media = Path(tempfile.mkdtemp(prefix="storefront-bench-ab-"))
     sink = make_sink(nagle=False)
     try:
-        env = environment(args, sink, media)
-        recreate_database(args.database_url)
-        setup = {**env, "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
-        setup.pop("EMAIL_URL")
-        run([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], setup, timeout=300)
-        run([sys.executable, "manage.py", "seed_demo"], setup, timeout=300)
-        os.environ.update(env)
-        import django
-
-        django.setup()
+        prepare_in_process(args, sink, media)
         from django.db import connection
 
         from storefront.delivery import services

@@ -62,6 +62,32 @@ def environment(args, sink, media: Path) -> dict:
     return keep
 
 
+def prepare_in_process(args, sink, media: Path) -> dict:
+    """A fresh bench database with the demo catalogue (and its masters in ``media``), and
+    Django set up in this process on it; returns the environment."""
+    env = environment(args, sink, media)
+    recreate_database(args.database_url)
+    setup = {**env, "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    setup.pop("EMAIL_URL")
+    run([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], setup, timeout=300)
+    run([sys.executable, "manage.py", "seed_demo"], setup, timeout=300)
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    return env
+
+
+def print_profile(profiler, top: int, title: str) -> None:
+    """The profile's top functions by cumulative and by own time, under a title."""
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+    print(f"\n{title}:")
+    print(out.getvalue())
+
+
 def paid_orders(count: int) -> list[int]:
     from django.utils import timezone
 
@@ -117,16 +143,7 @@ def main(argv=None) -> int:
     media = Path(tempfile.mkdtemp(prefix="storefront-bench-profile-"))
     sink = make_sink(nagle=False)
     try:
-        env = environment(args, sink, media)
-        recreate_database(args.database_url)
-        setup = {**env, "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
-        setup.pop("EMAIL_URL")
-        run([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], setup, timeout=300)
-        run([sys.executable, "manage.py", "seed_demo"], setup, timeout=300)
-        os.environ.update(env)
-        import django
-
-        django.setup()
+        prepare_in_process(args, sink, media)
         from django.db import connection, connections
         from django.db.backends.utils import CursorWrapper
 
@@ -179,12 +196,7 @@ def main(argv=None) -> int:
         for order_id in ids[warm + args.orders:]:
             services.deliver_order(order_id=order_id)
         profiler.disable()
-        out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out)
-        stats.sort_stats("cumulative").print_stats(args.top)
-        stats.sort_stats("tottime").print_stats(args.top)
-        print(f"\ncProfile of {args.profile} deliveries:")
-        print(out.getvalue())
+        print_profile(profiler, args.top, f"cProfile of {args.profile} deliveries")
         connection.close()
     finally:
         sink.stop()

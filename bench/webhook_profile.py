@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import io
 import os
-import pstats
 import shutil
 import statistics
 import sys
@@ -42,6 +40,7 @@ from bench.delivery_latency import (  # noqa: E402
     WEBHOOK_PATH, bench_environment, check_database_url, check_redis_url, create_orders,
     drop_database, flush_redis, make_sink, prepare_database, setup_django,
 )
+from bench.delivery_profile import print_profile  # noqa: E402
 
 
 def parse_args(argv):
@@ -149,12 +148,8 @@ def main(argv=None) -> int:
             profiler.disable()
         dump = ROOT / "bench" / "results" / "webhook-profile.pstats"
         profiler.dump_stats(dump)  # for pstats' callers / callees
-        out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out)
-        stats.sort_stats("cumulative").print_stats(args.top)
-        stats.sort_stats("tottime").print_stats(args.top)
-        print(f"\ncProfile of {args.profile} webhooks (all of it in {dump}):")
-        print(out.getvalue())
+        print_profile(profiler, args.top,
+                      f"cProfile of {args.profile} webhooks (all of it in {dump})")
         connection.close()
     finally:
         flush_redis(args.redis_url)
