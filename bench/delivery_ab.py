@@ -11,7 +11,7 @@ checkout's module namespaces, so both versions run against the same models, data
 stamp and SMTP sink (as `delivery_profile.py` sets them up). Deliveries of 1994249
 alternate between the two (ABBA), after four warm-up deliveries; reported per version:
 the median CPU of the delivering thread per delivery, and the same without
-`stamp_licence` (the part the compared functions change). In-process CPU ratios within
+`stamp_stored` (the part the compared functions change). In-process CPU ratios within
 one run: steadier on a busy machine than two runs one after the other.
 """
 
@@ -87,7 +87,7 @@ def main(argv=None) -> int:
         versions = {"base": base_deliver_order(args.base.resolve()),
                     "this": services.deliver_order}
         stamp_cpu = [0.0]
-        stamp = services.stamp_licence
+        stamp = services.stamp_stored
 
         def timed_stamp(*a, **k):
             started = time.thread_time()
@@ -96,7 +96,7 @@ def main(argv=None) -> int:
             finally:
                 stamp_cpu[0] += time.thread_time() - started
 
-        services.stamp_licence = timed_stamp
+        services.stamp_stored = timed_stamp
         warm = 4
         rows = {label: [] for label in versions}
         for position, order_id in enumerate(paid_orders(warm + 2 * args.pairs)):

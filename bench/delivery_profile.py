@@ -152,7 +152,7 @@ def main(argv=None) -> int:
         warm = 2
         ids = paid_orders(warm + args.orders + args.profile)
         spans = Spans()
-        spans.wrap(services, "stamp_licence", "stamp_licence")
+        spans.wrap(services, "stamp_stored", "stamp_stored")
         spans.wrap(services, "_save_copy", "save copy (storage + row)")
         spans.wrap(services, "_mail_links", "mail (render + SMTP)")
         spans.wrap(mailer, "send", "SMTP send")
@@ -183,7 +183,7 @@ def main(argv=None) -> int:
         print(f"\n{args.orders} deliveries of {PRODUCT_CODE} in-process (after {warm} warm-up), "
               f"load {os.getloadavg()[0]:.2f}")
         print("| span | median ms | p95 ms |\n| --- | ---: | ---: |")
-        keys = ["wall", "cpu", "cpu (this thread)", "stamp_licence", "reportlab overlay", "save copy (storage + row)",
+        keys = ["wall", "cpu", "cpu (this thread)", "stamp_stored", "reportlab overlay", "save copy (storage + row)",
                 "mail (render + SMTP)", "SMTP send", "SQL execute", "commit"]
         for key in keys:
             values = sorted(row.get(key, 0.0) * 1000 for row in rows)

@@ -20,21 +20,22 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
 
-def html(*, page, query, selected_category, selected_publisher, cards_html: str,
+def html(*, page, query, shown_q: str, selected_category, selected_publisher, cards_html: str,
          querystring: str) -> SafeString:
-    """The results of a page that shows cards (cards_html: their joined HTML)."""
+    """The results of a page that shows cards (cards_html: their joined HTML); shown_q is
+    the search text as the page shows it (reports.views: traditional on zh-hant)."""
     paginator = page.paginator
     count = paginator.count
     capped = paginator.capped
     total = escape(intcomma(count))
     if capped:
         counted = gettext("%(total)s+ reports for “%(q)s”") % {
-            "total": total, "q": escape(query.q)
+            "total": total, "q": escape(shown_q)
         }
     elif query.q:
         counted = ngettext(
             "%(total)s report for “%(q)s”", "%(total)s reports for “%(q)s”", count
-        ) % {"total": total, "q": escape(query.q), "counter": count}
+        ) % {"total": total, "q": escape(shown_q), "counter": count}
     else:
         counted = ngettext("%(total)s report", "%(total)s reports", count) % {
             "total": total, "counter": count
@@ -46,7 +47,7 @@ def html(*, page, query, selected_category, selected_publisher, cards_html: str,
         )
         publisher = (
             f"· {escape(selected_publisher.name)} "
-            f'<a href="?{category}q={escape(quote(query.q, safe="/"))}">'
+            f'<a href="?{category}q={escape(quote(shown_q, safe="/"))}">'
             f"{gettext('(remove)')}</a>"
         )
     has_next = page.has_next()

@@ -145,15 +145,18 @@ def _list_content(request, form, canonical_query: str | None = None):
 
     querystring = parameters.copy()
     querystring.pop("page", None)
+    # The search text as the page shows and links it: spelled as its visitors type it
+    # (醫學 on a traditional page), as the page's address is.
+    shown_q = search_text_in_script(query.q, get_language())
     if query.q:
-        # Spelled as the page's visitors type it (醫學 on a traditional page), as its address is.
-        title = _("Search: %(q)s") % {"q": search_text_in_script(query.q, get_language())}
+        title = _("Search: %(q)s") % {"q": shown_q}
     elif selected_category:
         title = str(selected_category)
     else:
         title = _("All reports")
     filters = {
         "query": query,
+        "shown_q": shown_q,
         "categories": categories,
         "publishers": publishers,
         "selected_category": selected_category,
@@ -176,17 +179,22 @@ def _list_content(request, form, canonical_query: str | None = None):
         context["results_html"] = list_results.html(
             page=page,
             query=query,
+            shown_q=shown_q,
             selected_category=selected_category,
             selected_publisher=selected_publisher,
             cards_html=context["cards_html"],
             querystring=context["querystring"],
         )
     elif query.q and not paginator.count:
-        context.update(_no_results_context(query, selected_category, selected_publisher))
+        context.update(
+            _no_results_context(query, shown_q, selected_category, selected_publisher)
+        )
     description = _(
         "Market research reports with bilingual summaries, key statistics and instant "
         "licensed delivery."
     )
+    # In the folded form: the address every language's page of this search shares
+    # (the alternates name each language's page by it).
     canonical_path = _list_canonical_path(
         query, selected_category, selected_publisher, page.number
     )
@@ -238,12 +246,12 @@ def _list_html(context: dict, filters: dict) -> SafeString:
     )))
     return mark_safe(page_shell.join_slots(parts, {
         "filters": _filters_html(filters),
-        "q": escape(query.q),
+        "q": escape(filters["shown_q"]),
         "results": results,
     }))
 
 
-def _no_results_context(query, category, publisher) -> dict:
+def _no_results_context(query, shown_q: str, category, publisher) -> dict:
     """What a search that found nothing offers instead: a corrected spelling, the same
     search without filters, and an analyst to ask (the contact form, query preset)."""
     filters = [
@@ -255,14 +263,14 @@ def _no_results_context(query, category, publisher) -> dict:
     context = {
         "suggestion": suggestion,
         "ask_analyst_url": (
-            f"{reverse('inquiries:contact')}?{urlencode({'kind': 'question', 'search': query.q})}"
+            f"{reverse('inquiries:contact')}?{urlencode({'kind': 'question', 'search': shown_q})}"
         ),
     }
     if suggestion:
         parameters = [("q", suggestion), *((name, value) for name, value in filters if value)]
         context["suggestion_url"] = f"{list_path}?{urlencode(parameters)}"
     if category or publisher:
-        context["without_filters_url"] = f"{list_path}?{urlencode({'q': query.q})}"
+        context["without_filters_url"] = f"{list_path}?{urlencode({'q': shown_q})}"
     return context
 class CountedPaginator(Paginator):
     """A paginator whose count (a COUNT(*) over the matches) is kept per catalogue version."""
@@ -303,7 +311,7 @@ def _filters_html(filters: dict) -> SafeString:
     it) is put in per request, so a new search costs no sidebar rendering.
     """
     category, publisher = filters["selected_category"], filters["selected_publisher"]
-    q = filters["query"].q
+    q = filters["shown_q"]
     key = (
         "filters",
         bool(q),
@@ -314,7 +322,8 @@ def _filters_html(filters: dict) -> SafeString:
     def build():
         shown = filters
         if q:
-            shown = {**filters, "query": replace(filters["query"], q=_SEARCH_TEXT_SLOT)}
+            shown = {**filters, "query": replace(filters["query"], q=_SEARCH_TEXT_SLOT),
+                     "shown_q": _SEARCH_TEXT_SLOT}
         return render_to_string("reports/catalogue_filters.html", shown)
 
     html = catalogue_memo.memoised(key, build)

@@ -327,6 +327,10 @@ PROFORMA_SWEEP_AFTER_MINUTES = int(os.environ.get("PROFORMA_SWEEP_AFTER_MINUTES"
 # Pro-forma mail retries before the order is flagged and the sweep leaves it alone.
 PROFORMA_MAX_RETRIES = int(os.environ.get("PROFORMA_MAX_RETRIES", "8"))
 DELIVERY_MAX_RETRIES = int(os.environ.get("DELIVERY_MAX_RETRIES", "6"))
+# Each host keeps the masters it stamps from, prepared for stamping, in this folder
+# (storefront/delivery/prepared_masters.py), up to this many MB; 0: never kept.
+STAMP_CACHE_DIR = Path(os.environ.get("STAMP_CACHE_DIR", BASE_DIR / "var" / "prepared-masters"))
+STAMP_CACHE_MAX_MB = int(os.environ.get("STAMP_CACHE_MAX_MB", "2048"))
 # Behind nginx: files are sent by nginx from this internal location
 # (e.g. "/protected/" aliased to PRIVATE_MEDIA_ROOT); empty: Django streams them.
 DOWNLOADS_X_ACCEL_REDIRECT_PREFIX = os.environ.get("DOWNLOADS_X_ACCEL_REDIRECT_PREFIX", "")

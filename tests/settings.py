@@ -1,5 +1,6 @@
 """Test settings: the real settings, with fast hashing, in-memory mail and temp files."""
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -17,6 +18,10 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_ROUTES = (route_under_default_queue,)
 
 PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="storefront-test-private-"))
+# Prepared masters of this session, in a folder of its own; the workers the tests
+# start inherit it through the environment.
+STAMP_CACHE_DIR = Path(tempfile.mkdtemp(prefix="storefront-test-prepared-"))
+os.environ["STAMP_CACHE_DIR"] = str(STAMP_CACHE_DIR)
 STORAGES = {
     **STORAGES,
     "default": {

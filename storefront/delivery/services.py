@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext, override
 
 from reports.models import DeliveryMode
-from reports.storage import local_copy
 from storefront.delivery import DeliveryError, mailer, stamping
 from storefront.delivery.models import DownloadGrant, DownloadLog, StampedCopy, new_licence_id
-from storefront.delivery.stamping import LicenceStamp, stamp_licence
+from storefront.delivery.prepared_masters import stamp_stored
+from storefront.delivery.stamping import LicenceStamp
 from storefront.orders import services as order_services
 from storefront.orders.business_days import add_business_days
 from storefront.orders.mail import absolute_url, build_message
@@ -81,20 +81,17 @@ def stamp_copy(
             issuer=settings.SHOP_NAME,
             author=report.publisher.name if report.publisher_id else "",
         )
-    # The master is read from a local file (its own on disk, a temporary copy from a
-    # bucket) and the copy is stamped into a temporary file that is then saved to the
-    # storage: a 166 MB master never sits whole in memory (bench/README.md).
+    # The master is read from a local file (this host's prepared copy of it, see
+    # prepared_masters.py) and the copy is stamped into a temporary file that is then
+    # saved to the storage: a 166 MB master never sits whole in memory (bench/README.md).
     with ExitStack() as files:
-        master = files.enter_context(
-            local_copy(report.master_pdf.storage, report.master_pdf.name)
-        )
         handle, output_path = tempfile.mkstemp(
             prefix="stamped-", suffix=".pdf", dir=settings.FILE_UPLOAD_TEMP_DIR
         )
         os.close(handle)
         files.callback(_remove_if_left, output_path)
         output = files.enter_context(open(output_path, "w+b"))
-        result = stamp_licence(master, output, stamp)
+        result = stamp_stored(report.master_pdf.storage, report.master_pdf.name, output, stamp)
         output.seek(0)
         return _save_copy(
             order=order, line=line, seat=seat, licence_id=licence_id, result=result,

@@ -1,6 +1,7 @@
 """The licence stamp: every page of a master PDF gets a footer naming the licence.
 
     stamp_licence(master, output, LicenceStamp(...), cover_page=True) -> StampResult
+    prepare_master(master, output)   # once per master; then stamp_licence(..., prepared=True)
 
 What a stamped copy carries:
 
@@ -22,12 +23,13 @@ The stamp's facts and wording are storefront/delivery/licence_stamp.py; the over
 is drawn by storefront/delivery/stamp_overlay.py.
 
 How: the overlay is drawn with reportlab into memory, one page per distinct page
-size (plus the cover), with the fonts embedded once. pikepdf opens it, turns each
-overlay page into ONE Form XObject shared by every master page of that size, and
-each master page gets two small content streams that are themselves shared:
-"q" before its content and "Q q <placement> cm /Stamp Do Q" after it. The master's
-own content streams are never decoded or rewritten, so a 300-page stamp costs about
-what one page costs plus qpdf copying the file.
+size (plus the cover), with the fonts embedded once. pikepdf opens it and each
+overlay page fills ONE Form XObject shared by every master page of that size, which
+every page draws after its own content (storefront/delivery/stamp_pages.py). The
+master's own content streams are never decoded or rewritten, so a 300-page stamp
+costs about what one page costs plus qpdf copying the file. Making the pages draw
+the forms is the same work for every copy of a master: prepare_master does it once
+and saves the result, and a copy stamped from that file only fills the forms.
 
 The master is opened read-only and never written. The result is written to a
 temporary buffer first and copied to `output` only once it is complete, so a failure
@@ -45,7 +47,6 @@ import shutil
 import tempfile
 import time
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -64,6 +65,14 @@ from storefront.delivery.licence_stamp import (
     one_line,
 )
 from storefront.delivery.stamp_overlay import build_overlay, check_fonts
+from storefront.delivery.stamp_pages import (
+    PLAN_KEY,
+    PagePlan,
+    fill_forms,
+    prepare_pages,
+    read_plan,
+    record_plan,
+)
 
 __all__ = [
     "DeliveryError",
@@ -74,6 +83,7 @@ __all__ = [
     "StampResult",
     "check_master",
     "footer_text",
+    "prepare_master",
     "stamp_licence",
     "warm_up",
 ]
@@ -83,76 +93,6 @@ logger = logging.getLogger(__name__)
 
 # Buffered in memory up to this size, then in a temporary file.
 SPOOL_BYTES = 64 * 1024 * 1024
-
-# --- Page geometry -------------------------------------------------------------------
-
-LETTER = (0.0, 0.0, 612.0, 792.0)
-
-
-def _box(value) -> tuple[float, float, float, float] | None:
-    if value is None:
-        return None
-    try:
-        rectangle = pikepdf.Rectangle(value)  # fast path: an array of four numbers
-        x0, y0, x1, y1 = rectangle.llx, rectangle.lly, rectangle.urx, rectangle.ury
-    except (TypeError, ValueError, pikepdf.PdfError):
-        try:
-            x0, y0, x1, y1 = (float(v) for v in value)
-        except (TypeError, ValueError, pikepdf.PdfError):
-            return None
-    box = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
-    return box if box[2] - box[0] > 1 and box[3] - box[1] > 1 else None
-
-
-def _visible_box(page_dict) -> tuple[float, float, float, float]:
-    """CropBox within MediaBox (as viewers show the page), in default user space."""
-    media = _box(page_dict.get(Name.MediaBox)) or LETTER
-    crop = _box(page_dict.get(Name.CropBox))
-    if crop is None:
-        return media
-    x0, y0 = max(media[0], crop[0]), max(media[1], crop[1])
-    x1, y1 = min(media[2], crop[2]), min(media[3], crop[3])
-    return (x0, y0, x1, y1) if x1 - x0 > 1 and y1 - y0 > 1 else media
-
-
-def _rotation(page_dict) -> int:
-    try:
-        angle = int(page_dict.get(Name.Rotate, 0))
-    except (TypeError, ValueError):
-        return 0
-    return (round(angle / 90) * 90) % 360
-
-
-@dataclass(frozen=True)
-class _Placement:
-    size: tuple[float, float]  # width and height of the page as shown
-    matrix: tuple[float, ...]  # overlay space (as shown) -> the page's user space
-
-
-def _placement(page_dict) -> _Placement:
-    x0, y0, x1, y1 = _visible_box(page_dict)
-    width, height = x1 - x0, y1 - y0
-    rotation = _rotation(page_dict)
-    # /Rotate turns the page clockwise for display; map the upright overlay back.
-    if rotation == 90:
-        return _Placement((height, width), (0, 1, -1, 0, x1, y0))
-    if rotation == 180:
-        return _Placement((width, height), (-1, 0, 0, -1, x1, y1))
-    if rotation == 270:
-        return _Placement((height, width), (0, -1, 1, 0, x0, y1))
-    return _Placement((width, height), (1, 0, 0, 1, x0, y0))
-
-
-def _size_key(size: tuple[float, float]) -> tuple[float, float]:
-    return (round(size[0], 2), round(size[1], 2))
-
-
-def _number(value: float) -> str:
-    text = f"{value:.4f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-# --- Reading and writing PDFs (pikepdf) ----------------------------------------------
 
 
 def _describe(master) -> str:
@@ -217,83 +157,6 @@ def _document_title(pdf: Pdf) -> str:
     except (pikepdf.PdfError, ValueError):
         return ""
 
-
-def _unused_names(pages, count: int) -> list[Name]:
-    used = set()
-    for page in pages:
-        resources = page.obj.get(Name.Resources)
-        if isinstance(resources, Dictionary):
-            xobjects = resources.get(Name.XObject)
-            if isinstance(xobjects, Dictionary):
-                used.update(str(key) for key in xobjects.keys())
-    names, number = [], 0
-    while len(names) < count:
-        candidate = f"/LicenceStamp{number}"
-        number += 1
-        if candidate not in used:
-            names.append(Name(candidate))
-    return names
-
-
-_ARTIFACT = b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC"
-
-
-def _single_filters_as_names(pdf: Pdf) -> int:
-    """Write each stream's one-filter array (``/Filter [/FlateDecode]``, as reportlab and
-    other producers write it) as the bare name, which means the same (ISO 32000 7.3.8.2).
-
-    qpdf copies a Flate stream as it is only when its /Filter is the name; with the
-    one-element array, ``compress_streams`` makes it inflate and deflate every such
-    stream again: 30 of the 40 ms of CPU that saving a copy of the 196-page demo master
-    took (bench/README.md, "Delivery burst"). The output is the same size. Only the
-    stream dictionaries change, never their data. Returns how many were rewritten.
-    """
-    rewritten = 0
-    for obj in pdf.objects:
-        if not isinstance(obj, pikepdf.Stream):
-            continue
-        stream_dict = obj.stream_dict
-        filters = stream_dict.get(Name.Filter)
-        if not isinstance(filters, Array) or len(filters) != 1:
-            continue
-        parameters = stream_dict.get(Name.DecodeParms)
-        if parameters is not None and not (isinstance(parameters, Array) and len(parameters) == 1):
-            continue  # malformed or unusual: left as it is
-        stream_dict[Name.Filter] = filters[0]
-        if parameters is not None:
-            if parameters[0] is None:
-                del stream_dict[Name.DecodeParms]
-            else:
-                stream_dict[Name.DecodeParms] = parameters[0]
-        rewritten += 1
-    return rewritten
-
-
-def _apply_overlays(pdf: Pdf, overlay: Pdf, placements: list[_Placement], size_index: dict):
-    forms = [pdf.copy_foreign(overlay.pages[i].as_form_xobject()) for i in range(len(size_index))]
-    names = _unused_names(pdf.pages, len(forms))
-    save_state = pdf.make_stream(b"q\n")
-    draw_streams: dict[tuple, pikepdf.Stream] = {}
-    for page, placement in zip(pdf.pages, placements):
-        index = size_index[_size_key(placement.size)]
-        key = (index, placement.matrix)
-        stream = draw_streams.get(key)
-        if stream is None:
-            matrix = " ".join(_number(value) for value in placement.matrix).encode()
-            stream = pdf.make_stream(
-                b"\nQ\nq " + matrix + b" cm " + _ARTIFACT + b" " + bytes(names[index])
-                + b" Do EMC Q\n"
-            )
-            draw_streams[key] = stream
-        resources = page.obj.get(Name.Resources)
-        if not isinstance(resources, Dictionary):
-            resources = page.obj.Resources = Dictionary()
-        xobjects = resources.get(Name.XObject)
-        if not isinstance(xobjects, Dictionary):
-            xobjects = resources.XObject = Dictionary()
-        xobjects[names[index]] = forms[index]
-        page.contents_add(save_state, prepend=True)
-        page.contents_add(stream)
 
 
 def _label_cover(pdf: Pdf, stamp: LicenceStamp):
@@ -390,38 +253,28 @@ def _write_metadata(pdf: Pdf, stamp: LicenceStamp):
 
 
 def stamp_licence(master: str | Path | BinaryIO, output: BinaryIO, stamp: LicenceStamp, *,
-                  cover_page: bool = True) -> StampResult:
+                  cover_page: bool = True, prepared: bool = False) -> StampResult:
     """Write `master` stamped with `stamp` to `output`; the master is never modified.
 
     `master` is a path or a binary file object (read from its start); `output` a
     writable binary file object, written from its current position and left there
-    at the end of the copy. Raises StampError (nothing written) for an unreadable or
-    password-protected master, StampFontMissing when Chinese text must be stamped
-    and no font for it is installed.
+    at the end of the copy. With ``prepared=True`` `master` is a file written by
+    prepare_master (its pages already draw the stamp's forms); anything else is an
+    error. Raises StampError (nothing written) for an unreadable or password-protected
+    master, StampFontMissing when Chinese text must be stamped and no font for it is
+    installed.
     """
     if not isinstance(stamp, LicenceStamp):
         raise TypeError(f"stamp must be a LicenceStamp, not {type(stamp).__name__}")
     started = time.perf_counter()
     description = _describe(master)
     with _open_master(master) as pdf:
-        try:
-            master_pages = len(pdf.pages)
-            placements = [_placement(page.obj) for page in pdf.pages]
-        except (pikepdf.PdfError, ValueError, RuntimeError) as error:
-            raise StampError(f"Master PDF {description} has no readable pages: {error}") from error
-        if master_pages == 0:
-            raise StampError(f"Master PDF {description} has no pages.")
+        plan = _plan(pdf, description, prepared=prepared)
+        master_pages = len(pdf.pages)
         title = _document_title(pdf)
         check_fonts(stamp, title if cover_page else "")
-        size_index: dict[tuple[float, float], int] = {}
-        sizes = []
-        for placement in placements:
-            key = _size_key(placement.size)
-            if key not in size_index:
-                size_index[key] = len(sizes)
-                sizes.append(placement.size)
-        cover_size = placements[0].size if cover_page else None
-        overlay_pdf = build_overlay(stamp, sizes, cover_size, title)
+        cover_size = plan.first_page_size if cover_page else None
+        overlay_pdf = build_overlay(stamp, plan.sizes, cover_size, title)
         # A file on disk is written to directly (and cut back on failure), so a large
         # copy is never held in memory; any other output gets the copy only once it
         # is complete.
@@ -432,23 +285,17 @@ def stamp_licence(master: str | Path | BinaryIO, output: BinaryIO, stamp: Licenc
         try:
             with Pdf.open(io.BytesIO(overlay_pdf)) as overlay:
                 try:
-                    _apply_overlays(pdf, overlay, placements, size_index)
+                    fill_forms(pdf, overlay, plan)
                     if cover_page:
-                        pdf.pages.insert(0, overlay.pages[len(sizes)])
+                        pdf.pages.insert(0, overlay.pages[len(plan.sizes)])
                         _label_cover(pdf, stamp)
                     _write_metadata(pdf, stamp)
-                    _single_filters_as_names(pdf)
                     pages = len(pdf.pages)
                     if pages != master_pages + (1 if cover_page else 0):
                         raise StampError(
                             f"Stamping {description} gave {pages} pages for {master_pages}."
                         )
-                    pdf.save(
-                        buffer,
-                        compress_streams=True,
-                        object_stream_mode=ObjectStreamMode.generate,
-                        encryption=bool(pdf.is_encrypted),
-                    )
+                    _save(pdf, buffer)
                 except (pikepdf.PdfError, ValueError, RuntimeError) as error:
                     raise StampError(
                         f"Master PDF {description} could not be stamped: {error}"
@@ -472,6 +319,50 @@ def stamp_licence(master: str | Path | BinaryIO, output: BinaryIO, stamp: Licenc
         (time.perf_counter() - started) * 1000,
     )
     return StampResult(pages=pages, master_pages=master_pages, bytes_written=bytes_written)
+
+
+def _plan(pdf: Pdf, description: str, *, prepared: bool) -> PagePlan:
+    """The forms to fill: recorded in a prepared master, made now in any other."""
+    if prepared:
+        plan = read_plan(pdf)
+        if plan is None:
+            raise StampError(f"{description} is not a master prepared for stamping.")
+        return plan
+    try:
+        pages = len(pdf.pages)
+        if pages:
+            if PLAN_KEY in pdf.Root:
+                del pdf.Root[PLAN_KEY]  # a master never brings its own plan
+            return prepare_pages(pdf)
+    except (pikepdf.PdfError, ValueError, RuntimeError) as error:
+        raise StampError(f"Master PDF {description} has no readable pages: {error}") from error
+    raise StampError(f"Master PDF {description} has no pages.")
+
+
+def _save(pdf: Pdf, output) -> None:
+    pdf.save(
+        output,
+        compress_streams=True,
+        object_stream_mode=ObjectStreamMode.generate,
+        encryption=bool(pdf.is_encrypted),
+    )
+
+
+def prepare_master(master: str | Path | BinaryIO, output: BinaryIO) -> int:
+    """Write to `output` the master with every page already drawing the stamp's forms
+    (stamp_pages.prepare_pages), for stamp_licence(..., prepared=True); returns the
+    number of pages. The work is the same for every copy of a master, so a host does
+    it once per master (storefront/delivery/prepared_masters.py). Raises StampError
+    as stamp_licence would for the same master."""
+    description = _describe(master)
+    with _open_master(master) as pdf:
+        record_plan(pdf, _plan(pdf, description, prepared=False))
+        try:
+            _save(pdf, output)
+        except (pikepdf.PdfError, ValueError, RuntimeError) as error:
+            raise StampError(f"Master PDF {description} could not be prepared: {error}") from error
+        _refuse_damage(pdf, description)
+        return len(pdf.pages)
 
 
 def warm_up() -> None:

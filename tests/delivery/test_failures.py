@@ -88,7 +88,7 @@ def test_an_unexpected_error_flags_at_once_instead_of_retrying(settings, monkeyp
         attempts.append(1)
         raise ValueError("overlay font table is corrupt")
 
-    monkeypatch.setattr("storefront.delivery.services.stamp_licence", broken)
+    monkeypatch.setattr("storefront.delivery.services.stamp_stored", broken)
 
     # when
     result = deliver_order_task.apply(args=[order.pk], throw=False)

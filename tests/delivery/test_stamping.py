@@ -9,7 +9,6 @@ import hashlib
 import html
 import io
 import re
-import shutil
 import subprocess
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -115,14 +114,6 @@ def long_master(tmp_path_factory) -> Path:
 # --- Reading PDFs back -------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def pdftotext() -> str:
-    command = shutil.which("pdftotext")
-    if command is None:
-        pytest.fail("pdftotext is missing: install the Debian package poppler-utils")
-    return command
-
-
 def page_texts(pdftotext: str, data: bytes) -> list[str]:
     """The text of each page, as pdftotext extracts it."""
     result = subprocess.run(
@@ -130,14 +121,6 @@ def page_texts(pdftotext: str, data: bytes) -> list[str]:
     )
     pages = result.stdout.decode("utf-8").split("\f")
     return pages[:-1] if pages and not pages[-1].strip() else pages
-
-
-@pytest.fixture(scope="session")
-def pdftoppm() -> str:
-    command = shutil.which("pdftoppm")
-    if command is None:
-        pytest.fail("pdftoppm is missing: install the Debian package poppler-utils")
-    return command
 
 
 def render_gray(pdftoppm: str, data: bytes, page: int) -> tuple[int, int, bytes]:

@@ -11,7 +11,6 @@ from tests.delivery.test_stamping import (  # noqa: F401 (fixtures)
     flat,
     mixed_master,
     page_texts,
-    pdftotext,
     stamp_to_bytes,
 )
 from tests.invoicing.conftest import CHINESE_BUYER, place, seller  # noqa: F401 (fixture)

@@ -377,6 +377,7 @@ def test_the_kept_sidebar_is_the_sidebar_rendered_for_the_search(q):
     healthcare = make_category(slug="healthcare", name_en="Healthcare", name_zh="医疗保健")
     filters = {
         "query": selectors.CatalogueQuery(q=q),
+        "shown_q": q,
         "categories": selectors.category_tree(),
         "publishers": selectors.publishers(),
         "selected_category": next(c for c in selectors.category_tree() if c.pk == healthcare.pk),

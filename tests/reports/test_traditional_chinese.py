@@ -2,6 +2,8 @@
 (or English) as its fallback, machine-converted drafts for editors, and search that
 finds either script with the other."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -182,6 +184,39 @@ def test_a_search_is_named_in_the_script_of_its_page(client, language, query, sh
     page = client.get(f"/{language}/reports/", {"q": query}).content.decode()
 
     assert f"<title>{shown} · " in page
+
+
+@pytest.mark.parametrize("query", ["醫學", "医学"])
+@pytest.mark.parametrize("with_results", [True, False], ids=["results", "no-results"])
+def test_a_traditional_search_page_shows_and_links_the_search_as_it_writes_it(
+    client, query, with_results
+):
+    # given: a report in an industry and by a publisher; a search for it (or with a
+    # publisher chosen that has none of it: a page without results)
+    healthcare = make_category(slug="healthcare", name_en="Healthcare", name_zh="医疗保健")
+    make_report(product_code="1994249", title_zh="继续医学教育市场", categories=[healthcare])
+    other = make_report(product_code="2000001", title_zh="锂离子电池回收市场")
+    params = {"q": query, "publisher": other.publisher.slug}
+    if with_results:
+        params = {"q": query, "category": "healthcare"}
+
+    page = client.get("/zh-hant/reports/", params).content.decode()
+
+    # then: the title, the count line, the page's search box, and the sidebar's and
+    # the other links within the page spell it 醫學, never the folded 医学 (the header's
+    # box keeps what was typed; the card shows the report's simplified title; the
+    # canonical and alternate addresses, shared by every language, are folded)
+    assert "<title>搜尋：醫學 · " in page
+    assert 'id="id_q" type="search" name="q" value="醫學"' in page
+    assert "“医学”" not in page
+    in_page_links = re.findall(r'href="(\?[^"]*)"', page)
+    assert in_page_links and all("q=%E9%86%AB%E5%AD%B8" in link for link in in_page_links)
+    if with_results:
+        assert "與“醫學”相關的報告" in page
+    else:
+        assert "在所有行業和出版商中搜索“醫學”" in page
+        assert "/zh-hant/reports/?q=%E9%86%AB%E5%AD%B8" in page  # without the filters
+        assert "search=%E9%86%AB%E5%AD%B8" in page  # the analyst is told what was searched
 
 
 # --- The same queries in a third language --------------------------------------------
