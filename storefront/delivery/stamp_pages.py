@@ -6,8 +6,8 @@
 `prepare_pages` is the same for every copy of a master, so it can be done once and
 saved (stamping.prepare_master, with the plan recorded in the file by `record_plan`);
 a copy is then stamped from the prepared file by filling the forms (`read_plan`,
-`fill_forms`): about 7 of a copy's 17 ms of CPU on the 196-page demo master are saved
-(bench/README.md, "Prepared masters").
+`fill_forms`): a copy of the 196-page demo master then takes 10 ms instead of 16
+(bench/stamping.py, bench/README.md).
 
 Each page gets two small content streams, themselves shared: "q" before its content
 and "Q q <placement> cm /Artifact ... BDC /LicenceStampN Do EMC Q" after it. The

@@ -94,6 +94,8 @@ logger = logging.getLogger(__name__)
 # Buffered in memory up to this size, then in a temporary file.
 SPOOL_BYTES = 64 * 1024 * 1024
 
+# --- Reading and writing PDFs (pikepdf) ----------------------------------------------
+
 
 def _describe(master) -> str:
     if isinstance(master, (str, os.PathLike)):
