@@ -255,6 +255,9 @@ def child(variant: str, master: Path, environment: dict) -> None:
 
 
 def run_child(variant: str, master: Path, environment: dict) -> dict:
+    # Earlier children wrote 164 MB copies: their write-back is flushed first, so it
+    # lands in no child's timing (it made single first runs 0.1-0.4 s apart).
+    os.sync()
     finished = subprocess.run(
         [sys.executable, __file__, "--child", variant, str(master), json.dumps(environment)],
         capture_output=True, text=True, cwd=ROOT,
