@@ -7,8 +7,8 @@ shared forms (stamping.prepare_master). That work is the same for every copy of 
 master, so each host does it once per master, on its first delivery, and keeps the
 prepared file here; every later copy is stamped from it and only fills the forms
 (a copy of the 196-page demo master takes 10 ms instead of 16 in English, 15
-instead of 21 in Chinese: bench/stamping.py, bench/README.md). With a bucket it also spares every later delivery the download
-of the master.
+instead of 21 in Chinese: bench/stamping.py, bench/README.md). With a bucket it
+also spares every later delivery the download of the master.
 
 A kept file is named after what identifies the stored master's content: the storage,
 the master's name, its size and its modification time (a master replaced under the
