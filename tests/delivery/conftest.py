@@ -5,17 +5,18 @@ import shutil
 import pytest
 
 
+def _poppler_tool(name: str) -> str:
+    command = shutil.which(name)
+    if command is None:
+        pytest.fail(f"{name} is missing: install the Debian package poppler-utils")
+    return command
+
+
 @pytest.fixture(scope="session")
 def pdftotext() -> str:
-    command = shutil.which("pdftotext")
-    if command is None:
-        pytest.fail("pdftotext is missing: install the Debian package poppler-utils")
-    return command
+    return _poppler_tool("pdftotext")
 
 
 @pytest.fixture(scope="session")
 def pdftoppm() -> str:
-    command = shutil.which("pdftoppm")
-    if command is None:
-        pytest.fail("pdftoppm is missing: install the Debian package poppler-utils")
-    return command
+    return _poppler_tool("pdftoppm")
