@@ -5,7 +5,8 @@ buyer's currency: the card's HTML is rendered once per report, language and
 catalogue version (reports/catalogue_memo.py) with a slot where the price goes, and
 the price is put in per request. Rows are read as values, not as model instances:
 one query a page, plus one for the translations of reports first shown in this
-catalogue version.
+catalogue version. A row carries its publisher's id, and the card takes the name
+with those translations, so the page's query joins nothing.
 """
 
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from reports import catalogue_memo, formatting, pricing
+from reports import catalogue_memo, formatting, pricing, statements
 from reports.models import LicenseOption, Report
 from reports.templatetags.prices import price_context
 
@@ -33,7 +34,7 @@ ROW_FIELDS = (
     "id",
     "product_code",
     "slug",
-    "publisher__name",
+    "publisher_id",
     "published_on",
     "pages",
     "forecast_start_year",
@@ -89,7 +90,7 @@ def card_rows(rows) -> list[ReportCard]:
 
     One query for the translations, whatever the number of rows.
     """
-    from reports.selectors import shown_languages  # selectors builds cards too
+    from reports.selectors import publishers, shown_languages  # selectors builds cards too
 
     rows = list(rows)
     if not rows:
@@ -102,15 +103,26 @@ def card_rows(rows) -> list[ReportCard]:
             # A machine-converted draft waits for an editor; the card falls back meanwhile.
             machine_converted=False,
         )
-        .values_list("master_id", "language_code", "title", "meta_description")
+        # The publisher's name comes along: the page's rows carry only its id.
+        .values_list(
+            "master_id", "language_code", "title", "meta_description", "master__publisher__name"
+        )
         .order_by()
     )
     rank = {code: position for position, code in enumerate(languages)}
     shown: dict[int, tuple] = {}
-    for master_id, code, title, description in translations:
+    publisher_names: dict[int, str] = {}
+    for master_id, code, title, description, publisher_name in translations:
+        publisher_names[master_id] = publisher_name
         current = shown.get(master_id)
         if current is None or rank[code] < rank[current[0]]:
             shown[master_id] = (code, title, description)
+    if len(publisher_names) < len(rows):  # a report with no text in these languages
+        publisher_names.update(
+            (row["id"], publisher.name)
+            for publisher in publishers() for row in rows
+            if row["id"] not in publisher_names and row["publisher_id"] == publisher.pk
+        )
     cards = []
     for row in rows:
         code, title, description = shown.get(row["id"], (None, "", ""))
@@ -119,7 +131,7 @@ def card_rows(rows) -> list[ReportCard]:
                 pk=row["id"],
                 product_code=row["product_code"],
                 slug=row["slug"],
-                publisher=CardPublisher(row["publisher__name"]),
+                publisher=CardPublisher(publisher_names.get(row["id"], "")),
                 published_on=row["published_on"],
                 pages=row["pages"],
                 forecast_start_year=row["forecast_start_year"],
@@ -181,7 +193,8 @@ class CardRows:
         if statement is None:
             return list(self.queryset[item])
         database, sql, params = statement
-        with connections[database].cursor() as cursor:
+        # The same SQL on every request of this version: prepared (reports/statements.py).
+        with statements.catalogue_cursor(database) as cursor:
             cursor.execute(sql, params)  # params None: the values are in the SQL
             return [dict(zip(ROW_FIELDS, row)) for row in cursor.fetchall()]
 

@@ -41,4 +41,6 @@ def to_traditional(text: str) -> str:
 
 def to_simplified(text: str) -> str:
     """Traditional characters folded to simplified ones (for search)."""
-    return _converter("t2s").convert(text) if text else text
+    if not text or text.isascii():  # nothing to fold, and most searches are Latin words
+        return text
+    return _converter("t2s").convert(text)

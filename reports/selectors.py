@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from parler import appsettings as parler_settings
 
-from reports import cards, catalogue_memo, page_cache, pricing, search_index
+from reports import cards, catalogue_memo, page_cache, pricing, search_index, statements
 from reports.models import (
     Category,
     DeliveryMode,
@@ -245,7 +245,8 @@ def prepared_row(product_code: str, language: str) -> PreparedRow | None:
     Read on every product page, so in plain SQL: the ORM spends four times as long
     putting this query together as PostgreSQL spends answering it.
     """
-    with connection.cursor() as cursor:
+    # One statement for every product page: prepared (reports/statements.py).
+    with statements.catalogue_cursor(connection.alias) as cursor:
         cursor.execute(_prepared_row_sql(), [product_code, language])
         row = cursor.fetchone()
     if row is None:

@@ -128,6 +128,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The catalogue's statements run on every request are prepared on PostgreSQL once a
+# connection has run one five times (reports/statements.py; Django's own cursors
+# never prepare). Off for a pooler that cannot keep prepared statements.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", default=True)
+if DATABASE_PREPARED_STATEMENTS and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and tasks ----------------------------------------------------------
