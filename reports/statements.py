@@ -8,9 +8,10 @@ of 0.28 ms; a search: 0.44 of 1.04 ms; bench/README.md).
 
 Django sends values bound on the client, which PostgreSQL cannot prepare. This cursor
 binds on the server, so psycopg prepares a statement its connection has run five
-times (``prepare_threshold`` in storefront/settings.py) and PostgreSQL plans it no more: a product
-page's statement is the same for every product, and a page's kept SQL is the same
-until the catalogue changes. A statement run once is not prepared.
+times (``prepare_threshold``, storefront/settings.py) and PostgreSQL plans it no
+more: a product page's statement is the same for every product, and a page's kept
+SQL is the same until the catalogue changes. A statement run fewer times (a search
+made once) is not prepared, and is planned with its values as before.
 
 With DATABASE_PREPARED_STATEMENTS off (a connection pooler that cannot keep prepared
 statements: PgBouncer before 1.21, or in transaction mode without

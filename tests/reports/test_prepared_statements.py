@@ -1,5 +1,5 @@
 """The catalogue's per-request statements, prepared on PostgreSQL (reports/statements.py),
-the cards' publisher read without a join, and search_text's small statistics sample."""
+and the cards' publisher read without a join."""
 
 import pytest
 from django.db import connection
@@ -121,13 +121,3 @@ def test_card_rows_carry_the_publishers_id_not_its_name():
     with CaptureQueriesContext(connection) as queries:
         list(cards.CardRows(selectors.CatalogueQuery())[0:24])
     assert "reports_publisher" not in queries[-1]["sql"]
-
-
-@postgresql_only
-def test_search_text_keeps_a_small_statistics_sample():
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT attstattarget FROM pg_attribute "
-            "WHERE attrelid = 'reports_report'::regclass AND attname = 'search_text'"
-        )
-        assert cursor.fetchone()[0] == 10
