@@ -3,8 +3,9 @@
 An uncached list or search page runs one query whose SQL is kept per catalogue version
 (reports/cards.py, CardRows), and a product page one query with the product code and
 language as parameters (selectors.prepared_row). PostgreSQL planned each of them
-anew on every request, and planning cost as much as running them (a list page: 0.18
-of 0.28 ms; a search: 0.44 of 1.04 ms; bench/README.md).
+anew on every request, and planning cost as much as running them or more (a search's
+page of cards: 0.41 ms of planning for 0.31 of execution; a product page: 0.27 for
+0.03; bench/catalogue_statements.py, results in bench/README.md).
 
 Django sends values bound on the client, which PostgreSQL cannot prepare. This cursor
 binds on the server, so psycopg prepares a statement its connection has run five
