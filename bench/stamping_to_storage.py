@@ -150,7 +150,7 @@ def _deliver(master_storage, master_name: str, storage, name: str, stamp) -> str
     handle, output_path = tempfile.mkstemp(prefix="stamped-", suffix=".pdf")
     os.close(handle)
     try:
-        with open(output_path, "w+b") as output:
+        with open(output_path, "r+b") as output:  # as stamp_copy opens it
             stamp_stored(master_storage, master_name, output, stamp)
             output.seek(0)
             copy = _TemporaryCopy(output)
