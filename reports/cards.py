@@ -117,12 +117,11 @@ def card_rows(rows) -> list[ReportCard]:
         current = shown.get(master_id)
         if current is None or rank[code] < rank[current[0]]:
             shown[master_id] = (code, title, description)
-    if len(publisher_names) < len(rows):  # a report with no text in these languages
-        publisher_names.update(
-            (row["id"], publisher.name)
-            for publisher in publishers() for row in rows
-            if row["id"] not in publisher_names and row["publisher_id"] == publisher.pk
-        )
+    without_text = [row for row in rows if row["id"] not in publisher_names]
+    if without_text:  # reports with no text in these languages: the kept publishers
+        names = {publisher.pk: publisher.name for publisher in publishers()}
+        publisher_names.update((row["id"], names.get(row["publisher_id"], ""))
+                               for row in without_text)
     cards = []
     for row in rows:
         code, title, description = shown.get(row["id"], (None, "", ""))
