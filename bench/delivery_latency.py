@@ -3,7 +3,7 @@
 Celery worker (median, p95, max), with the stamping time per order.
 
     .venv/bin/python bench/delivery_latency.py [--orders 50] [--senders 4]
-        [--pool prefork|threads|solo] [--concurrency 2] [--prefetch-multiplier N] [--pace mail]
+        [--pool prefork|threads|solo] [--concurrency 3] [--prefetch-multiplier N] [--pace mail]
         [--database-url postgres://postgres@127.0.0.1:5432/storefront_bench_delivery]
         [--redis-url redis://127.0.0.1:6379/14] [--storage local|bucket|both]
 
@@ -20,7 +20,7 @@ What it does, in order:
    standalone; a subclass notes when each message's DATA ends) as threads of this
    process (by default with TCP_NODELAY on the sink's sockets, as a real MTA answers:
    as the suite has it, the sink's EHLO answer waits ~40 ms for a delayed ACK, see
-   --sink-nagle); ONE Celery worker (`celery -A storefront worker --pool=prefork -c 2` by
+   --sink-nagle); ONE Celery worker (`celery -A storefront worker --pool=prefork -c 3` by
    default, or `--pool solo`); gunicorn (`storefront.wsgi`, 2 sync workers). Worker and
    gunicorn get the same environment: the shop's own settings, DEBUG off with a
    benchmark-only secret key, STRIPE_* pointing at the Stripe server, REDIS_URL (broker,
@@ -1115,7 +1115,7 @@ def parse_args(argv=None):
                              "server started by the run, or both runs one after the other, "
                              "side by side")
     parser.add_argument("--pool", choices=["prefork", "threads", "solo"], default="prefork")
-    parser.add_argument("--concurrency", type=int, default=2, help="pool processes (prefork)")
+    parser.add_argument("--concurrency", type=int, default=3, help="pool processes (prefork)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--prefetch-multiplier", type=int, default=None,
                         help="the worker's --prefetch-multiplier (default: the settings' "

@@ -3,7 +3,7 @@
 orders is being stamped: one shared queue against the split queues (delivery / mail).
 
     .venv/bin/python bench/mail_latency_during_burst.py [--orders 200] [--inquiries 20]
-        [--inquiry-interval 0.5] [--delivery-concurrency 2] [--mail-concurrency 2]
+        [--inquiry-interval 0.5] [--delivery-concurrency 3] [--mail-concurrency 2]
         [--modes shared,split]
         [--database-url postgres://postgres@127.0.0.1:5432/storefront_bench_mail]
         [--redis-url redis://127.0.0.1:6379/13]
@@ -249,7 +249,7 @@ def main():
     parser.add_argument("--orders", type=int, default=200)
     parser.add_argument("--inquiries", type=int, default=20)
     parser.add_argument("--inquiry-interval", type=float, default=0.5)
-    parser.add_argument("--delivery-concurrency", type=int, default=2)
+    parser.add_argument("--delivery-concurrency", type=int, default=3)
     parser.add_argument("--mail-concurrency", type=int, default=2)
     parser.add_argument("--modes", default="shared,split")
     parser.add_argument("--timeout", type=float, default=240)

@@ -143,21 +143,12 @@ def _bare_to_file(master: str, output) -> None:
 
 
 def _deliver(master_storage, master_name: str, storage, name: str, stamp) -> str:
-    """storefront.delivery.services.stamp_copy's file handling, without the database."""
-    from storefront.delivery.prepared_masters import stamp_stored
-    from storefront.delivery.services import _TemporaryCopy, _remove_if_left
+    """What storefront.delivery.services.stamp_copy does with the files, without the database."""
+    from storefront.delivery.services import stamped_temporary_copy
 
-    handle, output_path = tempfile.mkstemp(prefix="stamped-", suffix=".pdf")
-    os.close(handle)
-    try:
-        with open(output_path, "r+b") as output:  # as stamp_copy opens it
-            stamp_stored(master_storage, master_name, output, stamp)
-            output.seek(0)
-            copy = _TemporaryCopy(output)
-            copy.name = name
-            return storage.save(name, copy)
-    finally:
-        _remove_if_left(output_path)
+    with stamped_temporary_copy(master_storage, master_name, stamp) as (copy, _result):
+        copy.name = name
+        return storage.save(name, copy)
 
 
 def child(variant: str, master: Path, environment: dict) -> None:

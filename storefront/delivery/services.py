@@ -3,7 +3,7 @@
 import logging
 import os
 import tempfile
-from contextlib import ExitStack
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -81,25 +81,39 @@ def stamp_copy(
             issuer=settings.SHOP_NAME,
             author=report.publisher.name if report.publisher_id else "",
         )
-    # The master is read from a local file (this host's prepared copy of it, see
-    # prepared_masters.py) and the copy is stamped into a temporary file that is then
-    # saved to the storage: a 166 MB master never sits whole in memory (bench/README.md).
-    with ExitStack() as files:
-        handle, output_path = tempfile.mkstemp(
-            prefix="stamped-", suffix=".pdf", dir=settings.FILE_UPLOAD_TEMP_DIR
+    with stamped_temporary_copy(report.master_pdf.storage, report.master_pdf.name, stamp) as (
+        output, result,
+    ):
+        return _save_copy(
+            order=order, line=line, seat=seat, licence_id=licence_id, result=result,
+            output=output, written=written,
         )
-        os.close(handle)
-        files.callback(_remove_if_left, output_path)
+
+
+@contextmanager
+def stamped_temporary_copy(storage, name: str, stamp: LicenceStamp):
+    """Stamp the master stored as ``name`` into a temporary file on local disk.
+
+    Yields the copy (a File at its start, for a storage to save) and stamping's
+    StampResult; the file is removed afterwards unless a local storage moved it into
+    place. The master is read from a local file (this host's prepared copy of it, see
+    prepared_masters.py), so a 166 MB master never sits whole in memory
+    (bench/README.md).
+    """
+    handle, output_path = tempfile.mkstemp(
+        prefix="stamped-", suffix=".pdf", dir=settings.FILE_UPLOAD_TEMP_DIR
+    )
+    os.close(handle)
+    try:
         # "r+b", not "w+b": mkstemp made the file empty, and truncating it again marks it
         # on ext4 (auto_da_alloc) for write-back when closed, which cost the close of a
         # 164 MB copy 40-60 ms (bench/README.md).
-        output = files.enter_context(open(output_path, "r+b"))
-        result = stamp_stored(report.master_pdf.storage, report.master_pdf.name, output, stamp)
-        output.seek(0)
-        return _save_copy(
-            order=order, line=line, seat=seat, licence_id=licence_id, result=result,
-            output=_TemporaryCopy(output), written=written,
-        )
+        with open(output_path, "r+b") as output:
+            result = stamp_stored(storage, name, output, stamp)
+            output.seek(0)
+            yield _TemporaryCopy(output), result
+    finally:
+        _remove_if_left(output_path)
 
 
 class _TemporaryCopy(File):
