@@ -6,6 +6,7 @@ import socket
 
 from celery import Celery
 from celery.beat import PersistentScheduler
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "storefront.settings")
 
@@ -14,6 +15,28 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 logger = logging.getLogger(__name__)
+
+
+@task_prerun.connect
+@task_postrun.connect
+def close_old_database_connections(sender=None, task=None, **kwargs) -> None:
+    """A task treats the database connection as a web request does: Django's
+    close_old_connections() before and after it, so a connection is kept for
+    CONN_MAX_AGE seconds, checked before its first use in a task
+    (CONN_HEALTH_CHECKS) and dropped once it failed.
+
+    Celery's Django fixup closes every connection around every task instead, unless
+    CELERY_DB_REUSE_MAX is set (storefront/settings.py): each delivery then opened a
+    new connection and PostgreSQL started a new backend for it (bench/README.md,
+    "Runs after issue 16's sixth round"). An eager task runs inside the caller's
+    request or transaction, whose connection is the caller's to manage.
+    """
+    task = task or sender
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
 
 # Share of an entry's interval for which its lock keeps other beats from sending it:
 # below one, so the beat that holds it never finds its own lock at the next run.

@@ -225,6 +225,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 150
+# A worker keeps its database connection between tasks, as a web process between
+# requests (DATABASE_CONN_MAX_AGE; storefront/celery.py closes one that is too old or
+# failed). Without this Celery's Django fixup closes every connection after every
+# task; with it, only after this many tasks of a pool process.
+CELERY_DB_REUSE_MAX = 1000
 # First retry delay of tasks that retry with exponential backoff (doubling, jittered).
 TASK_RETRY_BACKOFF_SECONDS = int(os.environ.get("TASK_RETRY_BACKOFF_SECONDS", "5"))
 # Redis redelivers an unacknowledged task after this long; longer than any task.

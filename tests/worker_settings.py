@@ -10,6 +10,7 @@ comes from the environment the fixture gives the worker:
   (delivery, mail, sweeps) are routed under its name (tests/celery_routing.py), so
   parallel sessions on one Redis never take each other's tasks.
 - ``PRIVATE_MEDIA_ROOT``: the test session's private storage (read by storefront.settings).
+- ``WORKER_CONN_MAX_AGE``: seconds the worker keeps its database connection (default 0).
 """
 
 import os
@@ -25,8 +26,9 @@ DATABASES = {
     "default": {**DATABASES["default"], "NAME": os.environ["TEST_DATABASE_NAME"]},
 }
 # No connection outlives a task: pytest-django truncates tables after each test
-# and drops the database at the end of the session.
-DATABASES["default"]["CONN_MAX_AGE"] = 0
+# and drops the database at the end of the session. A test of the connection kept
+# between tasks (test_worker_database_connection.py) starts its own worker with more.
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("WORKER_CONN_MAX_AGE", "0"))
 
 _queue = os.environ.get("CELERY_TEST_QUEUE")
 if _queue:
