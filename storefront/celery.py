@@ -38,6 +38,7 @@ def close_old_database_connections(sender=None, task=None, **kwargs) -> None:
 
     close_old_connections()
 
+
 # Share of an entry's interval for which its lock keeps other beats from sending it:
 # below one, so the beat that holds it never finds its own lock at the next run.
 LOCK_SHARE_OF_INTERVAL = 0.9
