@@ -78,10 +78,11 @@ def prepare_database(args, env) -> None:
     name = parts.path.lstrip("/")
     if "bench" not in name or parts.hostname not in {"127.0.0.1", "localhost"}:
         raise SystemExit("--database-url must name a local database containing 'bench'")
-    admin = [
+    psql = [
         "psql", "-h", parts.hostname, "-p", str(parts.port or 5432),
-        "-U", parts.username or "postgres", "-d", "postgres", "-q",
+        "-U", parts.username or "postgres", "-q",
     ]
+    admin = [*psql, "-d", "postgres"]
     subprocess.run([*admin, "-c", f'DROP DATABASE IF EXISTS "{name}"'], check=True)
     subprocess.run([*admin, "-c", f'CREATE DATABASE "{name}"'], check=True)
     python = [sys.executable, str(ROOT / "manage.py")]
@@ -98,7 +99,7 @@ def prepare_database(args, env) -> None:
     # statistics and no page was marked all-visible for index-only scans; Chinese
     # searches took p95 55 ms, 41 ms after it (bench/README.md, sixth round).
     started = time.perf_counter()
-    subprocess.run([*admin[:-3], "-d", name, "-q", "-c", "VACUUM ANALYZE"], check=True)
+    subprocess.run([*psql, "-d", name, "-c", "VACUUM ANALYZE"], check=True)
     print(f"VACUUM ANALYZE: {time.perf_counter() - started:.0f} s", flush=True)
 
 

@@ -13,42 +13,10 @@ import uuid
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.utils.translation import override
 
-from reports.models import LicenseOption, LicenseType
-from storefront.orders.cart import CartLine
-from storefront.orders.models import Order, OrderStatus, PaymentMethod
-from storefront.orders.services import Buyer, place_order
 from storefront.orders.tasks import send_proforma_invoice_task
 from tests.celery_worker import postgresql_or_skip, purge_queue, running_worker
-from tests.factories import make_report
-
-BUYER = Buyer(
-    email="kim.lee@example.com",
-    full_name="Kim Lee",
-    company="Northwind Health Partners",
-    country="Canada",
-    po_number="PO-2291",
-)
-
-
-def place_invoice_order(report) -> Order:
-    """A committed invoice order: its on-commit hook queues the pro-forma task."""
-    with override("en"):
-        option = LicenseOption.objects.get(report=report, license_type=LicenseType.SINGLE_USER)
-        order = place_order(
-            lines=[CartLine(option=option)], buyer=BUYER, language="en",
-            payment_method=PaymentMethod.INVOICE,
-        )
-    assert order.status == OrderStatus.AWAITING_INVOICE
-    return order
-
-
-def wait_until_proforma_sent(order: Order, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while Order.objects.filter(pk=order.pk, proforma_sent_at__isnull=True).exists():
-        assert time.monotonic() < deadline, f"{order.number}: the pro-forma was never sent"
-        time.sleep(0.05)
+from tests.orders.test_tasks_worker import place_invoice_order, wait_until_proforma_marked
 
 
 def backends(application_name: str) -> list[tuple]:
@@ -91,14 +59,13 @@ def own_worker(real_broker, smtp_sink, tmp_path):
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_keeps_its_database_connection_for_the_next_task(own_worker, smtp_sink):
     name = f"worker-kept-{uuid.uuid4().hex[:8]}"
-    report = make_report()
     with own_worker(WORKER_CONN_MAX_AGE="60", PGAPPNAME=name):
-        first = place_invoice_order(report)
-        wait_until_proforma_sent(first)
+        first = place_invoice_order("en")
+        wait_until_proforma_marked(first, timeout=15)
         [kept] = wait_for_backends(name, 1)  # the connection outlived the task
 
-        second = place_invoice_order(report)
-        wait_until_proforma_sent(second)
+        second = place_invoice_order("en")
+        wait_until_proforma_marked(second, timeout=15)
         assert backends(name) == [kept]  # the next task used the same backend
     wait_for_backends(name, 0)  # and it went with the worker
     assert len(smtp_sink.wait_for(2, timeout=5)) == 2
@@ -109,10 +76,9 @@ def test_with_conn_max_age_zero_a_worker_closes_its_connection_after_each_task(
     own_worker, smtp_sink
 ):
     name = f"worker-closed-{uuid.uuid4().hex[:8]}"
-    report = make_report()
     with own_worker(WORKER_CONN_MAX_AGE="0", PGAPPNAME=name):
-        order = place_invoice_order(report)
-        wait_until_proforma_sent(order)
+        order = place_invoice_order("en")
+        wait_until_proforma_marked(order, timeout=15)
         wait_for_backends(name, 0)  # closed after the task, while the worker runs on
         smtp_sink.wait_for(1, timeout=5)
 
@@ -121,7 +87,7 @@ def test_with_conn_max_age_zero_a_worker_closes_its_connection_after_each_task(
 def test_an_eager_task_leaves_the_callers_connection_and_transaction_alone(mailoutbox):
     postgresql_or_skip()
     # given: an order made inside the test's transaction (never committed)
-    order = place_invoice_order(make_report())
+    order = place_invoice_order("en")
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         [pid] = cursor.fetchone()
